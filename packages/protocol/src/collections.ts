@@ -1,0 +1,91 @@
+/** The field types a collection can hold. */
+export const fieldTypes = [
+  'text', 'number', 'integer', 'boolean', 'date', 'json',
+  'email', 'url', 'select', 'relation', 'file',
+] as const;
+export type FieldType = (typeof fieldTypes)[number];
+
+/**
+ * One field of a collection. Options that do not apply to a type are refused
+ * when the collection is saved (e.g. `values` on a number).
+ */
+export interface FieldDefinition {
+  /** Stable id, assigned by the server; lets a PATCH rename a field. */
+  id?: string;
+  name: string;
+  type: FieldType;
+  /** Missing, null and (for text) '' are refused. */
+  required?: boolean;
+  /** Backed by a unique index. */
+  unique?: boolean;
+  /** Whether null is accepted as a value. Defaults to true unless required. */
+  nullable?: boolean;
+  /** Used on create when the field is absent. */
+  default?: unknown;
+  /** text/email/url: length; number/integer: value; date: ISO string bound; multiple: item count. */
+  min?: number | string;
+  max?: number | string;
+  /** text: a regular expression the whole value must match. */
+  pattern?: string;
+  /** select: the allowed values. */
+  values?: string[];
+  /** select, relation, file: holds a list instead of one value. */
+  multiple?: boolean;
+  /** relation: the target collection, or `users` for the project's users. */
+  collection?: string;
+}
+
+/** Rules of a collection. null = service role and admins only; '' = everyone. */
+export interface CollectionRules {
+  list: string | null;
+  view: string | null;
+  create: string | null;
+  update: string | null;
+  delete: string | null;
+}
+
+/** An index over fields; `-name` sorts descending. */
+export interface IndexDefinition {
+  name?: string;
+  fields: string[];
+  unique?: boolean;
+}
+
+/** A collection as the API returns it. */
+export interface CollectionDefinition {
+  name: string;
+  fields: FieldDefinition[];
+  rules: CollectionRules;
+  indexes: IndexDefinition[];
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+/** Columns every record has besides its fields. */
+export const systemFields = ['id', 'created_at', 'updated_at'] as const;
+
+/** A stored record: system fields plus field values. */
+export interface RecordData {
+  id: string;
+  created_at: string;
+  updated_at: string;
+  [field: string]: unknown;
+}
+
+/** The reply of a record list. */
+export interface ListResult<T = RecordData> {
+  items: T[];
+  nextCursor: string | null;
+  total?: number;
+  page?: number;
+  perPage?: number;
+}
+
+/** One operation of an atomic `/batch`. */
+export type BatchOperation =
+  | { action: 'create'; collection: string; data: Record<string, unknown> }
+  | { action: 'update'; collection: string; id: string; data: Record<string, unknown> }
+  | { action: 'delete'; collection: string; id: string };
+
+/** The actions a change-log entry records. */
+export type ChangeAction = 'create' | 'update' | 'delete';

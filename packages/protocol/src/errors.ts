@@ -1,0 +1,46 @@
+/**
+ * The error registry: every error the API answers with has a stable snake_case
+ * code and one HTTP status. Clients switch on `code`, never on `message`.
+ */
+export const errorStatus = {
+  validation_failed: 400,
+  invalid_filter: 400,
+  invalid_sort: 400,
+  invalid_rule: 400,
+  invalid_schema: 400,
+  invalid_cursor: 400,
+  batch_failed: 400,
+  unauthorized: 401,
+  invalid_credentials: 401,
+  invalid_token: 401,
+  forbidden: 403,
+  not_found: 404,
+  project_not_found: 404,
+  collection_not_found: 404,
+  record_not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  unique_violation: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+} as const;
+
+/** A stable error code of the API. */
+export type ErrorCode = keyof typeof errorStatus;
+
+/** The body of every error reply: `{"error": {...}}`. */
+export interface ErrorEnvelope {
+  error: {
+    code: ErrorCode;
+    message: string;
+    details?: Record<string, unknown>;
+  };
+}
+
+/** One problem with one field, as listed in `details.fields` of a 400. */
+export interface FieldError {
+  code: string;
+  message: string;
+}

@@ -1,0 +1,85 @@
+/**
+ * @baas/query — the filter and rule language of DESIGN.md.
+ * Pure: parse -> AST; AST -> parameterized SQL (sqlite | postgres); AST -> in-memory evaluation.
+ *
+ * CONTRACT (the server codes against these signatures; implement them, extend if needed,
+ * do not change their meaning):
+ *
+ *   parse(source: string): Expr
+ *     throws QueryError { message: "unexpected ')' at column 14", position (0-based), column (1-based) }
+ *
+ *   parseSort(source: string, fieldExists: (name) => boolean): SortKey[]   // "-created_at,title"
+ *     throws QueryError for syntax errors and unknown fields, with position
+ *
+ *   check(expr: Expr, ctx: { schema: SchemaLookup; collection: string }): void
+ *     static validation: unknown fields / relation paths / functions, literal-vs-field type
+ *     mismatches -> QueryError with the position of the offending token.
+ *
+ *   toSql(expr: Expr, ctx: SqlContext): SQL        // drizzle-orm SQL, a boolean expression
+ *   evaluate(expr: Expr, row: Row, ctx: EvalContext): boolean
+ *
+ * Both must agree for every expression and row (nulls included).
+ */
+import type { SQL } from 'drizzle-orm';
+import type { FieldType } from '@baas/protocol';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** What the compiler knows about one field (system fields included). */
+export interface FieldInfo {
+  type: FieldType;
+  multiple?: boolean;
+  /** relation: target collection name ('users' = the project's users table). */
+  collection?: string;
+}
+
+/** Schema access for the compiler: field info or undefined when unknown. */
+export interface SchemaLookup {
+  field(collection: string, name: string): FieldInfo | undefined;
+}
+
+/** The caller, as rules see it. null = guest (then auth.id etc. are null). */
+export interface AuthInfo {
+  id: string;
+  email?: string | null;
+  verified?: boolean;
+  anonymous?: boolean;
+  role?: string | null;
+  data?: Record<string, unknown>;
+}
+
+/** Values known when the expression runs: bound as parameters, never inlined. */
+export interface Env {
+  auth: AuthInfo | null;
+  request?: { data?: Record<string, unknown> };
+  /** ISO-8601 UTC with milliseconds. */
+  now: string;
+}
+
+export interface SqlContext {
+  dialect: Dialect;
+  schema: SchemaLookup;
+  /** The collection whose rows are filtered. */
+  collection: string;
+  /** Qualified reference of a collection's table (the server decides schema-qualification). */
+  table(collection: string): SQL;
+  /** How the main table is referred to in the surrounding query (default: table(collection)). */
+  alias?: SQL;
+  env: Env;
+}
+
+/** A decoded record as the API returns it: booleans, arrays for multiple, ISO dates. */
+export type Row = Record<string, unknown>;
+
+export interface EvalContext {
+  schema: SchemaLookup;
+  collection: string;
+  env: Env;
+  /** Synchronous lookup of a related record, for relation paths. */
+  related?(collection: string, id: string): Row | undefined;
+}
+
+export interface SortKey {
+  field: string;
+  desc: boolean;
+}

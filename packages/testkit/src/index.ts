@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/**
+ * Under CI (`BAAS_TEST_NO_SKIP=1`) a test that needs a service must fail when
+ * the service is missing instead of quietly skipping.
+ */
+export const noSkip = process.env.BAAS_TEST_NO_SKIP === '1';
+
+/** The PostgreSQL server tests may use, or undefined when none is configured. */
+export function postgresUrl(): string | undefined {
+  const url = process.env.BAAS_TEST_DATABASE_URL;
+  if (!url && noSkip) {
+    throw new Error('BAAS_TEST_NO_SKIP=1 but BAAS_TEST_DATABASE_URL is not set: PostgreSQL tests cannot run');
+  }
+  return url || undefined;
+}
+
+/** The engines a two-engine suite runs on: always sqlite, postgres when configured. */
+export function engines(): Array<{ name: 'sqlite' | 'postgres'; databaseUrl?: string }> {
+  const url = postgresUrl();
+  return url ? [{ name: 'sqlite' }, { name: 'postgres', databaseUrl: url }] : [{ name: 'sqlite' }];
+}
+
+/** A fresh, empty PostgreSQL database; `drop()` removes it. */
+export async function createTempDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `baas_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: serverUrl });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** A fresh temporary directory; `remove()` deletes it. */
+export function tempDir(prefix = 'baas-test-'): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
