@@ -1,5 +1,6 @@
 /**
- * @baas/schema — field types, collection definitions, record validation, TS type generation.
+ * @baas/schema — field types, collection definitions, record validation,
+ * TypeScript type generation, and the field → column mapping. Pure: no I/O.
  *
  * CONTRACT (the server codes against these signatures):
  *
@@ -12,5 +13,42 @@
  *     defaults applied on create. throws RecordValidationError with per-field errors.
  *
  *   generateTypes(collections: CollectionDefinition[]): string
+ *
+ *   columnType(field, dialect) / toColumnValue(field, value, dialect) / fromColumnValue(field, raw, dialect)
  */
-export {};
+export { SchemaError, RecordValidationError, type FieldErrors } from './errors.ts';
+export {
+  namePattern,
+  sqlKeywords,
+  systemNames,
+  reservedFieldNames,
+  reservedCollectionNames,
+  checkName,
+  isValidName,
+  type NameKind,
+} from './names.ts';
+export {
+  normalizeCollection,
+  newFieldId,
+  defaultIndexName,
+  ruleNames,
+  fieldIdPattern,
+  maxFields,
+  maxIndexes,
+  maxIndexFields,
+  maxRuleBytes,
+  maxPatternLength,
+  maxSelectValues,
+} from './collection.ts';
+export { validateRecord, type RecordMode } from './record.ts';
+export {
+  recordIdPattern,
+  maxTextBytes,
+  maxJsonBytes,
+  maxJsonDepth,
+  maxFilePathLength,
+  isNullable,
+  isMultiple,
+  parseIsoDate,
+} from './values.ts';
+export { columnType, toColumnValue, fromColumnValue, isJsonColumn, type Dialect } from './columns.ts';
