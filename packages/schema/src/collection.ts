@@ -98,7 +98,8 @@ function parseField(raw: unknown, path: string, errors: ErrorBag): FieldDefiniti
   }
   const startErrors = Object.keys(errors.fields).length;
   const nameProblem = checkName(raw.name, 'field');
-  if (nameProblem) errors.add(`${path}.name`, nameProblem.code, raw.name === undefined ? 'is required' : nameProblem.message);
+  if (raw.name === undefined) errors.add(`${path}.name`, 'required', 'is required');
+  else if (nameProblem) errors.add(`${path}.name`, nameProblem.code, nameProblem.message);
   if (!fieldTypes.includes(raw.type as FieldType)) {
     errors.add(`${path}.type`, raw.type === undefined ? 'required' : 'invalid_type', `must be one of: ${fieldTypes.join(', ')}`);
   }

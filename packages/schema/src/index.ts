@@ -52,3 +52,4 @@ export {
   parseIsoDate,
 } from './values.ts';
 export { columnType, toColumnValue, fromColumnValue, isJsonColumn, type Dialect } from './columns.ts';
+export { generateTypes, pascalCase } from './typegen.ts';
