@@ -23,6 +23,17 @@
 import type { SQL } from 'drizzle-orm';
 import type { FieldType } from '@baas/protocol';
 
+export type { CompareOp, Expr, LiteralNode, ListNode, PathNode, CallNode, NotNode, LogicalNode, CompareNode, Operand } from './ast.ts';
+export { compareOps } from './ast.ts';
+export { QueryError, MAX_SOURCE_LENGTH, MAX_DEPTH } from './errors.ts';
+export { parse } from './parser.ts';
+export { parseSort } from './sort.ts';
+export { check, bind, columnType } from './check.ts';
+export type { BoundExpr, BoundOperand, BindContext, Hop, StaticType } from './check.ts';
+export { toSql, toSqlBound } from './sql.ts';
+export { evaluate, evaluateBound } from './evaluate.ts';
+
+/** The SQL engines the compiler targets. */
 export type Dialect = 'sqlite' | 'postgres';
 
 /** What the compiler knows about one field (system fields included). */
@@ -56,6 +67,7 @@ export interface Env {
   now: string;
 }
 
+/** What `toSql` needs: the dialect, the schema, table references and the environment. */
 export interface SqlContext {
   dialect: Dialect;
   schema: SchemaLookup;
@@ -71,6 +83,7 @@ export interface SqlContext {
 /** A decoded record as the API returns it: booleans, arrays for multiple, ISO dates. */
 export type Row = Record<string, unknown>;
 
+/** What `evaluate` needs: the schema, the environment and a lookup of related records. */
 export interface EvalContext {
   schema: SchemaLookup;
   collection: string;
@@ -79,6 +92,7 @@ export interface EvalContext {
   related?(collection: string, id: string): Row | undefined;
 }
 
+/** One key of a parsed sort: `-created_at` = { field: 'created_at', desc: true }. */
 export interface SortKey {
   field: string;
   desc: boolean;
