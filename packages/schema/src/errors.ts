@@ -54,7 +54,10 @@ export class ErrorBag {
   readonly fields: FieldErrors = {};
 
   add(path: string, code: string, message: string): void {
-    if (!Object.hasOwn(this.fields, path)) this.fields[path] = { code, message };
+    // defineProperty, not assignment: a body key `__proto__` must be reported, not set a prototype.
+    if (!Object.hasOwn(this.fields, path)) {
+      Object.defineProperty(this.fields, path, { value: { code, message }, enumerable: true, writable: true, configurable: true });
+    }
   }
 
   has(path: string): boolean {
