@@ -61,7 +61,9 @@ export function tokenize(source: string): Token[] {
       continue;
     }
     // A '-' is only ever the sign of a number literal: the language has no arithmetic.
-    if (isDigit(c) || ((c === '-' || c === '.') && numberPattern.test(source.slice(i, i + 3)))) {
+    // '.5' is a number, but in 'a.1' the dot separates path segments (and the 1 is an error).
+    const afterName = tokens.length > 0 && tokens[tokens.length - 1].kind === 'ident' && tokens[tokens.length - 1].end === i;
+    if (isDigit(c) || ((c === '-' || (c === '.' && !afterName)) && numberPattern.test(source.slice(i, i + 3)))) {
       const match = numberPattern.exec(source.slice(i));
       if (!match) throw new QueryError('invalid number', start);
       i += match[0].length;
