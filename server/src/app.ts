@@ -1,0 +1,68 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Config } from './config.ts';
+import { openServices, type Services } from './services/index.ts';
+import { registerErrorHandling } from './http/plugins/errors.ts';
+import { registerActor } from './http/plugins/actor.ts';
+import { sharedSchemas } from './http/schemas.ts';
+import { healthRoutes } from './http/routes/health.ts';
+import { adminAuthRoutes } from './http/routes/admin/auth.ts';
+import { adminProjectRoutes } from './http/routes/admin/projects.ts';
+import { collectionRoutes } from './http/routes/projects/collections.ts';
+import { recordRoutes } from './http/routes/projects/records.ts';
+import { batchRoutes } from './http/routes/projects/batch.ts';
+import { keyRoutes } from './http/routes/projects/keys.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The instance's services, for tests and the CLI. */
+    baas: Services;
+  }
+}
+
+export const version = '0.1.0';
+
+/**
+ * Builds the baas HTTP app without listening: tests drive it with
+ * `app.inject`, `baas serve` calls `listen`. Closing the app closes the stores.
+ */
+export async function buildApp(config: Config): Promise<FastifyInstance> {
+  const services = await openServices(config);
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    bodyLimit: config.bodyLimit,
+    ajv: {
+      // Strict input: unknown properties are errors (not silently dropped); query strings still coerce.
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allowUnionTypes: true },
+    },
+  });
+  app.decorate('baas', services);
+  app.addHook('onClose', async () => services.close());
+
+  for (const schema of sharedSchemas) app.addSchema(schema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'baas API', version, description: 'Collections with rules, auth, storage and realtime, for many projects.' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'an admin token (adm_...), a project secret key (sk_...), or a user access token' },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+
+  registerErrorHandling(app);
+  registerActor(app, services);
+  healthRoutes(app, services);
+  adminAuthRoutes(app, services);
+  adminProjectRoutes(app, services);
+  collectionRoutes(app);
+  recordRoutes(app);
+  batchRoutes(app);
+  keyRoutes(app);
+  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

@@ -1,0 +1,53 @@
+import type { SQL } from 'drizzle-orm';
+import type { Dialect } from '@baas/query';
+
+/** A row as a driver returns it. */
+export type DbRow = Record<string, unknown>;
+
+/**
+ * One store (the instance store, or one project's store) on either engine.
+ * Every call is async: the PostgreSQL driver is, and nothing above db/ may
+ * rely on SQLite being synchronous underneath.
+ */
+export interface Database {
+  readonly dialect: Dialect;
+  /** A table of this store, qualified as the engine needs (a schema on PostgreSQL). */
+  table(name: string): SQL;
+  all<T = DbRow>(query: SQL): Promise<T[]>;
+  get<T = DbRow>(query: SQL): Promise<T | undefined>;
+  run(query: SQL): Promise<{ changes: number }>;
+  /**
+   * Runs `fn` in a transaction: committed when it resolves, rolled back when
+   * it throws. Called on a transaction, it joins it.
+   */
+  transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction: holds a lock named `name` until commit, so that
+   * writers of one kind commit in the order they took it. PostgreSQL needs it
+   * to keep change-log sequence numbers in commit order; SQLite transactions
+   * are serial already.
+   */
+  lockUntilCommit(name: string): Promise<void>;
+  /** Whether this handle is inside a transaction. */
+  readonly inTransaction: boolean;
+  close(): Promise<void>;
+}
+
+/** The error of a unique constraint, normalized across engines. */
+export interface UniqueViolation {
+  /** The index name when the engine reports it (PostgreSQL), else undefined. */
+  constraint?: string;
+  /** `table.column` pairs when the engine reports them (SQLite). */
+  columns?: string[];
+}
+
+/** Recognizes a unique-constraint failure of either engine. */
+export function asUniqueViolation(err: unknown): UniqueViolation | undefined {
+  const e = err as { code?: string; constraint?: string; message?: string };
+  if (e?.code === '23505') return { constraint: e.constraint };
+  if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    const cols = /constraint failed: (.*)$/.exec(e.message ?? '')?.[1];
+    return { columns: cols ? cols.split(',').map((c) => c.trim()) : [] };
+  }
+  return undefined;
+}

@@ -1,0 +1,89 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type pg from 'pg';
+import { sql } from 'drizzle-orm';
+import type { Config } from '../config.ts';
+import type { Database } from './database.ts';
+import { SqliteDatabase } from './sqlite.ts';
+import { createPool, PostgresDatabase } from './postgres.ts';
+import { migrate, quote } from './migrate.ts';
+import { instanceMigrations } from './instance-schema.ts';
+import { projectMigrations } from './project-schema.ts';
+
+/**
+ * Where stores live, on either engine: SQLite files under the data directory,
+ * or schemas of one PostgreSQL database.
+ */
+export interface StoreFactory {
+  openInstance(): Promise<Database>;
+  openProject(id: string): Promise<Database>;
+  dropProject(id: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** SQLite: `data/instance.db` and `data/projects/<id>/data.db`. */
+export class SqliteStores implements StoreFactory {
+  constructor(private readonly dataDir: string) {}
+
+  async openInstance(): Promise<Database> {
+    mkdirSync(this.dataDir, { recursive: true });
+    const db = new SqliteDatabase(join(this.dataDir, 'instance.db'));
+    await migrate(db, instanceMigrations, quote);
+    return db;
+  }
+
+  async openProject(id: string): Promise<Database> {
+    const dir = join(this.dataDir, 'projects', id);
+    mkdirSync(dir, { recursive: true });
+    const db = new SqliteDatabase(join(dir, 'data.db'));
+    await migrate(db, projectMigrations, quote);
+    return db;
+  }
+
+  async dropProject(id: string): Promise<void> {
+    rmSync(join(this.dataDir, 'projects', id), { recursive: true, force: true });
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** PostgreSQL: schema `baas` for the instance, `project_<id>` for each project. */
+export class PostgresStores implements StoreFactory {
+  private readonly pool: pg.Pool;
+  constructor(url: string) {
+    this.pool = createPool(url);
+  }
+
+  async openInstance(): Promise<Database> {
+    return this.openSchema('baas', instanceMigrations);
+  }
+
+  async openProject(id: string): Promise<Database> {
+    return this.openSchema(projectSchema(id), projectMigrations);
+  }
+
+  async dropProject(id: string): Promise<void> {
+    await this.pool.query(`DROP SCHEMA IF EXISTS ${quote(projectSchema(id))} CASCADE`);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async openSchema(schema: string, migrations: typeof instanceMigrations): Promise<Database> {
+    const db = new PostgresDatabase(this.pool, schema);
+    await db.run(sql`CREATE SCHEMA IF NOT EXISTS ${sql.identifier(schema)}`);
+    await migrate(db, migrations, (name) => `${quote(schema)}.${quote(name)}`);
+    return db;
+  }
+}
+
+/** The schema of a project on PostgreSQL. */
+export function projectSchema(id: string): string {
+  return `project_${id}`;
+}
+
+/** The store factory the config asks for. */
+export function storesFor(config: Config): StoreFactory {
+  return config.databaseUrl ? new PostgresStores(config.databaseUrl) : new SqliteStores(config.dataDir);
+}

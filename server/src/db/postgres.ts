@@ -1,0 +1,86 @@
+import pg from 'pg';
+import { sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type { Database, DbRow } from './database.ts';
+
+const dialect = new PgDialect();
+
+// bigint (int8) columns hold integer fields and counts; they fit in a JS number
+// for every value an `integer` field accepts (safe integers).
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/** A connection pool shared by every store of one instance. */
+export function createPool(url: string): pg.Pool {
+  return new pg.Pool({ connectionString: url, max: 10 });
+}
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+/**
+ * One store on PostgreSQL: a schema of the instance's database. Tables are
+ * always schema-qualified, so stores share one pool without `search_path`.
+ */
+export class PostgresDatabase implements Database {
+  readonly dialect = 'postgres' as const;
+  readonly inTransaction: boolean;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly schema: string,
+    private readonly client?: pg.PoolClient,
+  ) {
+    this.inTransaction = client !== undefined;
+  }
+
+  table(name: string): SQL {
+    return sql`${sql.identifier(this.schema)}.${sql.identifier(name)}`;
+  }
+
+  async all<T = DbRow>(query: SQL): Promise<T[]> {
+    const { sql: text, params } = dialect.sqlToQuery(query);
+    const result = await (this.client ?? (this.pool as Queryable)).query(text, params.map(toPgParam));
+    return result.rows as T[];
+  }
+
+  async get<T = DbRow>(query: SQL): Promise<T | undefined> {
+    return (await this.all<T>(query))[0];
+  }
+
+  async run(query: SQL): Promise<{ changes: number }> {
+    const { sql: text, params } = dialect.sqlToQuery(query);
+    const result = await (this.client ?? (this.pool as Queryable)).query(text, params.map(toPgParam));
+    return { changes: result.rowCount ?? 0 };
+  }
+
+  async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
+    if (this.client) return fn(this);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new PostgresDatabase(this.pool, this.schema, client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async lockUntilCommit(name: string): Promise<void> {
+    if (!this.client) throw new Error('lockUntilCommit needs a transaction');
+    await this.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${this.schema}:${name}`]);
+  }
+
+  /** The pool is the instance's; closing a store closes nothing. */
+  async close(): Promise<void> {}
+}
+
+// node-postgres would turn a JS array into a PostgreSQL array literal; our
+// arrays go to jsonb columns, which want JSON text.
+function toPgParam(value: unknown): unknown {
+  return Array.isArray(value) || (value !== null && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value))
+    ? JSON.stringify(value)
+    : value;
+}

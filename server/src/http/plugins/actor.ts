@@ -1,0 +1,77 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError } from '../../errors.ts';
+import type { ProjectHandle } from '../../db/registry.ts';
+import type { Actor, ServiceContext } from '../../services/context.ts';
+import { keysService } from '../../services/keys.ts';
+import { projectIdPattern } from '../../services/projects.ts';
+import type { Services } from '../../services/index.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is calling: resolved from the Authorization header before any handler runs. */
+    actor: Actor;
+    /** The project of a `/v1/projects/:project/...` route. */
+    project: ProjectHandle | null;
+  }
+}
+
+/**
+ * Resolves the project of the URL (404 when unknown) and the actor of the
+ * request: an admin session token, a project's secret key, or a guest.
+ * A token that is present but not recognized is a 401, never a guest.
+ */
+export function registerActor(app: FastifyInstance, services: Services): void {
+  app.decorateRequest('actor', null as never);
+  app.decorateRequest('project', null);
+  app.addHook('onRequest', async (request) => {
+    const projectId = (request.params as { project?: string } | undefined)?.project;
+    if (projectId !== undefined) {
+      const project = projectIdPattern.test(projectId) ? await services.registry.get(projectId) : undefined;
+      if (!project) throw new ApiError('project_not_found', `no project '${projectId}'`);
+      request.project = project;
+    }
+    request.actor = await resolveActor(request, services);
+  });
+}
+
+async function resolveActor(request: FastifyRequest, services: Services): Promise<Actor> {
+  const header = request.headers.authorization;
+  if (!header) return { kind: 'guest' };
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) throw new ApiError('invalid_token', 'the Authorization header must be "Bearer <token>"');
+  const token = match[1];
+  if (token.startsWith('adm_')) {
+    const admin = await services.admins.authenticate(token);
+    if (!admin) throw new ApiError('invalid_token', 'the admin session is unknown or expired');
+    return { kind: 'admin', id: admin.id, email: admin.email };
+  }
+  if (token.startsWith('sk_')) {
+    const keyId = request.project ? await keysService.resolve(request.project.db, token) : undefined;
+    if (!keyId) throw new ApiError('invalid_token', 'the secret key is not valid for this project');
+    return { kind: 'service', keyId };
+  }
+  throw new ApiError('invalid_token', 'the token is not recognized');
+}
+
+/** The service context of a project route. */
+export function contextOf(request: FastifyRequest): ServiceContext {
+  const project = request.project;
+  if (!project) throw new Error('contextOf used on a route without :project');
+  return { project, actor: request.actor, db: project.db };
+}
+
+/** 401 for guests, 403 for anyone but an instance admin. */
+export function requireAdmin(request: FastifyRequest): void {
+  if (request.actor.kind === 'admin') return;
+  throw request.actor.kind === 'guest'
+    ? new ApiError('unauthorized', 'sign in as an instance admin')
+    : new ApiError('forbidden', 'only instance admins may do this');
+}
+
+/** 401 for guests, 403 for users: admins and the project's service role only. */
+export function requireServiceRole(request: FastifyRequest): void {
+  if (request.actor.kind === 'admin' || request.actor.kind === 'service') return;
+  throw request.actor.kind === 'guest'
+    ? new ApiError('unauthorized', 'use the project secret key or an admin token')
+    : new ApiError('forbidden', 'only the service role may do this');
+}

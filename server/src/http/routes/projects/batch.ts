@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import type { BatchOperation } from '@baas/protocol';
+import { MAX_BATCH_OPERATIONS, runBatch } from '../../../services/batch.ts';
+import { contextOf } from '../../plugins/actor.ts';
+import { collectionName, errors, projectId, recordId } from '../../schemas.ts';
+
+const data = { type: 'object', additionalProperties: true, maxProperties: 500 } as const;
+const operation = {
+  oneOf: [
+    { type: 'object', properties: { action: { const: 'create' }, collection: collectionName, data }, required: ['action', 'collection', 'data'], additionalProperties: false },
+    { type: 'object', properties: { action: { const: 'update' }, collection: collectionName, id: recordId, data }, required: ['action', 'collection', 'id', 'data'], additionalProperties: false },
+    { type: 'object', properties: { action: { const: 'delete' }, collection: collectionName, id: recordId }, required: ['action', 'collection', 'id'], additionalProperties: false },
+  ],
+} as const;
+
+/** POST /batch: several record writes, atomically, each under its rules. */
+export function batchRoutes(app: FastifyInstance): void {
+  app.post<{ Params: { project: string }; Body: { operations: BatchOperation[] } }>('/v1/projects/:project/batch', {
+    schema: {
+      tags: ['records'],
+      summary: 'Run record writes atomically: all succeed or none happen',
+      params: { type: 'object', properties: { project: projectId } },
+      body: {
+        type: 'object',
+        properties: { operations: { type: 'array', items: operation, minItems: 1, maxItems: MAX_BATCH_OPERATIONS } },
+        required: ['operations'],
+        additionalProperties: false,
+      },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            results: {
+              type: 'array',
+              items: { type: 'object', properties: { status: { type: 'integer' }, body: { anyOf: [{ $ref: 'Record#' }, { type: 'null' }] } } },
+            },
+          },
+        },
+        ...errors(400, 401, 403, 404, 409, 413),
+      },
+    },
+    handler: async (request) => ({ results: await runBatch(contextOf(request), request.body.operations) }),
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * JSON schemas shared by routes. They validate input before a handler runs,
+ * type nothing at runtime, and feed the OpenAPI document.
+ */
+
+export const errorEnvelope = {
+  $id: 'ErrorEnvelope',
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        details: { type: 'object', additionalProperties: true },
+      },
+      required: ['code', 'message'],
+    },
+  },
+  required: ['error'],
+} as const;
+
+/** Error replies a route may give, for the OpenAPI document. */
+export function errors(...statuses: number[]): Record<number, unknown> {
+  return Object.fromEntries(statuses.map((s) => [s, { $ref: 'ErrorEnvelope#' }]));
+}
+
+export const projectId = { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,39}$' } as const;
+export const collectionName = { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' } as const;
+export const recordId = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
+
+export const record = {
+  $id: 'Record',
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    created_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
+  },
+  additionalProperties: true,
+} as const;
+
+const field = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', maxLength: 64 },
+    name: { type: 'string', maxLength: 63 },
+    type: { type: 'string' },
+    required: { type: 'boolean' },
+    unique: { type: 'boolean' },
+    nullable: { type: 'boolean' },
+    default: {},
+    min: { type: ['number', 'string'] },
+    max: { type: ['number', 'string'] },
+    pattern: { type: 'string', maxLength: 500 },
+    values: { type: 'array', items: { type: 'string' }, maxItems: 1000 },
+    multiple: { type: 'boolean' },
+    collection: { type: 'string' },
+  },
+  required: ['name', 'type'],
+} as const;
+
+const rule = { type: ['string', 'null'], maxLength: 4096 } as const;
+
+const rules = {
+  type: 'object',
+  properties: { list: rule, view: rule, create: rule, update: rule, delete: rule },
+  additionalProperties: false,
+} as const;
+
+const index = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    fields: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 16 },
+    unique: { type: 'boolean' },
+  },
+  required: ['fields'],
+  additionalProperties: false,
+} as const;
+
+export const collection = {
+  $id: 'Collection',
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    fields: { type: 'array', items: field, maxItems: 200 },
+    rules,
+    indexes: { type: 'array', items: index, maxItems: 64 },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+  },
+  additionalProperties: false,
+} as const;
+
+/** Schemas registered once with `addSchema` so routes can `$ref` them. */
+export const sharedSchemas = [errorEnvelope, record, collection];

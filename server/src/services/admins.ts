@@ -1,0 +1,94 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/database.ts';
+import { asUniqueViolation } from '../db/database.ts';
+import { ApiError } from '../errors.ts';
+import { dummyPasswordHash, hashPassword, hashSecret, randomToken, verifyPassword } from '../crypto.ts';
+import { newId, nowIso } from '../ids.ts';
+
+/** An instance admin as the API shows it. */
+export interface Admin {
+  id: string;
+  email: string;
+  createdAt: string;
+}
+
+const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Admin passwords: long enough to resist guessing; no composition rules (NIST 800-63B). */
+export const MIN_ADMIN_PASSWORD = 10;
+
+/** Instance admins and their sessions. */
+export class AdminsService {
+  constructor(
+    private readonly store: Database,
+    private readonly sessionTtlSeconds: number,
+  ) {}
+
+  async create(email: string, password: string): Promise<Admin> {
+    const problems: Record<string, { code: string; message: string }> = {};
+    if (!emailPattern.test(email)) problems.email = { code: 'invalid_email', message: 'must be an email address' };
+    if (password.length < MIN_ADMIN_PASSWORD) {
+      problems.password = { code: 'too_short', message: `must have at least ${MIN_ADMIN_PASSWORD} characters` };
+    }
+    if (Object.keys(problems).length) throw new ApiError('validation_failed', 'invalid admin', { fields: problems });
+    const admin = { id: newId(), email: email.toLowerCase(), createdAt: nowIso() };
+    try {
+      await this.store.run(sql`INSERT INTO ${this.store.table('admins')} (id, email, password_hash, created_at)
+        VALUES (${admin.id}, ${admin.email}, ${await hashPassword(password)}, ${admin.createdAt})`);
+    } catch (err) {
+      if (asUniqueViolation(err)) throw new ApiError('conflict', `an admin with email '${admin.email}' exists`);
+      throw err;
+    }
+    return admin;
+  }
+
+  async list(): Promise<Admin[]> {
+    const rows = await this.store.all<{ id: string; email: string; created_at: string }>(
+      sql`SELECT id, email, created_at FROM ${this.store.table('admins')} ORDER BY email`,
+    );
+    return rows.map((r) => ({ id: r.id, email: r.email, createdAt: r.created_at }));
+  }
+
+  async delete(idOrEmail: string): Promise<boolean> {
+    const { changes } = await this.store.run(
+      sql`DELETE FROM ${this.store.table('admins')} WHERE id = ${idOrEmail} OR email = ${idOrEmail.toLowerCase()}`,
+    );
+    return changes > 0;
+  }
+
+  async count(): Promise<number> {
+    const row = await this.store.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${this.store.table('admins')}`);
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Email + password -> a session token. Unknown email and wrong password give
+   * the same error after the same work (a full scrypt either way).
+   */
+  async login(email: string, password: string): Promise<{ token: string; admin: Admin; expiresAt: string }> {
+    const row = await this.store.get<{ id: string; email: string; password_hash: string; created_at: string }>(
+      sql`SELECT id, email, password_hash, created_at FROM ${this.store.table('admins')} WHERE email = ${email.toLowerCase()}`,
+    );
+    const ok = await verifyPassword(password, row?.password_hash ?? (await dummyPasswordHash));
+    if (!row || !ok) throw new ApiError('invalid_credentials', 'wrong email or password');
+    const token = randomToken('adm_');
+    const expiresAt = new Date(Date.now() + this.sessionTtlSeconds * 1000).toISOString();
+    await this.store.run(sql`INSERT INTO ${this.store.table('admin_sessions')} (id, admin_id, token_hash, created_at, expires_at)
+      VALUES (${newId()}, ${row.id}, ${hashSecret(token)}, ${nowIso()}, ${expiresAt})`);
+    return { token, admin: { id: row.id, email: row.email, createdAt: row.created_at }, expiresAt };
+  }
+
+  /** The admin a session token belongs to, or undefined when it is unknown or expired. */
+  async authenticate(token: string): Promise<Admin | undefined> {
+    const row = await this.store.get<{ id: string; email: string; created_at: string; expires_at: string }>(
+      sql`SELECT a.id, a.email, a.created_at, s.expires_at FROM ${this.store.table('admin_sessions')} s
+        JOIN ${this.store.table('admins')} a ON a.id = s.admin_id WHERE s.token_hash = ${hashSecret(token)}`,
+    );
+    if (!row || row.expires_at <= nowIso()) return undefined;
+    return { id: row.id, email: row.email, createdAt: row.created_at };
+  }
+
+  /** Ends the session of a token. */
+  async logout(token: string): Promise<void> {
+    await this.store.run(sql`DELETE FROM ${this.store.table('admin_sessions')} WHERE token_hash = ${hashSecret(token)}`);
+  }
+}

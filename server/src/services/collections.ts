@@ -1,0 +1,166 @@
+import { sql } from 'drizzle-orm';
+import type { CollectionDefinition, CollectionRules } from '@baas/protocol';
+import { normalizeCollection, SchemaError, toColumnValue } from '@baas/schema';
+import { check, parse, QueryError } from '@baas/query';
+import { ApiError } from '../errors.ts';
+import { nowIso } from '../ids.ts';
+import { alterCollectionTable, createCollectionTable, dropCollectionTable } from '../db/collection-tables.ts';
+import { isPrivileged, type ServiceContext } from './context.ts';
+import { schemaLookup } from './schema-lookup.ts';
+
+const ruleNames: Array<keyof CollectionRules> = ['list', 'view', 'create', 'update', 'delete'];
+
+/**
+ * Collection definitions and their tables. A definition and its DDL change in
+ * one transaction; the in-memory catalog is replaced only after commit.
+ */
+export const collectionsService = {
+  /** The project's collections by name, loaded once and cached on the project. */
+  async catalog(ctx: ServiceContext): Promise<ReadonlyMap<string, CollectionDefinition>> {
+    if (!ctx.project.collections) ctx.project.collections = await loadCatalog(ctx);
+    return ctx.project.collections;
+  },
+
+  async list(ctx: ServiceContext): Promise<CollectionDefinition[]> {
+    requirePrivileged(ctx);
+    return [...(await this.catalog(ctx)).values()];
+  },
+
+  /** A collection's definition, or 404. Anyone may resolve one (records need it); only the API guards reads. */
+  async get(ctx: ServiceContext, name: string): Promise<CollectionDefinition> {
+    const def = (await this.catalog(ctx)).get(name);
+    if (!def) throw new ApiError('collection_not_found', `no collection '${name}'`);
+    return def;
+  },
+
+  async create(ctx: ServiceContext, input: unknown): Promise<CollectionDefinition> {
+    requirePrivileged(ctx);
+    const def = stamp(normalize(input));
+    const result = await ctx.db.transaction(async (tx) => {
+      const catalog = await loadCatalog({ ...ctx, db: tx });
+      if (catalog.has(def.name)) throw new ApiError('conflict', `collection '${def.name}' exists`);
+      const next = new Map(catalog).set(def.name, def);
+      validateAgainst(next);
+      await createCollectionTable(tx, def);
+      await tx.run(sql`INSERT INTO ${tx.table('_collections')} (name, definition, created_at, updated_at)
+        VALUES (${def.name}, ${JSON.stringify(def)}, ${def.createdAt}, ${def.updatedAt})`);
+      return next;
+    });
+    ctx.project.collections = result;
+    return def;
+  },
+
+  async update(ctx: ServiceContext, name: string, patch: unknown): Promise<CollectionDefinition> {
+    requirePrivileged(ctx);
+    let updated!: CollectionDefinition;
+    const result = await ctx.db.transaction(async (tx) => {
+      const catalog = await loadCatalog({ ...ctx, db: tx });
+      const before = catalog.get(name);
+      if (!before) throw new ApiError('collection_not_found', `no collection '${name}'`);
+      updated = { ...normalize(patch, before), createdAt: before.createdAt, updatedAt: nowIso() };
+      const next = new Map(catalog);
+      if (updated.name !== name) {
+        if (catalog.has(updated.name)) throw new ApiError('conflict', `collection '${updated.name}' exists`);
+        refuseIfReferenced(catalog, name, 'rename');
+        next.delete(name);
+      }
+      next.set(updated.name, updated);
+      validateAgainst(next);
+      const defaults = new Map(
+        updated.fields
+          .filter((f) => f.default !== undefined && !before.fields.some((b) => b.id === f.id))
+          .map((f) => [f.name, toColumnValue(f, f.default, tx.dialect)]),
+      );
+      await alterCollectionTable(tx, before, updated, defaults);
+      await tx.run(sql`UPDATE ${tx.table('_collections')} SET name = ${updated.name}, definition = ${JSON.stringify(updated)},
+        updated_at = ${updated.updatedAt} WHERE name = ${name}`);
+      return next;
+    });
+    ctx.project.collections = result;
+    return updated;
+  },
+
+  async delete(ctx: ServiceContext, name: string): Promise<void> {
+    requirePrivileged(ctx);
+    const result = await ctx.db.transaction(async (tx) => {
+      const catalog = await loadCatalog({ ...ctx, db: tx });
+      if (!catalog.has(name)) throw new ApiError('collection_not_found', `no collection '${name}'`);
+      refuseIfReferenced(catalog, name, 'delete');
+      const next = new Map(catalog);
+      next.delete(name);
+      validateAgainst(next);
+      await dropCollectionTable(tx, name);
+      await tx.run(sql`DELETE FROM ${tx.table('_collections')} WHERE name = ${name}`);
+      return next;
+    });
+    ctx.project.collections = result;
+  },
+};
+
+async function loadCatalog(ctx: ServiceContext): Promise<Map<string, CollectionDefinition>> {
+  const rows = await ctx.db.all<{ definition: string }>(sql`SELECT definition FROM ${ctx.db.table('_collections')} ORDER BY name`);
+  return new Map(
+    rows.map((r) => {
+      const def = JSON.parse(r.definition) as CollectionDefinition;
+      return [def.name, def];
+    }),
+  );
+}
+
+function requirePrivileged(ctx: ServiceContext): void {
+  if (!isPrivileged(ctx.actor)) throw new ApiError('forbidden', 'only admins and the service role manage collections');
+}
+
+function normalize(input: unknown, existing?: CollectionDefinition): CollectionDefinition {
+  try {
+    return normalizeCollection(input, existing);
+  } catch (err) {
+    if (err instanceof SchemaError) throw new ApiError('invalid_schema', err.message, err.details);
+    throw err;
+  }
+}
+
+function stamp(def: CollectionDefinition): CollectionDefinition {
+  const now = nowIso();
+  return { ...def, createdAt: now, updatedAt: now };
+}
+
+/**
+ * Checks what only the whole catalog can tell: relation targets exist, and
+ * every rule of every collection still compiles (a rename or removed field
+ * may break a rule elsewhere through a relation path).
+ */
+function validateAgainst(catalog: ReadonlyMap<string, CollectionDefinition>): void {
+  const lookup = schemaLookup(catalog);
+  const problems: Record<string, { code: string; message: string; position?: number; column?: number }> = {};
+  for (const def of catalog.values()) {
+    def.fields.forEach((f, i) => {
+      if (f.type === 'relation' && f.collection !== 'users' && !catalog.has(f.collection!)) {
+        problems[`${def.name}.fields.${i}.collection`] = { code: 'unknown_collection', message: `no collection '${f.collection}'` };
+      }
+    });
+    for (const rule of ruleNames) {
+      const source = def.rules[rule];
+      if (!source) continue;
+      try {
+        check(parse(source), { schema: lookup, collection: def.name });
+      } catch (err) {
+        if (!(err instanceof QueryError)) throw err;
+        problems[`${def.name}.rules.${rule}`] = { code: 'invalid_rule', message: err.message, position: err.position, column: err.column };
+      }
+    }
+  }
+  const keys = Object.keys(problems);
+  if (keys.length) {
+    const first = problems[keys[0]];
+    throw new ApiError(first.code === 'invalid_rule' ? 'invalid_rule' : 'invalid_schema', `${keys[0]}: ${first.message}`, { fields: problems });
+  }
+}
+
+function refuseIfReferenced(catalog: ReadonlyMap<string, CollectionDefinition>, name: string, what: string): void {
+  for (const def of catalog.values()) {
+    if (def.name === name) continue;
+    const field = def.fields.find((f) => f.type === 'relation' && f.collection === name);
+    if (field) throw new ApiError('conflict', `cannot ${what} '${name}': ${def.name}.${field.name} refers to it`);
+  }
+}

@@ -1,0 +1,35 @@
+import type { AuthInfo } from '@baas/query';
+import type { Database } from '../db/database.ts';
+import type { ProjectHandle } from '../db/registry.ts';
+
+/** Who is calling, as the HTTP layer resolved it from the request. */
+export type Actor =
+  | { kind: 'admin'; id: string; email: string }
+  | { kind: 'service'; keyId: string }
+  | { kind: 'user'; user: AuthInfo }
+  | { kind: 'guest' };
+
+/**
+ * What every project-scoped service call gets: the project, the actor, and the
+ * database handle to use (the project's store, or an open transaction).
+ */
+export interface ServiceContext {
+  project: ProjectHandle;
+  actor: Actor;
+  db: Database;
+}
+
+/** Admins and the service role bypass rules. */
+export function isPrivileged(actor: Actor): boolean {
+  return actor.kind === 'admin' || actor.kind === 'service';
+}
+
+/** The caller as rules see it: null for guests and privileged callers without a user. */
+export function authOf(actor: Actor): AuthInfo | null {
+  return actor.kind === 'user' ? actor.user : null;
+}
+
+/** The same context inside a transaction. */
+export function withDb(ctx: ServiceContext, db: Database): ServiceContext {
+  return { ...ctx, db };
+}

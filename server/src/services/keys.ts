@@ -1,0 +1,44 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/database.ts';
+import { hashSecret, randomToken } from '../crypto.ts';
+import { newId, nowIso } from '../ids.ts';
+
+/** A secret API key as listed: never the secret itself, only its first characters. */
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+}
+
+/**
+ * Secret keys (`sk_...`) of a project: the service role. Stored as a SHA-256
+ * hash (the key has 256 random bits, so no slow hash is needed) and shown in
+ * full only once, when created.
+ */
+export const keysService = {
+  async create(db: Database, name: string): Promise<ApiKey & { secret: string }> {
+    const secret = randomToken('sk_');
+    const key = { id: newId(), name, prefix: secret.slice(0, 10), createdAt: nowIso() };
+    await db.run(sql`INSERT INTO ${db.table('_keys')} (id, name, prefix, hash, created_at)
+      VALUES (${key.id}, ${key.name}, ${key.prefix}, ${hashSecret(secret)}, ${key.createdAt})`);
+    return { ...key, secret };
+  },
+
+  async list(db: Database): Promise<ApiKey[]> {
+    const rows = await db.all<{ id: string; name: string; prefix: string; created_at: string }>(
+      sql`SELECT id, name, prefix, created_at FROM ${db.table('_keys')} ORDER BY created_at, id`,
+    );
+    return rows.map((r) => ({ id: r.id, name: r.name, prefix: r.prefix, createdAt: r.created_at }));
+  },
+
+  async revoke(db: Database, id: string): Promise<boolean> {
+    return (await db.run(sql`DELETE FROM ${db.table('_keys')} WHERE id = ${id}`)).changes > 0;
+  },
+
+  /** The id of the key a secret belongs to, or undefined. Lookup is by hash, so no secret is compared. */
+  async resolve(db: Database, secret: string): Promise<string | undefined> {
+    const row = await db.get<{ id: string }>(sql`SELECT id FROM ${db.table('_keys')} WHERE hash = ${hashSecret(secret)}`);
+    return row?.id;
+  },
+};

@@ -1,0 +1,3 @@
+/** Records of user collections: reads through rules, writes with the change log. */
+export { listRecords, type ListOptions } from './list.ts';
+export { getRecord, createRecord, updateRecord, deleteRecord, expandOne } from './write.ts';

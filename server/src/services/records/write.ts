@@ -1,0 +1,149 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { CollectionDefinition, RecordData } from '@baas/protocol';
+import { RecordValidationError, validateRecord } from '@baas/schema';
+import { ApiError } from '../../errors.ts';
+import { newId, nowIso } from '../../ids.ts';
+import { asUniqueViolation } from '../../db/database.ts';
+import { tableName, uniqueIndexFields } from '../../db/collection-tables.ts';
+import { withDb, type ServiceContext } from '../context.ts';
+import { accessCollection, and, envOf, ruleCondition, type CollectionAccess } from './access.ts';
+import { rowToRecord, valuesToColumns } from './codec.ts';
+import { logChange } from './changes.ts';
+import { expandRecords, parseExpand } from './expand.ts';
+import { project } from './list.ts';
+
+const byId = (id: string) => sql`${sql.identifier('id')} = ${id}`;
+
+/** One record through the view rule; 404 when it does not exist or the rule hides it. */
+export async function getRecord(ctx: ServiceContext, collection: string, id: string, options: { expand?: string; fields?: string } = {}): Promise<RecordData> {
+  const access = await accessCollection(ctx, collection);
+  const rule = ruleCondition(ctx, access, 'view', envOf(ctx));
+  const tree = parseExpand(options.expand, access.def, access.catalog);
+  const row = await ctx.db.get(sql`SELECT * FROM ${access.table} WHERE ${and(byId(id), rule)}`);
+  if (!row) throw notFound(collection, id);
+  const record = rowToRecord(access.def, row, ctx.db.dialect);
+  await expandRecords(ctx, access, access.def, [record], tree);
+  return project([record], options.fields)[0];
+}
+
+/**
+ * Creates a record: validate, insert, then check the create rule on the new
+ * row inside the transaction (so the rule sees the row as stored, relations
+ * included) and roll back with 403 when it fails.
+ */
+export async function createRecord(ctx: ServiceContext, collection: string, input: Record<string, unknown>): Promise<RecordData> {
+  const access = await accessCollection(ctx, collection);
+  const rule = ruleCondition(ctx, access, 'create', envOf(ctx, input));
+  const values = validate(access.def, input, 'create');
+  const now = nowIso();
+  const record: RecordData = { ...values, id: (values.id as string | undefined) ?? newId(), created_at: now, updated_at: now };
+  return writing(access.def, () =>
+    ctx.db.transaction(async (tx) => {
+      await checkRelations(withDb(ctx, tx), access, values);
+      const columns = valuesToColumns(access.def, record, tx.dialect);
+      const names = ['id', 'created_at', 'updated_at', ...columns.keys()];
+      const params = [record.id, now, now, ...columns.values()];
+      await tx.run(sql`INSERT INTO ${access.table} (${sql.join(names.map((n) => sql.identifier(n)), sql`, `)})
+        VALUES (${sql.join(params.map((p) => sql`${p}`), sql`, `)})`);
+      if (rule && !(await tx.get(sql`SELECT 1 AS ok FROM ${access.table} WHERE ${and(byId(record.id), rule)}`))) {
+        throw new ApiError('forbidden', `the create rule of '${collection}' does not allow this record`);
+      }
+      await logChange(tx, collection, 'create', record, null);
+      return record;
+    }),
+  );
+}
+
+/** Updates the fields given; the update rule is judged on the row as it was (and on `request.data`). */
+export async function updateRecord(ctx: ServiceContext, collection: string, id: string, input: Record<string, unknown>): Promise<RecordData> {
+  const access = await accessCollection(ctx, collection);
+  const rule = ruleCondition(ctx, access, 'update', envOf(ctx, input));
+  const values = validate(access.def, input, 'update');
+  return writing(access.def, () =>
+    ctx.db.transaction(async (tx) => {
+      const row = await tx.get(sql`SELECT * FROM ${access.table} WHERE ${and(byId(id), rule)}`);
+      if (!row) throw notFound(collection, id);
+      await checkRelations(withDb(ctx, tx), access, values);
+      const previous = rowToRecord(access.def, row, tx.dialect);
+      const stored: RecordData = { ...previous, ...values, updated_at: nextUpdatedAt(previous.updated_at) };
+      const columns = valuesToColumns(access.def, values, tx.dialect).set('updated_at', stored.updated_at);
+      const assignments = [...columns].map(([name, value]) => sql`${sql.identifier(name)} = ${value}`);
+      await tx.run(sql`UPDATE ${access.table} SET ${sql.join(assignments, sql`, `)} WHERE ${byId(id)}`);
+      await logChange(tx, collection, 'update', stored, previous);
+      return stored;
+    }),
+  );
+}
+
+/** Deletes a record the delete rule allows; 404 otherwise. */
+export async function deleteRecord(ctx: ServiceContext, collection: string, id: string): Promise<void> {
+  const access = await accessCollection(ctx, collection);
+  const rule = ruleCondition(ctx, access, 'delete', envOf(ctx));
+  await ctx.db.transaction(async (tx) => {
+    const row = await tx.get(sql`SELECT * FROM ${access.table} WHERE ${and(byId(id), rule)}`);
+    if (!row) throw notFound(collection, id);
+    await tx.run(sql`DELETE FROM ${access.table} WHERE ${byId(id)}`);
+    await logChange(tx, collection, 'delete', rowToRecord(access.def, row, tx.dialect), null);
+  });
+}
+
+/** Attaches expansions to a freshly written record, for replies that ask for them. */
+export async function expandOne(ctx: ServiceContext, collection: string, record: RecordData, expand: string | undefined): Promise<RecordData> {
+  if (!expand) return record;
+  const access = await accessCollection(ctx, collection);
+  await expandRecords(ctx, access, access.def, [record], parseExpand(expand, access.def, access.catalog));
+  return record;
+}
+
+function notFound(collection: string, id: string): ApiError {
+  return new ApiError('record_not_found', `no record '${id}' in '${collection}'`);
+}
+
+// updated_at must move forward even when two updates land in the same millisecond,
+// so clients comparing timestamps see every change.
+function nextUpdatedAt(previous: string): string {
+  const now = nowIso();
+  return now > previous ? now : new Date(Date.parse(previous) + 1).toISOString();
+}
+
+function validate(def: CollectionDefinition, input: Record<string, unknown>, mode: 'create' | 'update'): Record<string, unknown> {
+  try {
+    return validateRecord(def, input, mode);
+  } catch (err) {
+    if (err instanceof RecordValidationError) throw new ApiError('validation_failed', err.message, err.details);
+    throw err;
+  }
+}
+
+/** Turns a unique-index failure into a 409 naming the fields. */
+async function writing<T>(def: CollectionDefinition, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const violation = asUniqueViolation(err);
+    if (!violation) throw err;
+    const fields = violation.constraint
+      ? (uniqueIndexFields(def, violation.constraint) ?? (violation.constraint.endsWith('_pkey') ? ['id'] : []))
+      : (violation.columns ?? []).map((c) => c.split('.').pop()!);
+    throw new ApiError('unique_violation', `a record with the same ${fields.join(', ') || 'value'} exists`, {
+      fields: Object.fromEntries(fields.map((f) => [f, { code: 'unique', message: 'is already taken' }])),
+    });
+  }
+}
+
+/** Every relation value must point at an existing record (400 naming the field otherwise). */
+async function checkRelations(ctx: ServiceContext, access: CollectionAccess, values: Record<string, unknown>): Promise<void> {
+  const problems: Record<string, { code: string; message: string }> = {};
+  for (const field of access.def.fields) {
+    if (field.type !== 'relation' || values[field.name] == null) continue;
+    const ids = [...new Set((Array.isArray(values[field.name]) ? values[field.name] : [values[field.name]]) as string[])];
+    if (ids.length === 0) continue;
+    const table: SQL = ctx.db.table(tableName(field.collection!));
+    const found = await ctx.db.all<{ id: string }>(sql`SELECT id FROM ${table} WHERE id IN ${ids}`);
+    const missing = ids.filter((id) => !found.some((r) => r.id === id));
+    if (missing.length) {
+      problems[field.name] = { code: 'invalid_relation', message: `no record ${missing.map((m) => `'${m}'`).join(', ')} in '${field.collection}'` };
+    }
+  }
+  if (Object.keys(problems).length) throw new ApiError('validation_failed', 'invalid relation', { fields: problems });
+}

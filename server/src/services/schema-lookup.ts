@@ -1,0 +1,36 @@
+import type { CollectionDefinition } from '@baas/protocol';
+import type { FieldInfo, SchemaLookup } from '@baas/query';
+
+/**
+ * The fields of the built-in `users` collection that rules, filters and
+ * relation paths may read. Email and profile data are left out on purpose: a
+ * filter over a relation could otherwise probe other users' emails.
+ */
+const userFields: Record<string, FieldInfo> = {
+  id: { type: 'text' },
+  verified: { type: 'boolean' },
+  anonymous: { type: 'boolean' },
+  role: { type: 'text' },
+  created_at: { type: 'date' },
+  updated_at: { type: 'date' },
+};
+
+const systemFields: Record<string, FieldInfo> = {
+  id: { type: 'text' },
+  created_at: { type: 'date' },
+  updated_at: { type: 'date' },
+};
+
+/** A SchemaLookup over a project's collections, for the query compiler. */
+export function schemaLookup(collections: ReadonlyMap<string, CollectionDefinition>): SchemaLookup {
+  return {
+    field(collection, name) {
+      if (collection === 'users') return userFields[name];
+      const def = collections.get(collection);
+      if (!def) return undefined;
+      if (systemFields[name]) return systemFields[name];
+      const field = def.fields.find((f) => f.name === name);
+      return field && { type: field.type, multiple: field.multiple, collection: field.collection };
+    },
+  };
+}
