@@ -68,7 +68,7 @@ const typeNames: Record<StaticType, string> = {
   boolean: 'boolean',
   null: 'null',
   list: 'list',
-  multi: 'multiple field',
+  multi: 'multiple',
   json: 'json',
   dynamic: 'value',
 };
