@@ -1,0 +1,44 @@
+import type { CollectionDefinition, CollectionRules, FieldDefinition, IndexDefinition } from '@baas/protocol';
+import type { Transport } from './http.ts';
+import { pathOf } from './http.ts';
+
+/** What `collections.create` and `collections.update` accept: a definition, parts of it optional. */
+export interface CollectionInput {
+  name?: string;
+  fields?: FieldDefinition[];
+  rules?: Partial<CollectionRules>;
+  indexes?: IndexDefinition[];
+}
+
+/** Collection definitions (schema) of the client's project: service role or admin. */
+export class CollectionsApi {
+  constructor(
+    private readonly http: Transport,
+    private readonly base: () => string,
+  ) {}
+
+  /** Every collection of the project. */
+  async list(): Promise<CollectionDefinition[]> {
+    return (await this.http.request<{ items: CollectionDefinition[] }>('GET', `${this.base()}/collections`)).items;
+  }
+
+  /** One collection by name. */
+  get(name: string): Promise<CollectionDefinition> {
+    return this.http.request('GET', `${this.base()}/collections${pathOf(name)}`);
+  }
+
+  /** Creates a collection (and its table). */
+  create(definition: CollectionInput & { name: string }): Promise<CollectionDefinition> {
+    return this.http.request('POST', `${this.base()}/collections`, { body: definition });
+  }
+
+  /** Changes a collection: rename, fields (matched by `id` across a rename), rules, indexes. */
+  update(name: string, changes: CollectionInput): Promise<CollectionDefinition> {
+    return this.http.request('PATCH', `${this.base()}/collections${pathOf(name)}`, { body: changes });
+  }
+
+  /** Deletes a collection and all its records. */
+  async delete(name: string): Promise<void> {
+    await this.http.request('DELETE', `${this.base()}/collections${pathOf(name)}`);
+  }
+}

@@ -1,0 +1,36 @@
+import type { ErrorCode } from '@baas/protocol';
+
+/**
+ * The codes a `BaasError` may carry: the server's stable codes, plus
+ * `network_error` (the server could not be reached) and
+ * `unexpected_response` (a reply that is not the API's JSON, e.g. a proxy page).
+ * Unknown codes from a newer server pass through as plain strings.
+ */
+export type BaasErrorCode = ErrorCode | 'network_error' | 'unexpected_response' | (string & {});
+
+/**
+ * Every failure of an SDK call. Mirrors the server's error envelope
+ * `{"error": {"code", "message", "details"}}`; switch on `code`, not `message`.
+ * A network failure has `status: 0` and `code: 'network_error'`.
+ */
+export class BaasError extends Error {
+  /** The HTTP status, or 0 when no reply arrived. */
+  readonly status: number;
+  /** The stable snake_case code. */
+  readonly code: BaasErrorCode;
+  /** Extra facts, e.g. `details.fields` of a validation failure. */
+  readonly details?: Record<string, unknown>;
+
+  constructor(status: number, code: BaasErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BaasError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** Whether `value` is a `BaasError`, optionally with the given code. */
+export function isBaasError(value: unknown, code?: BaasErrorCode): value is BaasError {
+  return value instanceof BaasError && (code === undefined || value.code === code);
+}
