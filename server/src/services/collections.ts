@@ -7,6 +7,7 @@ import { nowIso } from '../ids.ts';
 import { alterCollectionTable, createCollectionTable, dropCollectionTable } from '../db/collection-tables.ts';
 import { isPrivileged, type ServiceContext } from './context.ts';
 import { schemaLookup } from './schema-lookup.ts';
+import { uniqueViolationError } from './unique.ts';
 
 const ruleNames: Array<keyof CollectionRules> = ['list', 'view', 'create', 'update', 'delete'];
 
@@ -71,7 +72,12 @@ export const collectionsService = {
           .filter((f) => f.default !== undefined && !before.fields.some((b) => b.id === f.id))
           .map((f) => [f.name, toColumnValue(f, f.default, tx.dialect)]),
       );
-      await alterCollectionTable(tx, before, updated, defaults);
+      try {
+        await alterCollectionTable(tx, before, updated, defaults);
+      } catch (err) {
+        // A new unique index (or a default given to every row) met duplicates: the caller's data, not a server fault.
+        throw uniqueViolationError(updated, err, (fields) => `existing records of '${name}' have duplicate values of ${fields.join(', ') || 'a unique index'}; make them distinct first`) ?? err;
+      }
       await tx.run(sql`UPDATE ${tx.table('_collections')} SET name = ${updated.name}, definition = ${JSON.stringify(updated)},
         updated_at = ${updated.updatedAt} WHERE name = ${name}`);
       return next;

@@ -3,9 +3,9 @@ import type { CollectionDefinition, RecordData } from '@baas/protocol';
 import { RecordValidationError, validateRecord } from '@baas/schema';
 import { ApiError } from '../../errors.ts';
 import { newId, nowIso } from '../../ids.ts';
-import { asUniqueViolation } from '../../db/database.ts';
-import { tableName, uniqueIndexFields } from '../../db/collection-tables.ts';
+import { tableName } from '../../db/collection-tables.ts';
 import { withDb, type ServiceContext } from '../context.ts';
+import { uniqueViolationError } from '../unique.ts';
 import { accessCollection, and, envOf, ruleCondition, type CollectionAccess } from './access.ts';
 import { rowToRecord, valuesToColumns } from './codec.ts';
 import { logChange } from './changes.ts';
@@ -120,14 +120,7 @@ async function writing<T>(def: CollectionDefinition, work: () => Promise<T>): Pr
   try {
     return await work();
   } catch (err) {
-    const violation = asUniqueViolation(err);
-    if (!violation) throw err;
-    const fields = violation.constraint
-      ? (uniqueIndexFields(def, violation.constraint) ?? (violation.constraint.endsWith('_pkey') ? ['id'] : []))
-      : (violation.columns ?? []).map((c) => c.split('.').pop()!);
-    throw new ApiError('unique_violation', `a record with the same ${fields.join(', ') || 'value'} exists`, {
-      fields: Object.fromEntries(fields.map((f) => [f, { code: 'unique', message: 'is already taken' }])),
-    });
+    throw uniqueViolationError(def, err) ?? err;
   }
 }
 

@@ -7,6 +7,16 @@ const params = { type: 'object', properties: { project: projectId, name: collect
 const one = { $ref: 'Collection#' } as const;
 type Params = { project: string; name: string };
 
+/**
+ * A definition is validated by @baas/schema (normalizeCollection), which lists
+ * every problem per path as `invalid_schema`. Letting Ajv check the body first
+ * would answer some mistakes with another code and, worse, coerce others away
+ * (`"name": 42` would become '42'). The JSON schema stays, for the OpenAPI
+ * document. Params need no Ajv either: the project was resolved by the actor
+ * hook and a name that cannot exist is simply not found.
+ */
+const validatedByService = { validatorCompiler: () => () => true };
+
 /** Collection definitions of a project (admins and the service role). */
 export function collectionRoutes(app: FastifyInstance): void {
   const base = '/v1/projects/:project/collections';
@@ -20,6 +30,7 @@ export function collectionRoutes(app: FastifyInstance): void {
 
   app.post(base, {
     ...guard,
+    ...validatedByService,
     schema: { tags: ['collections'], summary: 'Create a collection', body: { $ref: 'Collection#' }, response: { 201: one, ...errors(400, 401, 403, 404, 409) } },
     handler: async (request, reply) => {
       reply.status(201);
@@ -35,6 +46,7 @@ export function collectionRoutes(app: FastifyInstance): void {
 
   app.patch<{ Params: Params }>(`${base}/:name`, {
     ...guard,
+    ...validatedByService,
     schema: {
       tags: ['collections'],
       summary: 'Change a collection: rename it, add/rename/remove fields (a field keeps its id across a rename), change options, rules and indexes',
