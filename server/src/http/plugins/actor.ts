@@ -24,6 +24,11 @@ export function registerActor(app: FastifyInstance, services: Services): void {
   app.decorateRequest('actor', null as never);
   app.decorateRequest('project', null);
   app.addHook('onRequest', async (request) => {
+    // An unknown route is a 404 whoever asks; judging its token first would answer 401/403 instead.
+    if (request.is404) {
+      request.actor = { kind: 'guest' };
+      return;
+    }
     const projectId = (request.params as { project?: string } | undefined)?.project;
     if (projectId !== undefined) {
       const project = projectIdPattern.test(projectId) ? await services.registry.get(projectId) : undefined;
@@ -46,7 +51,10 @@ async function resolveActor(request: FastifyRequest, services: Services): Promis
     return { kind: 'admin', id: admin.id, email: admin.email };
   }
   if (token.startsWith('sk_')) {
-    const keyId = request.project ? await keysService.resolve(request.project.db, token) : undefined;
+    // A secret key is the service role of one project: on instance routes (/v1/admin/...) it is a
+    // valid credential of the wrong kind (403), not a bad one (401).
+    if (!request.project) throw new ApiError('forbidden', 'a secret key works only on its project\'s routes; use an admin token');
+    const keyId = await keysService.resolve(request.project.db, token);
     if (!keyId) throw new ApiError('invalid_token', 'the secret key is not valid for this project');
     return { kind: 'service', keyId };
   }
