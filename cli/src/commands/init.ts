@@ -1,0 +1,118 @@
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { randomInt } from 'node:crypto';
+import type { Command } from 'commander';
+import { urlFor } from '../connection.ts';
+import type { Io } from '../io.ts';
+import { CliError, fields, printJson, stepper } from '../output.ts';
+import { parsePort } from './serve.ts';
+
+/** The settings of a new instance. */
+export interface InitOptions {
+  /** The directory that gets baas.json and data/ (resolved against the cwd). */
+  dir: string;
+  project: string;
+  adminEmail: string;
+  /** Generated (and reported) when absent. */
+  adminPassword?: string;
+  port: number;
+  host: string;
+}
+
+/** What `baas init --json` prints. */
+export interface InitResult {
+  dir: string;
+  url: string;
+  project: { id: string };
+  secretKey: string;
+  /** `password` only when it was generated. */
+  admin: { email: string; password?: string };
+}
+
+/** Defaults of `baas init`. The email must pass the server's address check, so no bare `@localhost`. */
+export const initDefaults = { project: 'app', adminEmail: 'admin@example.com', port: 8787, host: '127.0.0.1' } as const;
+
+/** `baas init [dir]`. */
+export function registerInit(program: Command, io: Io): void {
+  program
+    .command('init')
+    .description('create baas.json, the data directory, the first admin and the first project')
+    .argument('[dir]', 'directory of the new instance', '.')
+    .option('--project <id>', 'id of the first project', initDefaults.project)
+    .option('--admin-email <email>', 'email of the first admin', initDefaults.adminEmail)
+    .option('--admin-password <password>', 'password of the first admin (default: a generated one, printed once)')
+    .option('--port <port>', 'port to write into baas.json', parsePort, initDefaults.port)
+    .option('--host <host>', 'host to write into baas.json', initDefaults.host)
+    .option('--json', 'print the result as JSON')
+    .action(async (dir: string, flags: Omit<InitOptions, 'dir'> & { json?: boolean }) => {
+      const result = await initInstance({ ...flags, dir }, io, flags.json === true);
+      if (flags.json) printJson(io, result);
+      else io.stdout(describeInit(result, io.cwd));
+    });
+}
+
+/**
+ * Creates an instance in `options.dir`, working on the data directory directly.
+ * Refuses when baas.json exists; on failure removes the data directory it created.
+ * baas.json is written last, so a failed init can simply be run again.
+ */
+export async function initInstance(options: InitOptions, io: Io, quiet: boolean): Promise<InitResult> {
+  const dir = resolve(io.cwd, options.dir);
+  const configFile = join(dir, 'baas.json');
+  if (existsSync(configFile)) throw new CliError(`${configFile} already exists: this instance is set up (start it with \`baas serve\`)`);
+  const dataDir = join(dir, 'data');
+  const password = options.adminPassword ?? generatePassword();
+  const step = stepper(io, 5, quiet);
+  const { loadConfig, openServices } = await import('@baas/server');
+
+  step(`creating the data directory ${dataDir}`);
+  const createdData = !existsSync(dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  let services: Awaited<ReturnType<typeof openServices>> | undefined;
+  try {
+    const config = loadConfig({ env: io.env, overrides: { dataDir, port: options.port, host: options.host, logLevel: 'silent' } });
+    step(`opening the instance store (${config.databaseUrl ? 'postgres' : 'sqlite'})`);
+    services = await openServices(config);
+    step(`creating admin ${options.adminEmail}`);
+    const admin = await services.admins.create(options.adminEmail, password);
+    step(`creating project '${options.project}' and its secret key`);
+    const { keys } = await services.projects.create(options.project);
+    step(`writing ${configFile}`);
+    writeFileSync(configFile, JSON.stringify({ port: options.port, host: options.host, dataDir: 'data' }, null, 2) + '\n', { flag: 'wx' });
+    return {
+      dir,
+      url: urlFor(options.host, options.port),
+      project: { id: options.project },
+      secretKey: keys[0].secret,
+      admin: { email: admin.email, ...(options.adminPassword === undefined ? { password } : {}) },
+    };
+  } catch (err) {
+    await services?.close();
+    services = undefined;
+    if (createdData) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  } finally {
+    await services?.close();
+  }
+}
+
+/** The human report of an init: where, the credentials (once) and what to run next. */
+export function describeInit(result: InitResult, cwd: string): string {
+  const where = relative(cwd, result.dir) || '.';
+  const pairs: Array<[string, unknown]> = [
+    ['admin URL', `${result.url}/_/`],
+    ['admin', result.admin.email],
+  ];
+  if (result.admin.password) pairs.push(['password', `${result.admin.password}   (generated: shown only now)`]);
+  pairs.push(['project', result.project.id], ['secret key', `${result.secretKey}   (shown only now: keep it on your servers)`]);
+  const next = where === '.' ? 'baas serve' : `cd ${/\s/.test(where) ? JSON.stringify(where) : where} && baas serve`;
+  return `\nbaas is ready in ${where}\n\n${fields(pairs)}\nnext: ${next}\n`;
+}
+
+/** 20 characters from [A-Za-z0-9]: about 119 bits, and safe to paste into a shell. */
+export function generatePassword(length = 20): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let out = '';
+  for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)];
+  return out;
+}

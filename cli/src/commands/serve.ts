@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { buildApp } from '@baas/server';
+import { urlFor } from '../connection.ts';
+import type { Io } from '../io.ts';
+import { CliError, printJson } from '../output.ts';
+import { describeInit, initDefaults, initInstance } from './init.ts';
+
+type App = Awaited<ReturnType<typeof buildApp>>;
+
+interface ServeFlags {
+  dir?: string;
+  port?: number;
+  host?: string;
+  data?: string;
+  init?: boolean;
+  project: string;
+  adminEmail: string;
+  adminPassword?: string;
+  json?: boolean;
+}
+
+/** Parses a --port value: an integer 0..65535 (0 = any free port). */
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('must be an integer from 0 to 65535');
+  return port;
+}
+
+/** `baas serve`. */
+export function registerServe(program: Command, io: Io): void {
+  program
+    .command('serve')
+    .description('run the server of the instance in the current directory (or --dir)')
+    .option('--dir <dir>', 'directory with baas.json', '.')
+    .option('--port <port>', 'port to listen on, 0 = any free one (default: baas.json, else 8787)', parsePort)
+    .option('--host <host>', 'address to listen on (default: baas.json, else 127.0.0.1)')
+    .option('--data <dir>', 'data directory (default: baas.json, else ./data)')
+    .option('--init', 'run `baas init` first when there is no baas.json')
+    .option('--project <id>', 'with --init: id of the first project', initDefaults.project)
+    .option('--admin-email <email>', 'with --init: email of the first admin', initDefaults.adminEmail)
+    .option('--admin-password <password>', 'with --init: password of the first admin (default: generated)')
+    .option('--json', 'print {"url", "dataDir"} as JSON once listening')
+    .action(async (flags: ServeFlags) => {
+      await serve(flags, io);
+    });
+}
+
+/** Starts the server and stops it cleanly on SIGINT/SIGTERM. Resolves once listening. */
+export async function serve(flags: ServeFlags, io: Io): Promise<App> {
+  const dir = resolve(io.cwd, flags.dir ?? '.');
+  const file = join(dir, 'baas.json');
+  if (!existsSync(file)) {
+    if (!flags.init) throw new CliError(`no baas.json in ${dir}: run \`baas init\` there first (or \`baas serve --init\`)`);
+    const result = await initInstance(
+      { dir, project: flags.project, adminEmail: flags.adminEmail, adminPassword: flags.adminPassword, port: flags.port || initDefaults.port, host: flags.host ?? initDefaults.host },
+      io,
+      flags.json === true,
+    );
+    // The credentials are shown this once; with --json they go to stderr so stdout stays one JSON document.
+    if (flags.json) io.stderr(JSON.stringify({ init: result }) + '\n');
+    else io.stderr(describeInit(result, io.cwd).replace(/\nnext: .*\n$/, '\n'));
+  }
+
+  const { buildApp, loadConfig } = await import('@baas/server');
+  const config = loadConfig({
+    file,
+    env: io.env,
+    overrides: { port: flags.port, host: flags.host, dataDir: flags.data === undefined ? undefined : resolve(io.cwd, flags.data) },
+  });
+  const app = await buildApp(config);
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await app.close();
+    const code = (err as { code?: string }).code;
+    if (code === 'EADDRINUSE') throw new CliError(`${config.host}:${config.port} is in use: pick another port with --port`);
+    if (code === 'EACCES') throw new CliError(`not allowed to listen on ${config.host}:${config.port}: pick a port above 1023 with --port`);
+    throw err;
+  }
+  const { port } = app.server.address() as AddressInfo;
+  const url = urlFor(config.host, port);
+  if (flags.json) printJson(io, { url, dataDir: config.dataDir, database: config.databaseUrl ? 'postgres' : 'sqlite' });
+  else io.stdout(`baas is serving ${url} (admin: ${url}/_/, data: ${config.dataDir})\npress Ctrl+C to stop\n`);
+  stopOnSignals(app, io);
+  return app;
+}
+
+function stopOnSignals(app: App, io: Io): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      io.stderr(`${signal} again: exiting now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    io.stderr(`${signal}: stopping (open requests finish first)\n`);
+    app.close().then(
+      () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        // Everything is closed; exit even if a stray handle would keep the loop alive.
+        setTimeout(() => process.exit(0), 1000).unref();
+      },
+      (err: unknown) => {
+        io.stderr(`error: stopping failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

@@ -1,0 +1,73 @@
+import { BaasError } from '@baas/sdk';
+import type { Io } from './io.ts';
+
+/** A failure the CLI explains in one line (and exits non-zero). */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    /** The process exit code. */
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** A column of `table`: its header and how a row shows in it. */
+export type Column<T> = [header: string, cell: (row: T) => unknown];
+
+/** Rows as an aligned, plain-text table with a header line; `empty` when there are no rows. */
+export function table<T>(rows: T[], columns: Array<Column<T>>, empty = '(none)'): string {
+  if (rows.length === 0) return `${empty}\n`;
+  const cells = [columns.map(([header]) => header), ...rows.map((row) => columns.map(([, cell]) => text(cell(row))))];
+  const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i].length)));
+  return cells.map((line) => line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** Label/value pairs, labels aligned: `  admin URL   http://...`. */
+export function fields(pairs: Array<[label: string, value: unknown]>): string {
+  const width = Math.max(...pairs.map(([label]) => label.length));
+  return pairs.map(([label, value]) => `  ${label.padEnd(width)}  ${text(value)}`).join('\n') + '\n';
+}
+
+/** Writes `value` as JSON for scripts. */
+export function printJson(io: Io, value: unknown): void {
+  io.stdout(JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * One line for any failure: `error: project 'x' exists (conflict)`.
+ * Field problems of a validation error are appended; a rejected token gets a hint.
+ */
+export function formatError(err: unknown): string {
+  if (err instanceof BaasError) {
+    if (err.code === 'network_error') return oneLine(`error: ${err.message}`);
+    let line = `error: ${err.message} (${err.code})`;
+    const problems = err.details?.fields as Record<string, { message?: string }> | undefined;
+    if (problems && typeof problems === 'object') {
+      line += ': ' + Object.entries(problems).map(([field, problem]) => `${field}: ${problem?.message ?? 'is invalid'}`).join('; ');
+    }
+    if (err.code === 'invalid_token') line += '; sign in again with `baas login` or pass --token';
+    return oneLine(line);
+  }
+  if (err instanceof Error) return oneLine(`error: ${err.message}`);
+  return oneLine(`error: ${String(err)}`);
+}
+
+/** A step list for long work: `[2/5] opening the instance store`. Silent when `quiet`. */
+export function stepper(io: Io, total: number, quiet: boolean): (label: string) => void {
+  let n = 0;
+  return (label) => {
+    n += 1;
+    if (!quiet) io.stderr(`[${n}/${total}] ${label}\n`);
+  };
+}
+
+function text(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return String(value);
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ');
+}
