@@ -88,3 +88,11 @@ t.test('field names that look like built-ins are not inherited properties', asyn
   t.throws(() => check(parse('constructor = null'), ctx), /unknown field 'constructor'/);
   t.throws(() => check(parse('__proto__ = null'), ctx), /unknown field '__proto__'/);
 });
+
+t.test('inherited members of a careless schema lookup are not fields', async (t) => {
+  const fields: Record<string, { type: 'text' }> = { title: { type: 'text' } };
+  const schema = { field: (_c: string, n: string) => fields[n] };
+  t.doesNotThrow(() => check(parse("title = 'x'"), { schema, collection: 'posts' }));
+  t.throws(() => check(parse('constructor = null'), { schema, collection: 'posts' }), /unknown field 'constructor'/);
+  t.throws(() => check(parse('toString = null'), { schema, collection: 'posts' }), /unknown field 'toString'/);
+});

@@ -90,7 +90,10 @@ export function columnType(info: FieldInfo): ColumnType {
 }
 
 function lookup(ctx: BindContext, collection: string, name: string): FieldInfo | undefined {
-  return ctx.schema.field(collection, name) ?? (Object.hasOwn(systemFields, name) ? systemFields[name] : undefined);
+  const info = ctx.schema.field(collection, name);
+  // A lookup backed by a plain object can hand back inherited members ('constructor'): not fields.
+  if (info && typeof info === 'object' && typeof info.type === 'string') return info;
+  return Object.hasOwn(systemFields, name) ? systemFields[name] : undefined;
 }
 
 /** Resolves names and checks types; throws QueryError pointing at the offending token. */
