@@ -13,7 +13,7 @@ import { createTempDatabase, postgresUrl } from '@baas/testkit';
 import { parse, check, toSql, evaluate, type Env, type Row } from './index.ts';
 import { fixtureSchema, fixtureSqlContext } from './test-fixture.ts';
 
-const RUNS = Number(process.env.QUERY_PROPERTY_RUNS ?? 400);
+const RUNS = Number(process.env.QUERY_PROPERTY_RUNS ?? 300);
 const EXPRESSIONS_PER_RUN = 8;
 
 // ---- data -------------------------------------------------------------------------
