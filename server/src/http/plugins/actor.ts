@@ -29,7 +29,9 @@ export function registerActor(app: FastifyInstance, services: Services): void {
       request.actor = { kind: 'guest' };
       return;
     }
-    const projectId = (request.params as { project?: string } | undefined)?.project;
+    // Only project routes act inside a project. /v1/admin/projects/:project names one too, but
+    // must answer 401/403 to non-admins before anything about that project (not even whether it exists).
+    const projectId = request.routeOptions.url?.startsWith('/v1/projects/:project') ? (request.params as { project?: string }).project : undefined;
     if (projectId !== undefined) {
       const project = projectIdPattern.test(projectId) ? await services.registry.get(projectId) : undefined;
       if (!project) throw new ApiError('project_not_found', `no project '${projectId}'`);
