@@ -25,10 +25,11 @@ const systemFields: Record<string, FieldInfo> = {
 export function schemaLookup(collections: ReadonlyMap<string, CollectionDefinition>): SchemaLookup {
   return {
     field(collection, name) {
-      if (collection === 'users') return userFields[name];
+      // Own properties only: a field named `constructor` must not find Object.prototype's.
+      if (collection === 'users') return Object.hasOwn(userFields, name) ? userFields[name] : undefined;
       const def = collections.get(collection);
       if (!def) return undefined;
-      if (systemFields[name]) return systemFields[name];
+      if (Object.hasOwn(systemFields, name)) return systemFields[name];
       const field = def.fields.find((f) => f.name === name);
       return field && { type: field.type, multiple: field.multiple, collection: field.collection };
     },
