@@ -24,6 +24,10 @@ export function keyRoutes(app: FastifyInstance): void {
 
   app.post<{ Body: { name?: string } }>(base, {
     ...guard,
+    // Every field is optional, so a bodiless POST (`baas keys create`) means "{}", not a 400.
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
     schema: {
       tags: ['keys'],
       summary: 'Create a secret key; the secret is shown only in this reply',
@@ -33,7 +37,7 @@ export function keyRoutes(app: FastifyInstance): void {
     },
     handler: async (request, reply) => {
       reply.status(201);
-      return keysService.create(request.project!.db, request.body?.name ?? 'key');
+      return keysService.create(request.project!.db, request.body.name ?? 'key');
     },
   });
 
