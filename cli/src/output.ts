@@ -40,7 +40,7 @@ export function printJson(io: Io, value: unknown): void {
  * Field problems of a validation error are appended; a rejected token gets a hint.
  */
 export function formatError(err: unknown): string {
-  if (err instanceof BaasError) {
+  if (isApiFailure(err)) {
     if (err.code === 'network_error') return oneLine(`error: ${err.message}`);
     let line = `error: ${err.message} (${err.code})`;
     const problems = err.details?.fields as Record<string, { message?: string }> | undefined;
@@ -52,6 +52,13 @@ export function formatError(err: unknown): string {
   }
   if (err instanceof Error) return oneLine(`error: ${err.message}`);
   return oneLine(`error: ${String(err)}`);
+}
+
+/** A `BaasError` from the SDK, or the server's own `ApiError` (from init and serve, which call services directly). */
+function isApiFailure(err: unknown): err is { code: string; status: number; message: string; details?: Record<string, unknown> } {
+  if (err instanceof BaasError) return true;
+  const { status, code } = (err ?? {}) as { status?: unknown; code?: unknown };
+  return err instanceof Error && typeof status === 'number' && typeof code === 'string' && /^[a-z_]+$/.test(code);
 }
 
 /** A step list for long work: `[2/5] opening the instance store`. Silent when `quiet`. */
