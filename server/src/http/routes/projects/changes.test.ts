@@ -1,6 +1,6 @@
 import t from 'tap';
 import { sql } from 'drizzle-orm';
-import { forEachEngine } from '../../../../test/harness.ts';
+import { forEachEngine, type Reply } from '../../../../test/harness.ts';
 
 interface ChangeRow {
   seq: number;
@@ -27,7 +27,7 @@ forEachEngine(t, 'change log: one row per successful write, in order, none for f
   const ids: Record<string, string> = {};
 
   // [label, request, status] — the successful ones must each leave exactly one change
-  const steps: Array<[string, () => Promise<{ status: number; body: any }>, number, string?, string?]> = [
+  const steps: Array<[string, () => Promise<Reply>, number, string?, string?]> = [
     ['create a', () => api.request('POST', records, { token: sk, body: { title: 'a', slug: 'a' } }), 201, 'create', 'a'],
     ['create b (guest)', () => api.request('POST', records, { body: { title: 'b', slug: 'b' } }), 201, 'create', 'b'],
     ['invalid body', () => api.request('POST', records, { token: sk, body: { nope: 1 } }), 400],
