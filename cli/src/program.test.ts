@@ -6,6 +6,7 @@ import { tempDir } from '@baas/testkit';
 import { startInstance } from '../../server/test/harness.ts';
 import { memoryIo } from '../test/helpers.ts';
 import { runCli } from './program.ts';
+import { describeInit } from './commands/init.ts';
 
 // The program in-process (no spawning): the same commands, against a real server on a port.
 const instance = await startInstance('sqlite');
@@ -131,4 +132,13 @@ t.test('init in-process: progress, credentials, and cleanup after a bad value', 
   run = await cli(['init', 'three', '--json']);
   t.equal(run.code, 0, 'a failed init can be run again');
   t.match(JSON.parse(run.out), { url: 'http://127.0.0.1:8787', admin: { email: 'admin@example.com', password: /^[A-Za-z0-9]{20}$/ } });
+});
+
+t.test('describeInit: where and what next', async (t) => {
+  const result = { dir: '/srv/my app', url: 'http://127.0.0.1:8787', project: { id: 'app' }, secretKey: 'sk_x', admin: { email: 'a@example.com' } };
+  t.match(describeInit(result, '/srv'), /baas is ready in my app\n[^]*next: cd "my app" && baas serve\n$/);
+  t.match(describeInit(result, '/home/me'), /baas is ready in \/srv\/my app\n/, 'outside the cwd: the absolute path');
+  t.match(describeInit(result, '/srv/my app'), /next: baas serve\n$/);
+  const serving = describeInit(result, '/srv', true);
+  t.notMatch(serving, /admin URL|next:/, 'serve --init prints the real URL itself');
 });

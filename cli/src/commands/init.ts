@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
 import type { Command } from 'commander';
 import { urlFor } from '../connection.ts';
@@ -96,17 +96,21 @@ export async function initInstance(options: InitOptions, io: Io, quiet: boolean)
   }
 }
 
-/** The human report of an init: where, the credentials (once) and what to run next. */
-export function describeInit(result: InitResult, cwd: string): string {
-  const where = relative(cwd, result.dir) || '.';
-  const pairs: Array<[string, unknown]> = [
-    ['admin URL', `${result.url}/_/`],
-    ['admin', result.admin.email],
-  ];
+/**
+ * The human report of an init: where, the credentials (once) and what to run next.
+ * `serving` (for `serve --init`) leaves out the URL and the next command: serve prints the real ones.
+ */
+export function describeInit(result: InitResult, cwd: string, serving = false): string {
+  const rel = relative(cwd, result.dir);
+  const where = rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? result.dir : rel;
+  const pairs: Array<[string, unknown]> = serving ? [] : [['admin URL', `${result.url}/_/`]];
+  pairs.push(['admin', result.admin.email]);
   if (result.admin.password) pairs.push(['password', `${result.admin.password}   (generated: shown only now)`]);
   pairs.push(['project', result.project.id], ['secret key', `${result.secretKey}   (shown only now: keep it on your servers)`]);
-  const next = where === '.' ? 'baas serve' : `cd ${/\s/.test(where) ? JSON.stringify(where) : where} && baas serve`;
-  return `\nbaas is ready in ${where}\n\n${fields(pairs)}\nnext: ${next}\n`;
+  const report = `\nbaas is ready in ${where}\n\n${fields(pairs)}`;
+  if (serving) return report + '\n';
+  const next = where === '.' ? 'baas serve' : `cd ${/[\s'"$]/.test(where) ? JSON.stringify(where) : where} && baas serve`;
+  return `${report}\nnext: ${next}\n`;
 }
 
 /** 20 characters from [A-Za-z0-9]: about 119 bits, and safe to paste into a shell. */

@@ -61,7 +61,7 @@ export async function serve(flags: ServeFlags, io: Io): Promise<App> {
     );
     // The credentials are shown this once; with --json they go to stderr so stdout stays one JSON document.
     if (flags.json) io.stderr(JSON.stringify({ init: result }) + '\n');
-    else io.stderr(describeInit(result, io.cwd).replace(/\nnext: .*\n$/, '\n'));
+    else io.stderr(describeInit(result, io.cwd, true));
   }
 
   const { buildApp, loadConfig } = await import('@baas/server');
