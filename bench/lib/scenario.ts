@@ -1,0 +1,43 @@
+import type { Measurement } from './autocannon.ts';
+
+/** What every scenario gets from bench/run.ts. */
+export interface BenchContext {
+  /** Seconds per measurement. */
+  seconds: number;
+  /** Seconds of unmeasured load before each measurement. */
+  warmupSeconds: number;
+  /** Measurements per side and operation; odd rounds swap the order (baseline first) so drift hits both. */
+  rounds: number;
+  connections: number;
+  /** When set, scenarios CPU-profile each server child during each measurement, into this directory. */
+  profileDir?: string;
+  /** Whether an operation of a scenario is selected (BENCH_ONLY). */
+  selected(scenario: string, operation: string): boolean;
+  /** Whether the run was interrupted: scenarios stop starting new measurements. */
+  aborted(): boolean;
+  log(message: string): void;
+}
+
+/** One line of the report: a scenario's operation, measured against its baseline. */
+export interface Row {
+  scenario: string;
+  operation: string;
+  /** The unit of `reqPerSec` in the report, e.g. 'req/s'. */
+  unit: string;
+  subject: Measurement;
+  baseline?: Measurement;
+  /** subject / baseline throughput. */
+  ratio?: number;
+  /** The minimum acceptable ratio. */
+  target?: number;
+  /** Each round's raw figures. */
+  rounds: Array<{ subject: Measurement; baseline?: Measurement }>;
+  /** Anything a reader should know: non-2xx replies, socket errors. */
+  warnings: string[];
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  run(ctx: BenchContext): Promise<Row[]>;
+}

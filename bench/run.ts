@@ -1,0 +1,112 @@
+/**
+ * `pnpm bench`: runs the scenarios (each starts its own server children),
+ * prints one table of throughput and p99 against each scenario's baseline,
+ * and writes bench/results/latest.json. A ratio below its target is reported,
+ * not failed: the exit code is 0 unless the bench itself broke.
+ *
+ * Environment:
+ *   BENCH_SECONDS          seconds per measurement (default 5)
+ *   BENCH_WARMUP_SECONDS   unmeasured load before each measurement (default 1)
+ *   BENCH_ROUNDS           measurements per side and operation, alternating order (default 2)
+ *   BENCH_CONNECTIONS      autocannon connections (default 50)
+ *   BENCH_SEED_RECORDS     records seeded on each side (default 10000)
+ *   BENCH_ONLY             e.g. "records" or "records:create,records:list" (default: all)
+ *   BENCH_PROFILE=1        CPU-profile the servers during each measurement (bench/results/profiles/);
+ *                          prints a summary per profile
+ */
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { stopCurrentLoad } from './lib/autocannon.ts';
+import { repoRoot, stopAllChildren } from './lib/processes.ts';
+import { summarizeProfiles } from './lib/profile.ts';
+import { formatTable, verdict, writeJson } from './lib/report.ts';
+import type { BenchContext, Row, Scenario } from './lib/scenario.ts';
+import { recordsScenario } from './scenarios/records.ts';
+
+const scenarios: Scenario[] = [recordsScenario];
+
+function numberEnv(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number in ${min}..${max}, got '${raw}'`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  const startedAt = new Date();
+  const resultsDir = join(repoRoot, 'bench', 'results');
+  const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  let interrupted = false;
+  const ctx: BenchContext = {
+    seconds: numberEnv('BENCH_SECONDS', 5, 1, 600),
+    warmupSeconds: numberEnv('BENCH_WARMUP_SECONDS', 1, 0, 60),
+    rounds: Math.round(numberEnv('BENCH_ROUNDS', 2, 1, 20)),
+    connections: Math.round(numberEnv('BENCH_CONNECTIONS', 50, 1, 1000)),
+    profileDir: process.env.BENCH_PROFILE && process.env.BENCH_PROFILE !== '0'
+      ? join(resultsDir, 'profiles', startedAt.toISOString().replace(/[:.]/g, '-'))
+      : undefined,
+    selected: (scenario, operation) =>
+      only.length === 0 || only.some((o) => o === scenario || o === `${scenario}:${operation}`),
+    aborted: () => interrupted,
+    log: (message) => console.error(message),
+  };
+
+  process.once('SIGINT', () => {
+    interrupted = true;
+    console.error('\ninterrupted: stopping the load and the servers...');
+    stopCurrentLoad();
+    void stopAllChildren().finally(() => process.exit(130));
+    // A second Ctrl-C exits at once; the exit hook still kills the children.
+    process.once('SIGINT', () => process.exit(130));
+  });
+
+  console.error(
+    `bench: ${ctx.seconds} s per measurement (+${ctx.warmupSeconds} s warm-up), ${ctx.rounds} rounds, ${ctx.connections} connections, ` +
+      `${cpus().length} CPUs, node ${process.version}${ctx.profileDir ? `, profiling into ${ctx.profileDir}` : ''}`,
+  );
+  const rows: Row[] = [];
+  const errors: Array<{ scenario: string; error: string }> = [];
+  for (const scenario of scenarios) {
+    if (interrupted) break;
+    try {
+      rows.push(...(await scenario.run(ctx)));
+    } catch (err) {
+      if (interrupted) break;
+      console.error(`scenario ${scenario.name} failed:`, err);
+      errors.push({ scenario: scenario.name, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    }
+  }
+  if (interrupted) return 130;
+
+  console.log('');
+  console.log(formatTable(rows));
+  const file = join(resultsDir, 'latest.json');
+  writeJson(file, {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    settings: {
+      seconds: ctx.seconds,
+      warmupSeconds: ctx.warmupSeconds,
+      rounds: ctx.rounds,
+      connections: ctx.connections,
+      seedRecords: Number(process.env.BENCH_SEED_RECORDS ?? 10_000),
+      only,
+    },
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, platform: process.platform, loadavg: loadavg() },
+    rows: rows.map((r) => ({ ...r, result: verdict(r) })),
+    errors,
+  });
+  console.log(`\nresults: ${file}`);
+  if (ctx.profileDir) summarizeProfiles(ctx.profileDir, (line) => console.log(line));
+  return errors.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (err) => {
+    console.error(err);
+    await stopAllChildren();
+    process.exit(1);
+  },
+);

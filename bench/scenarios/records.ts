@@ -1,0 +1,175 @@
+/**
+ * Records: create (5 fields, a create rule that reads `auth`), get by id, and
+ * list 20 with a filter and a sort on indexed fields, as a guest (so rules are
+ * evaluated) against a baas instance and against a raw Fastify +
+ * better-sqlite3 baseline doing the same work with one prepared statement.
+ */
+import { join } from 'node:path';
+import type autocannon from 'autocannon';
+import { combine, load, type Measurement } from '../lib/autocannon.ts';
+import { startChild, type ChildHandle } from '../lib/processes.ts';
+import { warningsFor } from '../lib/report.ts';
+import type { BenchContext, Row, Scenario } from '../lib/scenario.ts';
+import { makeItem, prng } from '../lib/data.ts';
+
+type SideName = 'baas' | 'baseline';
+
+interface Side {
+  name: SideName;
+  child: ChildHandle;
+  /** The records path of the `items` collection. */
+  prefix: string;
+  ids: string[];
+}
+
+interface Operation {
+  name: 'create' | 'get' | 'list';
+  target: number;
+  request(side: Side): autocannon.Request;
+  /** One request before measuring: throws when the reply is not what the operation should give. */
+  check(side: Side): Promise<void>;
+}
+
+const json = { 'content-type': 'application/json' };
+
+// A pool of create bodies, built once: the load generator shares the two cores
+// with the servers, so it must not spend much per request (and spends the same on both sides).
+const bodies = (() => {
+  const random = prng(7);
+  return Array.from({ length: 1000 }, (_, i) => JSON.stringify(makeItem(random, 1_000_000 + i)));
+})();
+
+const listQuery = {
+  baas: `?filter=${encodeURIComponent("status = 'open'")}&sort=-score&limit=20`,
+  baseline: '?status=open&limit=20',
+};
+
+const operations: Operation[] = [
+  {
+    name: 'create',
+    target: 0.6,
+    request: (side) => {
+      let n = 0;
+      return {
+        method: 'POST',
+        path: side.prefix,
+        headers: json,
+        setupRequest: (req) => ({ ...req, body: bodies[n++ % bodies.length] }),
+      };
+    },
+    check: async (side) => {
+      const body = await call(side, 'POST', side.prefix, 201, bodies[0]);
+      expect(side, typeof body.id === 'string' && body.title === JSON.parse(bodies[0]).title, 'create returns the record', body);
+    },
+  },
+  {
+    name: 'get',
+    target: 0.7,
+    request: (side) => {
+      const paths = side.ids.map((id) => `${side.prefix}/${id}`);
+      return { method: 'GET', path: paths[0], setupRequest: (req) => ({ ...req, path: paths[Math.floor(Math.random() * paths.length)] }) };
+    },
+    check: async (side) => {
+      const body = await call(side, 'GET', `${side.prefix}/${side.ids[0]}`, 200);
+      expect(side, body.id === side.ids[0], 'get returns the record', body);
+    },
+  },
+  {
+    name: 'list',
+    target: 0.7,
+    request: (side) => ({ method: 'GET', path: side.prefix + listQuery[side.name] }),
+    check: async (side) => {
+      const body = await call(side, 'GET', side.prefix + listQuery[side.name], 200);
+      const items = body.items as Array<{ status: string; score: number }>;
+      expect(side, Array.isArray(items) && items.length === 20, 'list returns 20 items', body);
+      expect(side, items.every((r) => r.status === 'open'), 'list applies the filter', items);
+      expect(side, items.every((r, i) => i === 0 || items[i - 1].score >= r.score), 'list sorts by -score', items);
+    },
+  },
+];
+
+export const recordsScenario: Scenario = {
+  name: 'records',
+  description: 'create / get / list of a 5-field collection as a guest, vs raw Fastify + better-sqlite3',
+  async run(ctx) {
+    const selected = operations.filter((op) => ctx.selected('records', op.name));
+    if (!selected.length) return [];
+    ctx.log('records: starting baas and the baseline (seeding both)...');
+    const started = Date.now();
+    const children = await Promise.allSettled([start(ctx, 'baas', 'bench/server-baas.ts'), start(ctx, 'baseline', 'bench/server-baseline.ts')]);
+    const sides = children.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
+    try {
+      const failed = children.find((c) => c.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      const [baas, baseline] = sides;
+      const ddl = (side: Side) => JSON.stringify((side.child.ready as { ddl?: unknown }).ddl);
+      if (ddl(baas) !== ddl(baseline)) {
+        throw new Error(`the baseline's table differs from the one baas generated:\n  baas:     ${ddl(baas)}\n  baseline: ${ddl(baseline)}`);
+      }
+      ctx.log(`records: ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${baas.ids.length} + ${baseline.ids.length} seeded records)`);
+      const rows: Row[] = [];
+      for (const op of selected) {
+        if (ctx.aborted()) break;
+        await op.check(baas);
+        await op.check(baseline);
+        rows.push(await measureOperation(ctx, op, baas, baseline));
+      }
+      return rows;
+    } finally {
+      await Promise.all(sides.map((s) => s.child.stop()));
+    }
+  },
+};
+
+async function start(ctx: BenchContext, name: SideName, script: string): Promise<Side> {
+  const child = await startChild({ name, script });
+  const { ids, prefix } = child.ready as unknown as { ids: string[]; prefix: string };
+  if (!Array.isArray(ids) || ids.length === 0 || typeof prefix !== 'string') throw new Error(`${name}: no seeded ids in its ready message`);
+  return { name, child, prefix, ids };
+}
+
+/** Alternates the two sides round by round (ABBA...), each with a warm-up before its measurement. */
+async function measureOperation(ctx: BenchContext, op: Operation, baas: Side, baseline: Side): Promise<Row> {
+  const rounds: Array<{ subject: Measurement; baseline: Measurement }> = [];
+  for (let round = 0; round < ctx.rounds && !ctx.aborted(); round++) {
+    const order = round % 2 === 0 ? [baas, baseline] : [baseline, baas];
+    const got: Partial<Record<SideName, Measurement>> = {};
+    for (const side of order) {
+      if (ctx.aborted()) break;
+      const run = (seconds: number) => load({ url: side.child.url, connections: ctx.connections, seconds, request: op.request(side) });
+      if (ctx.warmupSeconds > 0) await run(ctx.warmupSeconds);
+      if (ctx.profileDir) await side.child.startProfile();
+      const m = await run(ctx.seconds);
+      if (ctx.profileDir) await side.child.stopProfile(join(ctx.profileDir, `records-${op.name}-r${round + 1}-${side.name}.cpuprofile`));
+      got[side.name] = m;
+      ctx.log(`  ${op.name.padEnd(6)} round ${round + 1}/${ctx.rounds} ${side.name.padEnd(8)} ${Math.round(m.reqPerSec)} req/s, p99 ${m.p99Ms} ms`);
+    }
+    if (got.baas && got.baseline) rounds.push({ subject: got.baas, baseline: got.baseline });
+  }
+  if (!rounds.length) throw new Error('interrupted before a full round');
+  const subject = combine(rounds.map((r) => r.subject));
+  const base = combine(rounds.map((r) => r.baseline));
+  return {
+    scenario: 'records',
+    operation: op.name,
+    unit: 'req/s',
+    subject,
+    baseline: base,
+    ratio: base.reqPerSec > 0 ? subject.reqPerSec / base.reqPerSec : undefined,
+    target: op.target,
+    rounds,
+    warnings: [...warningsFor('baas', subject), ...warningsFor('baseline', base)],
+  };
+}
+
+async function call(side: Side, method: string, path: string, status: number, body?: string): Promise<Record<string, any>> {
+  const res = await fetch(side.child.url + path, { method, body, headers: body ? json : undefined, signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  if (res.status !== status) throw new Error(`${side.name}: ${method} ${path} answered ${res.status}, expected ${status}: ${text.slice(0, 500)}`);
+  return JSON.parse(text);
+}
+
+function expect(side: Side, ok: boolean, what: string, got: unknown): void {
+  if (!ok) throw new Error(`${side.name}: ${what}; got ${JSON.stringify(got).slice(0, 500)}`);
+}
+
