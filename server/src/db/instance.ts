@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { Database } from './database.ts';
 import { SqliteDatabase } from './sqlite.ts';
-import { createPool, PostgresDatabase } from './postgres.ts';
+import { closePool, createPool, PostgresDatabase } from './postgres.ts';
 import { migrate, quote } from './migrate.ts';
 import { instanceMigrations } from './instance-schema.ts';
 import { projectMigrations } from './project-schema.ts';
@@ -67,7 +67,7 @@ export class PostgresStores implements StoreFactory {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await closePool(this.pool);
   }
 
   private async openSchema(schema: string, migrations: typeof instanceMigrations): Promise<Database> {

@@ -9,9 +9,35 @@ const dialect = new PgDialect();
 // for every value an `integer` field accepts (safe integers).
 pg.types.setTypeParser(20, (v) => Number(v));
 
+const connections = new WeakMap<pg.Pool, Set<unknown>>();
+
 /** A connection pool shared by every store of one instance. */
 export function createPool(url: string): pg.Pool {
-  return new pg.Pool({ connectionString: url, max: 10 });
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection can die under us (server restart, pg_terminate_backend, DROP DATABASE ...
+  // WITH (FORCE)). pg reports that as an 'error' on the pool after discarding the client; without
+  // a listener Node would treat it as unhandled and crash the process.
+  pool.on('error', () => {});
+  const open = new Set<unknown>();
+  connections.set(pool, open);
+  pool.on('connect', (client) => open.add(client));
+  pool.on('remove', (client) => {
+    open.delete(client);
+    if (open.size === 0) pool.emit('drained');
+  });
+  return pool;
+}
+
+/**
+ * Ends a pool and waits until its connections are closed. pg's `end()`
+ * resolves once the clients are *told* to end, not when they have: a caller
+ * that drops the database right after would kill connections still closing.
+ */
+export async function closePool(pool: pg.Pool): Promise<void> {
+  const open = connections.get(pool);
+  const drained = open?.size ? new Promise<void>((resolve) => pool.once('drained', resolve)) : Promise.resolve();
+  await pool.end();
+  await drained;
 }
 
 type Queryable = pg.Pool | pg.PoolClient;

@@ -121,6 +121,25 @@ forEachEngine(t, 'batch: results, atomicity, limits', async (t, api) => {
   t.equal(res.status, 200);
   t.equal(res.body.results.length, 100);
 
+  // a later operation sees what an earlier one wrote (relations checked inside the transaction)
+  res = await api.request('POST', api.p('/collections'), {
+    token: sk,
+    body: { name: 'replies', fields: [{ name: 'post', type: 'relation', collection: 'posts', required: true }] },
+  });
+  t.equal(res.status, 201);
+  res = await batch([
+    { action: 'create', collection: 'posts', data: { id: 'fresh', title: 'fresh' } },
+    { action: 'create', collection: 'replies', data: { post: 'fresh' } },
+  ]);
+  t.equal(res.status, 200, JSON.stringify(res.body));
+  res = await batch([
+    { action: 'delete', collection: 'posts', id: 'fresh' },
+    { action: 'create', collection: 'replies', data: { post: 'fresh' } },
+  ]);
+  t.equal(res.status, 400, 'a relation to a record deleted earlier in the batch');
+  t.equal(res.body.error.details.operation, 1);
+  t.equal(res.body.error.details.fields.post.code, 'invalid_relation');
+
   res = await api.request('POST', '/v1/projects/nope/batch', { token: sk, body: { operations: [{ action: 'delete', collection: 'posts', id: 'x' }] } });
   t.equal(res.status, 404);
   t.equal(res.body.error.code, 'project_not_found');

@@ -73,6 +73,17 @@ forEachEngine(t, 'change log: one row per successful write, in order, none for f
   t.match(parse(rows[2].previous), { id: ids.a, title: 'a' });
   t.match(parse(rows[rows.length - 1].record), { id: ids.b, title: 'b' }, 'a delete logs the record as it was');
 
+  // concurrent writes: every one logged once, seq in commit order
+  const before = rows.length;
+  const parallel = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => api.request('POST', records, { token: sk, body: { title: `p${i}`, slug: `p${i}` } })),
+  );
+  t.ok(parallel.every((r) => r.status === 201), 'all parallel creates succeed');
+  const logged = await db.all<ChangeRow>(sql`SELECT seq, record_id FROM ${db.table('_changes')} ORDER BY seq`);
+  t.equal(logged.length, before + 20);
+  t.same(new Set(logged.slice(before).map((r) => r.record_id)), new Set(parallel.map((r) => r.body.id)));
+  expected.push(...parallel.map((r): [string, string] => ['create', r.body.id]));
+
   // a schema change is not a record write
   res = await api.request('PATCH', api.p('/collections/posts'), { token: sk, body: { rules: { delete: '' } } });
   t.equal(res.status, 200);

@@ -245,6 +245,20 @@ forEachEngine(t, 'collections: PATCH fields, options, indexes, rules, rename', a
   res = await api.request('POST', api.p('/collections/posts/records'), { token: sk, body: { title: 'dup', slug: 's1' } });
   t.equal(res.status, 201, 'the index is gone');
 
+  // removing fields that carry a unique index or are part of one: the indexes go with them
+  res = await patch({
+    fields: [...(await fieldsNow()), { name: 'code', type: 'text', unique: true }, { name: 'rank', type: 'integer' }],
+    indexes: [{ fields: ['rank', '-code'] }],
+  });
+  t.equal(res.status, 200, JSON.stringify(res.body));
+  res = await api.request('PATCH', api.p(`/collections/posts/records/${first.id}`), { token: sk, body: { code: 'c1', rank: 1 } });
+  t.equal(res.status, 200);
+  res = await patch({ fields: (await fieldsNow()).filter((f: any) => f.name !== 'code' && f.name !== 'rank') });
+  t.equal(res.status, 200, JSON.stringify(res.body));
+  t.same(res.body.indexes, [], 'an index over a removed field is dropped');
+  res = await api.request('GET', api.p(`/collections/posts/records/${first.id}`), { token: sk });
+  t.notOk('code' in res.body || 'rank' in res.body);
+
   // rules: a bad rule in a PATCH is refused with its position
   res = await patch({ rules: { view: 'title = = 1' } });
   t.equal(res.status, 400);
