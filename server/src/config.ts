@@ -15,6 +15,23 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long an admin session lasts, in seconds. */
   adminSessionTtl: number;
+  /** The URL clients reach this instance at (links in emails, OAuth callbacks); default http://host:port. */
+  publicUrl?: string;
+  /** smtp(s)://user:pass@host:port; unset = mail lands in each project's outbox table and the log. */
+  smtpUrl?: string;
+  /** The From address of auth emails. */
+  smtpFrom: string;
+  /** Where file objects live: 'fs' (under dataDir/storage) or 's3'. */
+  storageDriver: 'fs' | 's3';
+  s3Endpoint?: string;
+  s3Region: string;
+  s3Bucket?: string;
+  s3AccessKeyId?: string;
+  s3SecretAccessKey?: string;
+  /** Path-style URLs (bucket in the path), which most S3-compatible servers need. */
+  s3ForcePathStyle: boolean;
+  /** 'when_required' for S3-compatible servers that mishandle streaming checksums; 'when_supported' for AWS. */
+  s3ChecksumMode: 'when_required' | 'when_supported';
 }
 
 /** Defaults: the embedded engine in ./data. */
@@ -25,6 +42,11 @@ export const defaultConfig: Config = {
   bodyLimit: 1024 * 1024,
   logLevel: 'info',
   adminSessionTtl: 7 * 24 * 3600,
+  smtpFrom: 'baas <no-reply@localhost>',
+  storageDriver: 'fs',
+  s3Region: 'us-east-1',
+  s3ForcePathStyle: true,
+  s3ChecksumMode: 'when_required',
 };
 
 /** Thrown for a config that cannot run; the message names the key. */
@@ -38,7 +60,21 @@ const envKeys: Record<string, keyof Config> = {
   BAAS_BODY_LIMIT: 'bodyLimit',
   BAAS_LOG_LEVEL: 'logLevel',
   BAAS_ADMIN_SESSION_TTL: 'adminSessionTtl',
+  BAAS_PUBLIC_URL: 'publicUrl',
+  BAAS_SMTP_URL: 'smtpUrl',
+  BAAS_SMTP_FROM: 'smtpFrom',
+  BAAS_STORAGE_DRIVER: 'storageDriver',
+  BAAS_S3_ENDPOINT: 's3Endpoint',
+  BAAS_S3_REGION: 's3Region',
+  BAAS_S3_BUCKET: 's3Bucket',
+  BAAS_S3_ACCESS_KEY_ID: 's3AccessKeyId',
+  BAAS_S3_SECRET_ACCESS_KEY: 's3SecretAccessKey',
+  BAAS_S3_FORCE_PATH_STYLE: 's3ForcePathStyle',
+  BAAS_S3_CHECKSUM_MODE: 's3ChecksumMode',
 };
+
+/** Keys that may be absent (no default). */
+const optionalKeys = new Set<string>(['databaseUrl', 'publicUrl', 'smtpUrl', 's3Endpoint', 's3Bucket', 's3AccessKeyId', 's3SecretAccessKey']);
 
 const numericKeys = new Set<keyof Config>(['port', 'bodyLimit', 'adminSessionTtl']);
 const logLevels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -65,7 +101,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; ov
   }
   const merged: Record<string, unknown> = { ...defaultConfig, ...fromFile, ...fromEnv, ...stripUndefined(options.overrides ?? {}) };
   for (const key of Object.keys(merged)) {
-    if (!(key in defaultConfig) && key !== 'databaseUrl' && key !== '$schema') {
+    if (!(key in defaultConfig) && !optionalKeys.has(key) && key !== '$schema') {
       throw new ConfigError(`unknown config key '${key}'`);
     }
   }
@@ -79,8 +115,19 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; ov
   if (merged.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(String(merged.databaseUrl))) {
     throw new ConfigError(`config 'databaseUrl' must be a postgres:// URL`);
   }
+  if (typeof merged.s3ForcePathStyle === 'string') merged.s3ForcePathStyle = merged.s3ForcePathStyle !== 'false' && merged.s3ForcePathStyle !== '0';
+  oneOf(merged, 'storageDriver', ['fs', 's3']);
+  oneOf(merged, 's3ChecksumMode', ['when_required', 'when_supported']);
+  if (merged.storageDriver === 's3' && !merged.s3Bucket) throw new ConfigError(`config 's3Bucket' is required when storageDriver is 's3'`);
+  for (const key of ['publicUrl', 'smtpUrl', 's3Endpoint'] as const) {
+    if (merged[key] !== undefined && !URL.canParse(String(merged[key]))) throw new ConfigError(`config '${key}' must be a URL`);
+  }
   merged.dataDir = resolve(base, String(merged.dataDir));
   return merged as unknown as Config;
+}
+
+function oneOf(config: Record<string, unknown>, key: string, values: string[]): void {
+  if (!values.includes(String(config[key]))) throw new ConfigError(`config '${key}' must be one of ${values.join(', ')}`);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -23,3 +23,32 @@ export const projectMigrations: Migration[] = [
     },
   },
 ];
+
+/**
+ * Auth: sessions with rotating refresh tokens, per-project signing keys,
+ * single-use email tokens, the mail outbox, OAuth providers, states and linked
+ * identities, and per-project settings.
+ */
+projectMigrations.push({
+  version: 2,
+  statements: (dialect, t) => {
+    const bool = dialect === 'postgres' ? 'boolean' : 'INTEGER';
+    const no = dialect === 'postgres' ? 'false' : '0';
+    const int = dialect === 'postgres' ? 'bigint' : 'INTEGER';
+    return [
+      `ALTER TABLE ${t('_users')} ADD COLUMN disabled ${bool} NOT NULL DEFAULT ${no}`,
+      `ALTER TABLE ${t('_users')} ADD COLUMN last_sign_in_at TEXT`,
+      `CREATE TABLE ${t('_sessions')} (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES ${t('_users')}(id) ON DELETE CASCADE, method TEXT NOT NULL, user_agent TEXT, ip TEXT, created_at TEXT NOT NULL, last_used_at TEXT NOT NULL, expires_at TEXT NOT NULL)`,
+      `CREATE INDEX "_sessions_user" ON ${t('_sessions')} (user_id)`,
+      `CREATE TABLE ${t('_refresh_tokens')} (hash TEXT PRIMARY KEY, session_id TEXT NOT NULL REFERENCES ${t('_sessions')}(id) ON DELETE CASCADE, created_at TEXT NOT NULL, used_at TEXT)`,
+      `CREATE INDEX "_refresh_tokens_session" ON ${t('_refresh_tokens')} (session_id)`,
+      `CREATE TABLE ${t('_signing_keys')} (kid TEXT PRIMARY KEY, alg TEXT NOT NULL, private_jwk TEXT NOT NULL, public_jwk TEXT NOT NULL, created_at TEXT NOT NULL, retired_at TEXT)`,
+      `CREATE TABLE ${t('_auth_tokens')} (id TEXT PRIMARY KEY, kind TEXT NOT NULL, user_id TEXT REFERENCES ${t('_users')}(id) ON DELETE CASCADE, email TEXT, token_hash TEXT NOT NULL UNIQUE, code_hash TEXT, redirect_to TEXT, attempts ${int} NOT NULL DEFAULT 0, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT)`,
+      `CREATE TABLE ${t('_outbox')} (id TEXT PRIMARY KEY, recipient TEXT NOT NULL, subject TEXT NOT NULL, text TEXT NOT NULL, html TEXT, created_at TEXT NOT NULL, sent_at TEXT, error TEXT)`,
+      `CREATE TABLE ${t('_oauth_providers')} (name TEXT PRIMARY KEY, kind TEXT NOT NULL, config TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`,
+      `CREATE TABLE ${t('_oauth_states')} (state_hash TEXT PRIMARY KEY, provider TEXT NOT NULL, code_verifier TEXT NOT NULL, nonce TEXT, redirect_to TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL)`,
+      `CREATE TABLE ${t('_identities')} (provider TEXT NOT NULL, subject TEXT NOT NULL, user_id TEXT NOT NULL REFERENCES ${t('_users')}(id) ON DELETE CASCADE, email TEXT, created_at TEXT NOT NULL, PRIMARY KEY (provider, subject))`,
+      `CREATE TABLE ${t('_settings')} (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+    ];
+  },
+});
