@@ -35,6 +35,15 @@ function indexSpecs(def: CollectionDefinition): IndexSpec[] {
   return specs;
 }
 
+/**
+ * The names a collection takes in its store: its table and its indexes. Both
+ * engines keep tables and indexes in one namespace per store, so these must
+ * be unique across the project's collections.
+ */
+export function storageNames(def: CollectionDefinition): Array<{ name: string; kind: 'table' | 'index' }> {
+  return [{ name: tableName(def.name), kind: 'table' as const }, ...indexSpecs(def).map((s) => ({ name: s.name, kind: 'index' as const }))];
+}
+
 /** Which fields an index name constrains: for turning a unique violation into per-field errors. */
 export function uniqueIndexFields(def: CollectionDefinition, indexName: string): string[] | undefined {
   return indexSpecs(def).find((s) => s.unique && s.name === indexName)?.columns.map((c) => c.name);

@@ -4,7 +4,7 @@ import { normalizeCollection, SchemaError, toColumnValue } from '@baas/schema';
 import { check, parse, QueryError } from '@baas/query';
 import { ApiError } from '../errors.ts';
 import { nowIso } from '../ids.ts';
-import { alterCollectionTable, createCollectionTable, dropCollectionTable } from '../db/collection-tables.ts';
+import { alterCollectionTable, createCollectionTable, dropCollectionTable, storageNames } from '../db/collection-tables.ts';
 import { isPrivileged, type ServiceContext } from './context.ts';
 import { schemaLookup } from './schema-lookup.ts';
 import { uniqueViolationError } from './unique.ts';
@@ -42,6 +42,7 @@ export const collectionsService = {
       if (catalog.has(def.name)) throw new ApiError('conflict', `collection '${def.name}' exists`);
       const next = new Map(catalog).set(def.name, def);
       validateAgainst(next);
+      refuseNameClashes(next, def);
       await createCollectionTable(tx, def);
       await tx.run(sql`INSERT INTO ${tx.table('_collections')} (name, definition, created_at, updated_at)
         VALUES (${def.name}, ${JSON.stringify(def)}, ${def.createdAt}, ${def.updatedAt})`);
@@ -67,6 +68,7 @@ export const collectionsService = {
       }
       next.set(updated.name, updated);
       validateAgainst(next);
+      refuseNameClashes(next, updated);
       const defaults = new Map(
         updated.fields
           .filter((f) => f.default !== undefined && !before.fields.some((b) => b.id === f.id))
@@ -168,5 +170,32 @@ function refuseIfReferenced(catalog: ReadonlyMap<string, CollectionDefinition>, 
     if (def.name === name) continue;
     const field = def.fields.find((f) => f.type === 'relation' && f.collection === name);
     if (field) throw new ApiError('conflict', `cannot ${what} '${name}': ${def.name}.${field.name} refers to it`);
+  }
+}
+
+/**
+ * Tables and indexes share one namespace per store on both engines, so a
+ * collection may not take a name another collection's table or index has
+ * (an explicit index named `posts`, a collection named `uq_posts_slug`).
+ * `sqlite_` names are SQLite's own; refused everywhere so a project can move
+ * between engines.
+ */
+function refuseNameClashes(catalog: ReadonlyMap<string, CollectionDefinition>, changed: CollectionDefinition): void {
+  const owners = new Map<string, string>();
+  for (const def of catalog.values()) {
+    if (def === changed) continue;
+    for (const { name, kind } of storageNames(def)) owners.set(name, `${kind === 'table' ? 'collection' : `an index of '${def.name}'`}`);
+  }
+  const seen = new Set<string>();
+  for (const { name, kind } of storageNames(changed)) {
+    const what = kind === 'table' ? 'collection name' : 'index name';
+    if (name.startsWith('sqlite_')) {
+      throw new ApiError('invalid_schema', `${what} '${name}' is reserved (sqlite_ names belong to the engine)`, {
+        fields: { [kind === 'table' ? 'name' : 'indexes']: { code: 'reserved_name', message: `'${name}' starts with sqlite_` } },
+      });
+    }
+    const owner = owners.get(name) ?? (seen.has(name) ? `another index of '${changed.name}'` : undefined);
+    if (owner) throw new ApiError('conflict', `${what} '${name}' is already taken by ${owner === 'collection' ? `the collection '${name}'` : owner}`);
+    seen.add(name);
   }
 }

@@ -122,6 +122,31 @@ forEachEngine(t, 'collections: create, get, list, delete, names and fields', asy
   res = await create(api, { name: 'things', fields: [{ name: 'title', type: 'text' }], rules: { list: "title = 'x' &&" } });
   t.equal((Object.values(res.body.error.details.fields)[0] as any).position, 14, 'position points at the end of input');
 
+  // tables and indexes share one namespace per store: clashes are refused before any DDL
+  res = await create(api, { name: 'tagged', fields: [{ name: 'slug', type: 'text', unique: true }], indexes: [{ name: 'by_slug', fields: ['slug'] }] });
+  t.equal(res.status, 201, JSON.stringify(res.body));
+  const clashes: Array<[string, unknown, number, string]> = [
+    ['index named like an index of another collection', { name: 'notes', fields: [{ name: 'slug', type: 'text' }], indexes: [{ name: 'by_slug', fields: ['slug'] }] }, 409, 'conflict'],
+    ['index named like a collection', { name: 'notes', fields: [{ name: 'slug', type: 'text' }], indexes: [{ name: 'tagged', fields: ['slug'] }] }, 409, 'conflict'],
+    ['collection named like an index', { name: 'by_slug', fields: [] }, 409, 'conflict'],
+    ['collection named like a generated index', { name: 'uq_tagged_slug', fields: [] }, 409, 'conflict'],
+    ['explicit index named like a generated one', { name: 'notes', fields: [{ name: 'a', type: 'text', unique: true }], indexes: [{ name: 'uq_notes_a', fields: ['a'] }] }, 409, 'conflict'],
+    ["SQLite's own prefix", { name: 'sqlite_stat1', fields: [] }, 400, 'invalid_schema'],
+    ["SQLite's own prefix on an index", { name: 'notes', fields: [{ name: 'a', type: 'text' }], indexes: [{ name: 'sqlite_autoindex_x', fields: ['a'] }] }, 400, 'invalid_schema'],
+  ];
+  for (const [label, def, status, code] of clashes) {
+    res = await create(api, def);
+    t.equal(res.status, status, `${label}: ${JSON.stringify(res.body)}`);
+    t.equal(res.body.error?.code, code, label);
+  }
+  res = await api.request('PATCH', api.p('/collections/tagged'), { token: sk, body: { name: 'by_slug' } });
+  t.equal(res.status, 409, 'a rename onto an index name');
+  res = await api.request('DELETE', api.p('/collections/tagged'), { token: sk });
+  t.equal(res.status, 204);
+  res = await create(api, { name: 'by_slug', fields: [] });
+  t.equal(res.status, 201, 'the name is free once its owner is gone');
+  res = await api.request('DELETE', api.p('/collections/by_slug'), { token: sk });
+
   // a relation to a missing collection
   res = await create(api, { name: 'comments', fields: [{ name: 'post', type: 'relation', collection: 'nope' }] });
   t.equal(res.status, 400);
