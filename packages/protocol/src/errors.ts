@@ -13,6 +13,7 @@ export const errorStatus = {
   unauthorized: 401,
   invalid_credentials: 401,
   invalid_token: 401,
+  token_expired: 401,
   forbidden: 403,
   not_found: 404,
   project_not_found: 404,

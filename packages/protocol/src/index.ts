@@ -1,2 +1,3 @@
 export * from './errors.ts';
 export * from './collections.ts';
+export * from './auth.ts';
