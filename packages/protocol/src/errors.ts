@@ -10,6 +10,8 @@ export const errorStatus = {
   invalid_schema: 400,
   invalid_cursor: 400,
   batch_failed: 400,
+  /** An email-flow token or code that is unknown, used, expired or locked. */
+  invalid_email_token: 400,
   unauthorized: 401,
   invalid_credentials: 401,
   invalid_token: 401,
