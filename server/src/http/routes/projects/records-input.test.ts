@@ -125,6 +125,11 @@ forEachEngine(t, 'records: bad input is refused with the envelope', async (t, ap
   res = await api.request('POST', records, { token: sk, body: '{"title": ', headers: { 'content-type': 'application/json' } });
   t.equal(res.status, 400);
   t.equal(res.body.error.code, 'validation_failed');
+  for (const raw of ['{"__proto__": {"admin": true}, "title": "x"}', '{"constructor": {"prototype": {"admin": true}}, "title": "x"}']) {
+    res = await api.request('POST', records, { token: sk, body: raw, headers: { 'content-type': 'application/json' } });
+    t.equal(res.status, 400, `prototype pollution attempt: ${raw}`);
+    t.equal(res.body.error.code, 'validation_failed');
+  }
   res = await api.request('POST', records, { token: sk, headers: { 'content-type': 'application/json' } });
   t.equal(res.status, 400, 'an empty JSON body');
   t.equal(res.body.error.code, 'validation_failed');
