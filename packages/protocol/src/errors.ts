@@ -10,6 +10,8 @@ export const errorStatus = {
   invalid_schema: 400,
   invalid_cursor: 400,
   batch_failed: 400,
+  invalid_path: 400,
+  invalid_transform: 400,
   /** An email-flow token or code that is unknown, used, expired or locked. */
   invalid_email_token: 400,
   unauthorized: 401,
@@ -21,11 +23,14 @@ export const errorStatus = {
   project_not_found: 404,
   collection_not_found: 404,
   record_not_found: 404,
+  bucket_not_found: 404,
+  object_not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
   unique_violation: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  range_not_satisfiable: 416,
   rate_limited: 429,
   internal_error: 500,
 } as const;
