@@ -6,7 +6,8 @@ import type { ProjectHandle } from '../db/registry.ts';
 export type Actor =
   | { kind: 'admin'; id: string; email: string }
   | { kind: 'service'; keyId: string }
-  | { kind: 'user'; user: AuthInfo }
+  /** A project user, from an access token; `sessionId` names the session the token belongs to. */
+  | { kind: 'user'; user: AuthInfo; sessionId: string }
   | { kind: 'guest' };
 
 /**

@@ -3,6 +3,8 @@ import { ApiError } from '../../errors.ts';
 import type { ProjectHandle } from '../../db/registry.ts';
 import type { Actor, ServiceContext } from '../../services/context.ts';
 import { keysService } from '../../services/keys.ts';
+import { authenticateAccessToken } from '../../services/auth/sessions.ts';
+import { authInfoOf } from '../../services/auth/users.ts';
 import { projectIdPattern } from '../../services/projects.ts';
 import type { Services } from '../../services/index.ts';
 
@@ -17,7 +19,8 @@ declare module 'fastify' {
 
 /**
  * Resolves the project of the URL (404 when unknown) and the actor of the
- * request: an admin session token, a project's secret key, or a guest.
+ * request: an admin session token, a project's secret key, a user access
+ * token (JWT), or a guest.
  * A token that is present but not recognized is a 401, never a guest.
  */
 export function registerActor(app: FastifyInstance, services: Services): void {
@@ -60,7 +63,10 @@ async function resolveActor(request: FastifyRequest, services: Services): Promis
     if (!keyId) throw new ApiError('invalid_token', 'the secret key is not valid for this project');
     return { kind: 'service', keyId };
   }
-  throw new ApiError('invalid_token', 'the token is not recognized');
+  // Anything else is a user access token; it is only meaningful on its own project's routes.
+  if (!request.project) throw new ApiError('invalid_token', 'a user access token works only on its project\'s routes');
+  const { user, sessionId } = await authenticateAccessToken(request.project.db, request.project, token);
+  return { kind: 'user', user: authInfoOf(user), sessionId };
 }
 
 /** The service context of a project route. */
