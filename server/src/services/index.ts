@@ -4,6 +4,7 @@ import { storesFor, type StoreFactory } from '../db/instance.ts';
 import { ProjectRegistry } from '../db/registry.ts';
 import { AdminsService } from './admins.ts';
 import { ProjectsService } from './projects.ts';
+import { createMailer, type Mailer } from '../mail/index.ts';
 
 /** The instance-wide services: one set per running instance. */
 export interface Services {
@@ -12,6 +13,8 @@ export interface Services {
   registry: ProjectRegistry;
   admins: AdminsService;
   projects: ProjectsService;
+  /** Auth emails: SMTP, or the per-project outbox when no SMTP is configured. */
+  mailer: Mailer;
   close(): Promise<void>;
 }
 
@@ -20,13 +23,17 @@ export async function openServices(config: Config): Promise<Services> {
   const stores: StoreFactory = storesFor(config);
   const instance = await stores.openInstance();
   const registry = new ProjectRegistry(instance, stores);
+  const mailer = createMailer(config);
   return {
     config,
     instance,
     registry,
     admins: new AdminsService(instance, config.adminSessionTtl),
     projects: new ProjectsService(registry),
+    mailer,
     async close() {
+      // Mail queued after a reply still needs the project stores.
+      await mailer.close();
       await registry.closeAll();
       await instance.close();
       await stores.close();
