@@ -14,6 +14,8 @@ export const errorStatus = {
   invalid_transform: 400,
   /** An email-flow token or code that is unknown, used, expired or locked. */
   invalid_email_token: 400,
+  /** An OAuth sign-in that cannot go on: unknown, used or expired state or sign-in code (`details.reason`). */
+  oauth_failed: 400,
   unauthorized: 401,
   invalid_credentials: 401,
   invalid_token: 401,
