@@ -12,6 +12,9 @@ import { collectionRoutes } from './http/routes/projects/collections.ts';
 import { recordRoutes } from './http/routes/projects/records.ts';
 import { batchRoutes } from './http/routes/projects/batch.ts';
 import { keyRoutes } from './http/routes/projects/keys.ts';
+import { authRoutes } from './http/routes/projects/auth.ts';
+import { authSessionRoutes } from './http/routes/projects/auth-sessions.ts';
+import { userRoutes } from './http/routes/projects/users.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -63,6 +66,9 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   recordRoutes(app);
   batchRoutes(app);
   keyRoutes(app);
+  authRoutes(app);
+  authSessionRoutes(app);
+  userRoutes(app);
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -15,6 +15,24 @@ const userFields: Record<string, FieldInfo> = {
   updated_at: { type: 'date' },
 };
 
+/**
+ * The users fields the service role may filter and sort on in `GET /users`:
+ * the rule-visible ones plus the private ones. Never used for rules.
+ */
+const serviceUserFields: Record<string, FieldInfo> = {
+  ...userFields,
+  email: { type: 'email' },
+  disabled: { type: 'boolean' },
+  last_sign_in_at: { type: 'date' },
+};
+
+/** The lookup of the service role's user list: collection `users` only. */
+export const serviceUsersLookup: SchemaLookup = {
+  field(collection, name) {
+    return collection === 'users' && Object.hasOwn(serviceUserFields, name) ? serviceUserFields[name] : undefined;
+  },
+};
+
 const systemFields: Record<string, FieldInfo> = {
   id: { type: 'text' },
   created_at: { type: 'date' },
