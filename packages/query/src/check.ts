@@ -275,3 +275,24 @@ function comparison(node: CompareNode, ctx: BindContext): BoundExpr {
   }
   return { k: 'compare', op, left, right };
 }
+
+/**
+ * Whether a bound expression reads through a relation. One that does not can be
+ * judged on a record in memory with exactly the SQL's answer (the agreement the
+ * property test proves), without a query.
+ */
+export function readsRelations(expr: BoundExpr): boolean {
+  const operand = (o: BoundOperand): boolean =>
+    o.k === 'field' ? o.hops.length > 0 : o.k === 'call' ? operand(o.arg) : o.k === 'condition' ? readsRelations(o.expr) : false;
+  switch (expr.k) {
+    case 'and':
+    case 'or':
+      return expr.items.some(readsRelations);
+    case 'not':
+      return readsRelations(expr.expr);
+    case 'compare':
+      return operand(expr.left) || operand(expr.right);
+    case 'truthy':
+      return operand(expr.operand);
+  }
+}

@@ -28,7 +28,7 @@ export { compareOps } from './ast.ts';
 export { QueryError, MAX_SOURCE_LENGTH, MAX_DEPTH } from './errors.ts';
 export { parse } from './parser.ts';
 export { parseSort } from './sort.ts';
-export { check, bind, columnType } from './check.ts';
+export { check, bind, columnType, readsRelations } from './check.ts';
 export type { BoundExpr, BoundOperand, BindContext, Hop, StaticType } from './check.ts';
 export { toSql, toSqlBound } from './sql.ts';
 export { evaluate, evaluateBound } from './evaluate.ts';
@@ -78,6 +78,19 @@ export interface SqlContext {
   /** How the main table is referred to in the surrounding query (default: table(collection)). */
   alias?: SQL;
   env: Env;
+  /**
+   * An extra condition a related row must meet to be seen through a relation path
+   * (`row` is how that row is referred to). A client filter passes the target's view
+   * rule here, so `author.name ~ 'x'` cannot probe authors the caller may not view.
+   * Rules leave it out: they are the developer's, and may look wherever they need.
+   */
+  visible?(collection: string, row: SQL): SQL | undefined;
+  /**
+   * Prefix of the aliases this compilation invents. An expression compiled to be
+   * embedded in another one's subquery (a `visible` guard) needs its own, or its
+   * aliases would shadow the outer ones.
+   */
+  aliasPrefix?: string;
 }
 
 /** A decoded record as the API returns it: booleans, arrays for multiple, ISO dates. */

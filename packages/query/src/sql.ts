@@ -69,7 +69,7 @@ class Compiler {
   private alias(prefix: string): SQL {
     // Double underscores keep the aliases clear of collection names, so an inner alias
     // never shadows the outer table a correlated subquery refers to.
-    return sql`${sql.identifier(`__${prefix}${++this.aliases}`)}`;
+    return sql`${sql.identifier(`__${this.ctx.aliasPrefix ?? ''}${prefix}${++this.aliases}`)}`;
   }
 
   /** A constant as a parameter. SQLite cannot bind booleans (0/1); PostgreSQL gets explicit types. */
@@ -150,10 +150,13 @@ class Compiler {
     const ref = scope(hop.field);
     const table = this.ctx.table(hop.target);
     const t = this.alias('q');
+    // A related row the caller may not see reads as missing (see SqlContext.visible).
+    const guard = this.ctx.visible?.(hop.target, t);
+    const seen = guard ? sql` and (${guard})` : sql``;
     if (!hop.multiple) {
       // Scalar subquery per column read: a null or dangling reference reads as NULL.
       const related: Scope = (column) =>
-        sql`(select ${t}.${sql.identifier(column)} from ${table} as ${t} where ${t}.${sql.identifier('id')} = ${ref})`;
+        sql`(select ${t}.${sql.identifier(column)} from ${table} as ${t} where ${t}.${sql.identifier('id')} = ${ref}${seen})`;
       return this.path(hops, i + 1, related, k);
     }
     const j = this.alias('j');
@@ -161,11 +164,11 @@ class Compiler {
     if (inner.c === false) return inner;
     if (this.d === 'sqlite') {
       return {
-        sql: sql`exists (select 1 from json_each(${ref}) as ${j} join ${table} as ${t} on ${j}.type = 'text' and ${t}.${sql.identifier('id')} = ${j}.value where ${inner.sql})`,
+        sql: sql`exists (select 1 from json_each(${ref}) as ${j} join ${table} as ${t} on ${j}.type = 'text' and ${t}.${sql.identifier('id')} = ${j}.value where ${inner.sql}${seen})`,
       };
     }
     return {
-      sql: sql`exists (select 1 from jsonb_array_elements(${this.pgArray(ref)}) as ${j}(v) join ${table} as ${t} on jsonb_typeof(${j}.v) = 'string' and ${t}.${sql.identifier('id')} = (${j}.v #>> '{}') where ${inner.sql})`,
+      sql: sql`exists (select 1 from jsonb_array_elements(${this.pgArray(ref)}) as ${j}(v) join ${table} as ${t} on jsonb_typeof(${j}.v) = 'string' and ${t}.${sql.identifier('id')} = (${j}.v #>> '{}') where ${inner.sql}${seen})`,
     };
   }
 

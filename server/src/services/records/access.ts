@@ -1,6 +1,9 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { CollectionDefinition, CollectionRules } from '@baas/protocol';
-import { check, parse, QueryError, toSql, type Env, type Expr, type SchemaLookup } from '@baas/query';
+import type { CollectionDefinition, CollectionRules, RecordData } from '@baas/protocol';
+import {
+  bind, evaluateBound, parse, QueryError, readsRelations, toSqlBound,
+  type BoundExpr, type Env, type Expr, type SchemaLookup, type SqlContext,
+} from '@baas/query';
 import { ApiError } from '../../errors.ts';
 import { nowIso } from '../../ids.ts';
 import { tableName } from '../../db/collection-tables.ts';
@@ -17,30 +20,53 @@ export interface CollectionAccess {
   table: SQL;
 }
 
-const lookups = new WeakMap<ReadonlyMap<string, CollectionDefinition>, SchemaLookup>();
+/** Per catalog (one per schema version): its lookup and the expressions bound against it. */
+interface CatalogCache {
+  lookup: SchemaLookup;
+  bound: Map<string, BoundExpr>;
+}
+const catalogs = new WeakMap<ReadonlyMap<string, CollectionDefinition>, CatalogCache>();
+const BOUND_CACHE_SIZE = 1000;
 
 /** Resolves a collection (404 when missing) with its schema lookup. */
 export async function accessCollection(ctx: ServiceContext, name: string): Promise<CollectionAccess> {
   const catalog = await collectionsService.catalog(ctx);
   const def = catalog.get(name);
   if (!def) throw new ApiError('collection_not_found', `no collection '${name}'`);
-  let lookup = lookups.get(catalog);
-  if (!lookup) lookups.set(catalog, (lookup = schemaLookup(catalog)));
-  return { def, catalog, lookup, table: ctx.db.table(tableName(name)) };
+  return { def, catalog, lookup: cacheOf(catalog).lookup, table: ctx.db.table(tableName(name)) };
+}
+
+function cacheOf(catalog: ReadonlyMap<string, CollectionDefinition>): CatalogCache {
+  let cache = catalogs.get(catalog);
+  if (!cache) catalogs.set(catalog, (cache = { lookup: schemaLookup(catalog), bound: new Map() }));
+  return cache;
 }
 
 // Parsed expressions by source: rules repeat on every request, and so do the filters of an app.
 const parsed = new Map<string, Expr>();
 const PARSED_CACHE_SIZE = 1000;
 
-function parseCached(source: string): Expr {
-  let expr = parsed.get(source);
-  if (!expr) {
-    expr = parse(source);
-    if (parsed.size >= PARSED_CACHE_SIZE) parsed.clear();
-    parsed.set(source, expr);
+/**
+ * An expression parsed and resolved against the catalog, cached: rules and an
+ * app's filters repeat on every request, and the catalog only changes with
+ * the schema (which gives a new catalog, and so a fresh cache).
+ */
+function boundFor(access: CollectionAccess, source: string, collection: string): BoundExpr {
+  const cache = cacheOf(access.catalog);
+  const key = `${collection}\u0000${source}`;
+  let bound = cache.bound.get(key);
+  if (!bound) {
+    let expr = parsed.get(source);
+    if (!expr) {
+      expr = parse(source);
+      if (parsed.size >= PARSED_CACHE_SIZE) parsed.clear();
+      parsed.set(source, expr);
+    }
+    bound = bind(expr, { schema: access.lookup, collection });
+    if (cache.bound.size >= BOUND_CACHE_SIZE) cache.bound.clear();
+    cache.bound.set(key, bound);
   }
-  return expr;
+  return bound;
 }
 
 /** The values rules and filters see for this call. */
@@ -48,15 +74,25 @@ export function envOf(ctx: ServiceContext, requestData?: Record<string, unknown>
   return { auth: authOf(ctx.actor), request: { data: requestData ?? {} }, now: nowIso() };
 }
 
-function compile(ctx: ServiceContext, access: CollectionAccess, expr: Expr, env: Env, collection = access.def.name): SQL {
-  return toSql(expr, {
+function sqlContext(ctx: ServiceContext, access: CollectionAccess, env: Env, collection: string): SqlContext {
+  return {
     dialect: ctx.db.dialect,
     schema: access.lookup,
     collection,
     table: (c) => ctx.db.table(tableName(c)),
     alias: collection === access.def.name ? access.table : undefined,
     env,
-  });
+  };
+}
+
+/** The rule's source for this actor: undefined when nothing applies, 403 when it is locked. */
+function ruleSource(ctx: ServiceContext, def: CollectionDefinition, rule: keyof CollectionRules): string | undefined {
+  if (isPrivileged(ctx.actor)) return undefined;
+  const source = def.rules[rule];
+  if (source === null || source === undefined) {
+    throw new ApiError('forbidden', `only the service role may ${rule} records of '${def.name}'`);
+  }
+  return source.trim() === '' ? undefined : source;
 }
 
 /**
@@ -70,28 +106,58 @@ export function ruleCondition(
   env: Env,
   def: CollectionDefinition = access.def,
 ): SQL | undefined {
-  if (isPrivileged(ctx.actor)) return undefined;
-  const source = def.rules[rule];
-  if (source === null || source === undefined) {
-    throw new ApiError('forbidden', `only the service role may ${rule} records of '${def.name}'`);
-  }
-  if (source.trim() === '') return undefined;
-  return compile(ctx, access, parseCached(source), env, def.name);
+  const source = ruleSource(ctx, def, rule);
+  return source === undefined ? undefined : toSqlBound(boundFor(access, source, def.name), sqlContext(ctx, access, env, def.name));
 }
 
-/** The SQL of a client filter, or a 400 that points at the problem. */
+/**
+ * How to judge the create rule on a new record: in memory when the rule reads
+ * no relation (the evaluator agrees with the SQL on every row, which the
+ * query package's property test proves), saving a query per create; else as
+ * SQL to run against the inserted row inside the transaction.
+ */
+export function createRuleCheck(
+  ctx: ServiceContext,
+  access: CollectionAccess,
+  env: Env,
+): { allows: (record: RecordData) => boolean } | { sql: SQL } | undefined {
+  const source = ruleSource(ctx, access.def, 'create');
+  if (source === undefined) return undefined;
+  const bound = boundFor(access, source, access.def.name);
+  if (readsRelations(bound)) return { sql: toSqlBound(bound, sqlContext(ctx, access, env, access.def.name)) };
+  return { allows: (record) => evaluateBound(bound, record, { schema: access.lookup, collection: access.def.name, env }) };
+}
+
+/**
+ * The SQL of a client filter, or a 400 that points at the problem. Relation
+ * paths in a filter only see related records the caller may view: otherwise
+ * `author.email ~ 'a'` would probe records the view rule hides.
+ */
 export function filterCondition(ctx: ServiceContext, access: CollectionAccess, source: string | undefined, env: Env): SQL | undefined {
   if (source === undefined || source.trim() === '') return undefined;
   try {
-    const expr = parseCached(source);
-    check(expr, { schema: access.lookup, collection: access.def.name });
-    return compile(ctx, access, expr, env);
+    const bound = boundFor(access, source, access.def.name);
+    return toSqlBound(bound, { ...sqlContext(ctx, access, env, access.def.name), visible: viewGuard(ctx, access, env) });
   } catch (err) {
     if (err instanceof QueryError) {
       throw new ApiError('invalid_filter', `invalid filter: ${err.message}`, { position: err.position, column: err.column });
     }
     throw err;
   }
+}
+
+/** The view rule of a related collection, as a condition on one of its rows. */
+function viewGuard(ctx: ServiceContext, access: CollectionAccess, env: Env): SqlContext['visible'] {
+  if (isPrivileged(ctx.actor)) return undefined;
+  return (collection, row) => {
+    // Users expose only harmless fields to filters (see schema-lookup.ts).
+    if (collection === 'users') return undefined;
+    const def = access.catalog.get(collection);
+    const source = def?.rules.view;
+    if (!def || source === null || source === undefined) return sql`1 = 0`;
+    if (source.trim() === '') return undefined;
+    return toSqlBound(boundFor(access, source, collection), { ...sqlContext(ctx, access, env, collection), alias: row, aliasPrefix: 'g' });
+  };
 }
 
 /** ANDs conditions, skipping the absent ones. */

@@ -6,7 +6,7 @@ import { newId, nowIso } from '../../ids.ts';
 import { tableName } from '../../db/collection-tables.ts';
 import { withDb, type ServiceContext } from '../context.ts';
 import { uniqueViolationError } from '../unique.ts';
-import { accessCollection, and, envOf, ruleCondition, type CollectionAccess } from './access.ts';
+import { accessCollection, and, createRuleCheck, envOf, ruleCondition, type CollectionAccess } from './access.ts';
 import { rowToRecord, valuesToColumns } from './codec.ts';
 import { logChange } from './changes.ts';
 import { expandRecords, parseExpand } from './expand.ts';
@@ -27,16 +27,17 @@ export async function getRecord(ctx: ServiceContext, collection: string, id: str
 }
 
 /**
- * Creates a record: validate, insert, then check the create rule on the new
- * row inside the transaction (so the rule sees the row as stored, relations
- * included) and roll back with 403 when it fails.
+ * Creates a record: validate, judge the create rule on the new row (in memory
+ * when the rule reads no relation; else in SQL on the inserted row inside the
+ * transaction, rolled back with 403 when it fails), insert, log the change.
  */
 export async function createRecord(ctx: ServiceContext, collection: string, input: Record<string, unknown>): Promise<RecordData> {
   const access = await accessCollection(ctx, collection);
-  const rule = ruleCondition(ctx, access, 'create', envOf(ctx, input));
+  const rule = createRuleCheck(ctx, access, envOf(ctx, input));
   const values = validate(access.def, input, 'create');
   const now = nowIso();
   const record: RecordData = { ...values, id: (values.id as string | undefined) ?? newId(), created_at: now, updated_at: now };
+  if (rule && 'allows' in rule && !rule.allows(record)) throw createRefused(collection);
   return writing(access.def, () =>
     ctx.db.transaction(async (tx) => {
       await checkRelations(withDb(ctx, tx), access, values);
@@ -45,8 +46,8 @@ export async function createRecord(ctx: ServiceContext, collection: string, inpu
       const params = [record.id, now, now, ...columns.values()];
       await tx.run(sql`INSERT INTO ${access.table} (${sql.join(names.map((n) => sql.identifier(n)), sql`, `)})
         VALUES (${sql.join(params.map((p) => sql`${p}`), sql`, `)})`);
-      if (rule && !(await tx.get(sql`SELECT 1 AS ok FROM ${access.table} WHERE ${and(byId(record.id), rule)}`))) {
-        throw new ApiError('forbidden', `the create rule of '${collection}' does not allow this record`);
+      if (rule && 'sql' in rule && !(await tx.get(sql`SELECT 1 AS ok FROM ${access.table} WHERE ${and(byId(record.id), rule.sql)}`))) {
+        throw createRefused(collection);
       }
       await logChange(tx, collection, 'create', record, null);
       return record;
@@ -93,6 +94,10 @@ export async function expandOne(ctx: ServiceContext, collection: string, record:
   const access = await accessCollection(ctx, collection);
   await expandRecords(ctx, access, access.def, [record], parseExpand(expand, access.def, access.catalog));
   return record;
+}
+
+function createRefused(collection: string): ApiError {
+  return new ApiError('forbidden', `the create rule of '${collection}' does not allow this record`);
 }
 
 function notFound(collection: string, id: string): ApiError {
