@@ -12,6 +12,7 @@ import { collectionRoutes } from './http/routes/projects/collections.ts';
 import { recordRoutes } from './http/routes/projects/records.ts';
 import { batchRoutes } from './http/routes/projects/batch.ts';
 import { keyRoutes } from './http/routes/projects/keys.ts';
+import { storageRoutes } from './http/routes/projects/storage/index.ts';
 import { authRoutes } from './http/routes/projects/auth.ts';
 import { authSessionRoutes } from './http/routes/projects/auth-sessions.ts';
 import { userRoutes } from './http/routes/projects/users.ts';
@@ -66,6 +67,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   recordRoutes(app);
   batchRoutes(app);
   keyRoutes(app);
+  await storageRoutes(app, services);
   authRoutes(app);
   authSessionRoutes(app);
   userRoutes(app);

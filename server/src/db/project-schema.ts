@@ -52,3 +52,24 @@ projectMigrations.push({
     ];
   },
 });
+
+/**
+ * Storage: buckets (limits and rules) and object metadata; the bytes live in
+ * the blob driver under a generated key. `_object_variants` tracks cached
+ * image transforms, so overwriting or deleting an object removes them too.
+ */
+projectMigrations.push({
+  version: 3,
+  statements: (dialect, t) => {
+    const bool = dialect === 'postgres' ? 'boolean' : 'INTEGER';
+    const no = dialect === 'postgres' ? 'false' : '0';
+    const int = dialect === 'postgres' ? 'bigint' : 'INTEGER';
+    // Byte order on both engines, so keyset paging over paths agrees.
+    const text = dialect === 'postgres' ? 'text COLLATE "C"' : 'TEXT';
+    return [
+      `CREATE TABLE ${t('_buckets')} (name ${text} PRIMARY KEY, public ${bool} NOT NULL DEFAULT ${no}, max_size ${int}, allowed_types TEXT, read_rule TEXT, write_rule TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`,
+      `CREATE TABLE ${t('_objects')} (bucket ${text} NOT NULL REFERENCES ${t('_buckets')}(name) ON DELETE CASCADE, path ${text} NOT NULL, size ${int} NOT NULL, content_type TEXT NOT NULL, sha256 TEXT NOT NULL, etag TEXT NOT NULL, owner TEXT, blob_key TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (bucket, path))`,
+      `CREATE TABLE ${t('_object_variants')} (bucket ${text} NOT NULL, path ${text} NOT NULL, variant TEXT NOT NULL, source_etag TEXT NOT NULL, size ${int} NOT NULL, content_type TEXT NOT NULL, sha256 TEXT NOT NULL, blob_key TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (bucket, path, variant))`,
+    ];
+  },
+});

@@ -5,6 +5,7 @@ import { ProjectRegistry } from '../db/registry.ts';
 import { AdminsService } from './admins.ts';
 import { ProjectsService } from './projects.ts';
 import { createMailer, type Mailer } from '../mail/index.ts';
+import { openBlobDriver, type BlobDriver } from '../storage/index.ts';
 
 /** The instance-wide services: one set per running instance. */
 export interface Services {
@@ -15,6 +16,8 @@ export interface Services {
   projects: ProjectsService;
   /** Auth emails: SMTP, or the per-project outbox when no SMTP is configured. */
   mailer: Mailer;
+  /** Where file objects' bytes live: fs under dataDir/storage, or S3. */
+  blobs: BlobDriver;
   close(): Promise<void>;
 }
 
@@ -24,6 +27,7 @@ export async function openServices(config: Config): Promise<Services> {
   const instance = await stores.openInstance();
   const registry = new ProjectRegistry(instance, stores);
   const mailer = createMailer(config);
+  const blobs = openBlobDriver(config);
   return {
     config,
     instance,
@@ -31,7 +35,9 @@ export async function openServices(config: Config): Promise<Services> {
     admins: new AdminsService(instance, config.adminSessionTtl),
     projects: new ProjectsService(registry),
     mailer,
+    blobs,
     async close() {
+      blobs.close?.();
       // Mail queued after a reply still needs the project stores.
       await mailer.close();
       await registry.closeAll();

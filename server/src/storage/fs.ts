@@ -1,0 +1,64 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { access, mkdir, rename, rm, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { assertKey, Meter, type BlobDriver, type ByteRange, type PutOptions, type PutResult } from './driver.ts';
+
+/**
+ * Blobs as files under `<dataDir>/storage/<key>`. A write goes to a temp file
+ * in `<root>/.tmp` (same filesystem) and is renamed into place when complete,
+ * so readers never see half a blob and a failed write leaves only a temp file
+ * that is removed at once.
+ */
+export class FsDriver implements BlobDriver {
+  readonly name = 'fs' as const;
+
+  constructor(private readonly root: string) {}
+
+  async put(key: string, body: Readable, options: PutOptions): Promise<PutResult> {
+    const target = this.pathOf(key);
+    const tmpDir = join(this.root, '.tmp');
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = join(tmpDir, `${randomBytes(12).toString('hex')}.part`);
+    const meter = new Meter(options.maxSize);
+    try {
+      await pipeline(body, meter, createWriteStream(tmp, { flags: 'wx' }));
+      await mkdir(dirname(target), { recursive: true });
+      await rename(tmp, target);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+    return meter.result();
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    const stream = createReadStream(this.pathOf(key), range ? { start: range.start, end: range.end } : {});
+    // Surface a missing file as a rejection here rather than as a stream error mid-reply.
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', reject);
+    });
+    return stream;
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return access(this.pathOf(key)).then(() => true, () => false);
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    assertKey(`${prefix}/x`);
+    await rm(join(this.root, prefix), { recursive: true, force: true });
+  }
+
+  private pathOf(key: string): string {
+    assertKey(key);
+    return join(this.root, key);
+  }
+}
