@@ -1,0 +1,146 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ProjectHandle } from '../../../db/registry.ts';
+import type { Services } from '../../../services/index.ts';
+import { confirmEmailChange, confirmEmailVerification, confirmPasswordReset, verifyMagicLink } from '../../../services/auth/email-confirm.ts';
+import {
+  checkRedirect, publicUrlOf, sendEmailChange, sendMagicLink, sendPasswordReset, sendVerificationEmail, type EmailFlowContext,
+} from '../../../services/auth/email-requests.ts';
+import type { AuthSettings } from '../../../services/auth/settings.ts';
+import { publicUser, type UserRow } from '../../../services/auth/users.ts';
+import { listOutbox } from '../../../mail/index.ts';
+import { requireServiceRole } from '../../plugins/actor.ts';
+import { errors } from '../../schemas.ts';
+import { authUser, email, password, projectParams, sessionReply } from './auth-schemas.ts';
+import { requireUser, sessionMetaOf } from './auth.ts';
+
+const token = { type: 'string', minLength: 1, maxLength: 200 } as const;
+const redirectTo = { type: 'string', maxLength: 2048, description: 'where the link leads; must be allowed by the auth settings (siteUrl, redirectUrls)' } as const;
+const accepted = { type: 'object', properties: { ok: { type: 'boolean', const: true } }, required: ['ok'] } as const;
+const userReply = { type: 'object', properties: { user: authUser }, required: ['user'] } as const;
+const tags = ['auth: email'];
+
+/**
+ * The email flows: verification, password reset, magic link (link or code),
+ * email change, and the outbox (service role).
+ *
+ * Every `request` route answers the same `202 {"ok": true}` whatever the
+ * address: before the reply it does only what depends on the input alone
+ * (schema, redirect check), and the lookup, token and mail happen after the
+ * reply (`mailer.later`), so neither the answer nor its timing tells whether
+ * an account exists.
+ */
+export function authEmailRoutes(app: FastifyInstance, services: Services): void {
+  const base = '/v1/projects/:project/auth';
+  const publicUrl = publicUrlOf(services.config);
+  const flowOf = (request: FastifyRequest): EmailFlowContext => ({ project: request.project!, mailer: services.mailer, publicUrl, log: request.log });
+
+  /** Registers a request route: validate, answer 202, do the work after the reply. */
+  function requestRoute<B extends { email: string; redirectTo?: string }>(
+    path: string,
+    summary: string,
+    extra: Record<string, unknown>,
+    work: (flow: EmailFlowContext, settings: AuthSettings, body: B, request: FastifyRequest) => Promise<void>,
+    guard?: (request: FastifyRequest) => void,
+  ): void {
+    app.post<{ Body: B }>(`${base}/${path}`, {
+      schema: {
+        tags,
+        summary,
+        params: projectParams,
+        body: { type: 'object', properties: { email, redirectTo, ...extra }, required: ['email'], additionalProperties: false },
+        response: { 202: accepted, ...errors(400, 401, 403, 404, 429) },
+      },
+      handler: async (request, reply) => {
+        guard?.(request);
+        const body = request.body as B;
+        const settings = await checkRedirect(request.project!, body.redirectTo);
+        const flow = flowOf(request);
+        services.mailer.later(request.log, () => work(flow, settings, body, request));
+        reply.status(202);
+        return { ok: true };
+      },
+    });
+  }
+
+  /** Registers a confirm route: the token (and maybe more) in, `{user}` out. */
+  function confirmRoute<B extends { token: string }>(path: string, summary: string, extra: Record<string, unknown>, confirm: (project: ProjectHandle, body: B) => Promise<UserRow>): void {
+    app.post<{ Body: B }>(`${base}/${path}`, {
+      schema: {
+        tags,
+        summary,
+        params: projectParams,
+        body: { type: 'object', properties: { token, ...extra }, required: ['token', ...Object.keys(extra)], additionalProperties: false },
+        response: { 200: userReply, ...errors(400, 403, 404, 409, 429) },
+      },
+      handler: async (request) => ({ user: publicUser(await confirm(request.project!, request.body as B)) }),
+    });
+  }
+
+  requestRoute('verify-email/request', 'Mail a verification link (always 202, whether or not the address has an account)', {},
+    (flow, settings, body) => sendVerificationEmail(flow, settings, body.email, body.redirectTo));
+  confirmRoute('verify-email/confirm', 'Mark the address verified with the token from the link', {},
+    (project, body) => confirmEmailVerification(project, body.token));
+
+  requestRoute('password-reset/request', 'Mail a password-reset link (always 202)', {},
+    (flow, settings, body) => sendPasswordReset(flow, settings, body.email, body.redirectTo));
+  confirmRoute<{ token: string; password: string }>('password-reset/confirm', 'Set a new password with the token from the link; ends every session of the user', { password },
+    (project, body) => confirmPasswordReset(project, body.token, body.password));
+
+  requestRoute<{ email: string; redirectTo?: string; createUser?: boolean }>(
+    'magic-link/request',
+    'Mail a sign-in link and a six-digit code (always 202); by default the first sign-in creates the account',
+    { createUser: { type: 'boolean', default: true, description: 'false: send nothing to an address without an account' } },
+    (flow, settings, body) => sendMagicLink(flow, settings, body.email, { redirectTo: body.redirectTo, createUser: body.createUser !== false }),
+  );
+
+  app.post<{ Body: { token: string } | { email: string; code: string } }>(`${base}/magic-link/verify`, {
+    schema: {
+      tags,
+      summary: 'Sign in with the token of a magic link, or with the address and the code; answers a session',
+      params: projectParams,
+      body: {
+        type: 'object',
+        properties: { token, email, code: { type: 'string', pattern: '^[0-9]{6}$' } },
+        additionalProperties: false,
+        oneOf: [{ required: ['token'] }, { required: ['email', 'code'] }],
+      },
+      response: { 200: sessionReply, ...errors(400, 403, 404, 429) },
+    },
+    handler: async (request) => verifyMagicLink(request.project!, request.body, sessionMetaOf(request)),
+  });
+
+  requestRoute('email-change/request', 'Mail a confirmation link to the new address of the signed-in user (always 202)', {},
+    (flow, settings, body, request) => sendEmailChange(flow, settings, requireUser(request).user.id, body.email, body.redirectTo),
+    (request) => void requireUser(request));
+  confirmRoute('email-change/confirm', 'Move the account to the new address with the token from the link', {},
+    (project, body) => confirmEmailChange(project, body.token));
+
+  app.get<{ Querystring: { limit: number } }>(`${base}/outbox`, {
+    preHandler: async (request) => requireServiceRole(request),
+    schema: {
+      tags,
+      summary: 'The latest auth emails of the project, newest first (service role; for local development and the dashboard)',
+      params: projectParams,
+      querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 } }, additionalProperties: false },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            items: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  id: { type: 'string' }, to: { type: 'string' }, subject: { type: 'string' }, text: { type: 'string' }, html: { type: ['string', 'null'] },
+                  createdAt: { type: 'string' }, sentAt: { type: ['string', 'null'] }, error: { type: ['string', 'null'] },
+                },
+              },
+            },
+          },
+        },
+        ...errors(400, 401, 403, 404),
+      },
+    },
+    handler: async (request) => ({ items: await listOutbox(request.project!.db, request.query.limit) }),
+  });
+}

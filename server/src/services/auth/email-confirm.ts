@@ -1,0 +1,77 @@
+import type { SessionReply } from '@baas/protocol';
+import type { ProjectHandle } from '../../db/registry.ts';
+import { ApiError } from '../../errors.ts';
+import { consumeEmailToken, type EmailTokenProof, type EmailTokenRow } from './email-tokens.ts';
+import { issueSession, revokeUserSessions, type SessionMeta } from './sessions.ts';
+import { checkPassword, createUser, findUserByEmail, getUser, updateUser, type UserRow } from './users.ts';
+import { getAuthSettings } from './settings.ts';
+import type { Database } from '../../db/database.ts';
+
+/**
+ * The user a token was issued to, still with the address the mail went to.
+ * A token mailed to an address the account no longer has proves nothing.
+ */
+async function ownerOf(tx: Database, row: EmailTokenRow): Promise<UserRow> {
+  const user = row.userId ? await getUser(tx, row.userId) : undefined;
+  if (!user || user.email !== row.email) throw new ApiError('invalid_email_token', 'the link is no longer valid for this account');
+  if (user.disabled) throw new ApiError('forbidden', 'this account is disabled');
+  return user;
+}
+
+/** Marks the address of the token's user verified; answers the user. */
+export async function confirmEmailVerification(project: ProjectHandle, token: string): Promise<UserRow> {
+  return consumeEmailToken(project.db, 'verify_email', { token }, async (tx, row) => {
+    const user = await ownerOf(tx, row);
+    return updateUser(tx, user.id, { verified: true });
+  });
+}
+
+/**
+ * Sets a new password (the policy applies, before the token is spent) and
+ * ends every session of the user: whoever knew the old password is out. The
+ * address is verified too, since the mail reached it.
+ */
+export async function confirmPasswordReset(project: ProjectHandle, token: string, password: string): Promise<UserRow> {
+  const settings = await getAuthSettings(project.db);
+  checkPassword(settings, password);
+  return consumeEmailToken(project.db, 'password_reset', { token }, async (tx, row) => {
+    const user = await ownerOf(tx, row);
+    const updated = await updateUser(tx, user.id, { password, verified: true });
+    await revokeUserSessions(tx, user.id);
+    return updated;
+  });
+}
+
+/**
+ * Signs in with a magic link's token or its address and code. The first use
+ * by an address without an account creates the account (verified, no
+ * password); a user's address is marked verified.
+ */
+export async function verifyMagicLink(project: ProjectHandle, proof: EmailTokenProof, meta: Omit<SessionMeta, 'method'>): Promise<SessionReply> {
+  const user = await consumeEmailToken(project.db, 'magic_link', proof, async (tx, row) => {
+    let user = row.userId ? await ownerOf(tx, row) : await findUserByEmail(tx, row.email!);
+    if (!user) return createUser(tx, { email: row.email, verified: true });
+    if (user.disabled) throw new ApiError('forbidden', 'this account is disabled');
+    if (!user.verified) user = await updateUser(tx, user.id, { verified: true });
+    return user;
+  });
+  // After the commit: the token is spent even if signing fails, which costs the user one more email at worst.
+  return issueSession(project.db, project, user, { ...meta, method: 'magic_link' });
+}
+
+/**
+ * Moves the user to the address the confirmation went to (verified: the mail
+ * reached it). 409 `conflict` if another account took that address meanwhile.
+ * An anonymous user who confirms an address becomes a regular (passwordless)
+ * user with the same id.
+ */
+export async function confirmEmailChange(project: ProjectHandle, token: string): Promise<UserRow> {
+  return consumeEmailToken(project.db, 'email_change', { token }, async (tx, row) => {
+    const user = row.userId ? await getUser(tx, row.userId) : undefined;
+    if (!user || !row.email) throw new ApiError('invalid_email_token', 'the link is no longer valid for this account');
+    if (user.disabled) throw new ApiError('forbidden', 'this account is disabled');
+    const other = await findUserByEmail(tx, row.email);
+    if (other && other.id !== user.id) throw new ApiError('conflict', 'another account has this email address now');
+    return updateUser(tx, user.id, { email: row.email, verified: true, ...(user.anonymous ? { anonymous: false } : {}) });
+  });
+}
