@@ -13,6 +13,7 @@ import { recordRoutes } from './http/routes/projects/records.ts';
 import { batchRoutes } from './http/routes/projects/batch.ts';
 import { keyRoutes } from './http/routes/projects/keys.ts';
 import { storageRoutes } from './http/routes/projects/storage/index.ts';
+import { authOAuthRoutes } from './http/routes/projects/auth-oauth.ts';
 import { authEmailRoutes } from './http/routes/projects/auth-email.ts';
 import { authRoutes } from './http/routes/projects/auth.ts';
 import { authSessionRoutes } from './http/routes/projects/auth-sessions.ts';
@@ -69,6 +70,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   batchRoutes(app);
   keyRoutes(app);
   await storageRoutes(app, services);
+  authOAuthRoutes(app);
   authEmailRoutes(app, services);
   authRoutes(app);
   authSessionRoutes(app);
