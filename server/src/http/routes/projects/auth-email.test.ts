@@ -274,8 +274,12 @@ withSmtp('no enumeration: unknown addresses get the same 202 and no mail', async
     t.equal(b.status, 202, `${path}: same status`);
     t.same(b.body, a.body, `${path}: same body`);
   }
-  const res = await api.request('POST', api.p('/auth/magic-link/request'), { body: { email: unknown, createUser: false } });
+  let res = await api.request('POST', api.p('/auth/magic-link/request'), { body: { email: unknown, createUser: false } });
   t.equal(res.status, 202);
+  for (const path of ['/auth/verify-email/request', '/auth/password-reset/request', '/auth/magic-link/request']) {
+    res = await api.request('POST', api.p(path), { body: { email: 'not an address' } });
+    t.equal(res.status, 400, `${path}: a malformed address is a 400 (it depends on the input alone)`);
+  }
   await api.app.baas.mailer.idle();
   t.equal(mail.to(unknown).length, 0, 'no mail to an unknown address');
   t.equal(mail.to(known).length, 2, 'the known address got both');
