@@ -1,6 +1,20 @@
+import { randomBytes } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 
-const next = monotonicFactory();
+// ulid's default draws one crypto.getRandomValues call per character; a
+// pooled buffer of CSPRNG bytes gives the same randomness for a fraction of
+// the cost. A byte / 256 maps evenly onto ulid's 32 symbols (256 = 8 x 32).
+let pool = randomBytes(4096);
+let offset = 0;
+function pooledRandom(): number {
+  if (offset === pool.length) {
+    pool = randomBytes(4096);
+    offset = 0;
+  }
+  return pool[offset++] / 256;
+}
+
+const next = monotonicFactory(pooledRandom);
 
 /**
  * A new record id: a lowercase ULID. 26 URL-safe chars, time-ordered (new rows
@@ -9,9 +23,6 @@ const next = monotonicFactory();
 export function newId(): string {
   return next().toLowerCase();
 }
-
-/** What a client-supplied id must look like (offline creation). */
-export const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The current time as stored: ISO-8601 UTC with milliseconds. */
 export function nowIso(): string {

@@ -26,10 +26,15 @@ function indexSpecs(def: CollectionDefinition): IndexSpec[] {
     .filter((f) => f.unique)
     .map((f) => ({ name: `uq_${def.name}_${f.name}`.slice(0, 63), unique: true, columns: [{ name: f.name, desc: false }] }));
   for (const index of def.indexes) {
+    const columns = index.fields.map((f) => ({ name: f.replace(/^-/, ''), desc: f.startsWith('-') }));
+    // Lists break ties by id in the direction of their last sort key. Ending a
+    // non-unique index with id in that direction lets the index hand out rows
+    // in exactly the list's order: no sort step, and keyset paging stays an index range.
+    if (!index.unique && !columns.some((c) => c.name === 'id')) columns.push({ name: 'id', desc: columns[columns.length - 1].desc });
     specs.push({
       name: index.name ?? `idx_${def.name}_${index.fields.join('_').replace(/-/g, '')}`.slice(0, 63),
       unique: index.unique ?? false,
-      columns: index.fields.map((f) => ({ name: f.replace(/^-/, ''), desc: f.startsWith('-') })),
+      columns,
     });
   }
   return specs;

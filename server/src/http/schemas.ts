@@ -95,3 +95,10 @@ export const collection = {
 
 /** Schemas registered once with `addSchema` so routes can `$ref` them. */
 export const sharedSchemas = [errorEnvelope, record, collection];
+
+/**
+ * For routes whose replies are records: their schema is open (any field), so
+ * fast-json-stringify falls back to generic code slower than JSON.stringify.
+ * The schema stays for validation docs (OpenAPI); the reply uses JSON.stringify.
+ */
+export const recordSerializer = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };

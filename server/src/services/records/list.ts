@@ -77,7 +77,8 @@ function orderKeys(access: CollectionAccess, sort: string | undefined): OrderKey
       throw err;
     }
   }
-  if (!keys.some((k) => k.column === 'id')) keys.push({ column: 'id', desc: false });
+  // The tie-breaker follows the last key's direction, as the indexes do (collection-tables.ts).
+  if (!keys.some((k) => k.column === 'id')) keys.push({ column: 'id', desc: keys.length > 0 && keys[keys.length - 1].desc });
   return keys.slice(0, keys.findIndex((k) => k.column === 'id') + 1);
 }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { BatchOperation } from '@baas/protocol';
 import { MAX_BATCH_OPERATIONS, runBatch } from '../../../services/batch.ts';
 import { contextOf } from '../../plugins/actor.ts';
-import { collectionName, errors, projectId, recordId } from '../../schemas.ts';
+import { collectionName, errors, projectId, recordId, recordSerializer } from '../../schemas.ts';
 
 const data = { type: 'object', additionalProperties: true, maxProperties: 500 } as const;
 const operation = {
@@ -16,6 +16,7 @@ const operation = {
 /** POST /batch: several record writes, atomically, each under its rules. */
 export function batchRoutes(app: FastifyInstance): void {
   app.post<{ Params: { project: string }; Body: { operations: BatchOperation[] } }>('/v1/projects/:project/batch', {
+    ...recordSerializer,
     schema: {
       tags: ['records'],
       summary: 'Run record writes atomically: all succeed or none happen',

@@ -3,10 +3,10 @@ import { forEachEngine } from '../../../../test/harness.ts';
 
 type Row = { id: string; name: string | null; score: number | null; flag: boolean | null; at: string | null };
 
-/** Null sorts lowest: first ascending, last descending; `id` breaks ties. */
+/** Null sorts lowest: first ascending, last descending; `id` breaks ties, in the last key's direction. */
 function expectedOrder(rows: Row[], sort: string): string[] {
   const keys = sort.split(',').map((k) => ({ field: k.replace(/^-/, '') as keyof Row, desc: k.startsWith('-') }));
-  if (!keys.some((k) => k.field === 'id')) keys.push({ field: 'id', desc: false });
+  if (!keys.some((k) => k.field === 'id')) keys.push({ field: 'id', desc: keys.length > 0 && keys[keys.length - 1].desc });
   const cmp = (a: unknown, b: unknown) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : (a as any) < (b as any) ? -1 : 1);
   return [...rows]
     .sort((a, b) => {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createRecord, deleteRecord, expandOne, getRecord, listRecords, updateRecord, type ListOptions } from '../../../services/records/index.ts';
 import { MAX_LIMIT } from '../../../services/records/list.ts';
 import { contextOf } from '../../plugins/actor.ts';
-import { collectionName, errors, projectId, recordId } from '../../schemas.ts';
+import { collectionName, errors, projectId, recordId, recordSerializer } from '../../schemas.ts';
 
 type CollectionParams = { project: string; name: string };
 type RecordParams = CollectionParams & { id: string };
@@ -35,6 +35,7 @@ export function recordRoutes(app: FastifyInstance): void {
   const base = '/v1/projects/:project/collections/:name/records';
 
   app.get<{ Params: CollectionParams; Querystring: ListOptions }>(base, {
+    ...recordSerializer,
     schema: {
       tags: ['records'],
       summary: 'List records (list rule applies)',
@@ -59,6 +60,7 @@ export function recordRoutes(app: FastifyInstance): void {
   });
 
   app.post<{ Params: CollectionParams; Body: Record<string, unknown>; Querystring: { expand?: string } }>(base, {
+    ...recordSerializer,
     schema: {
       tags: ['records'],
       summary: 'Create a record (create rule applies); a client may supply the id',
@@ -76,6 +78,7 @@ export function recordRoutes(app: FastifyInstance): void {
   });
 
   app.get<{ Params: RecordParams; Querystring: { expand?: string; fields?: string } }>(`${base}/:id`, {
+    ...recordSerializer,
     schema: {
       tags: ['records'],
       summary: 'Get a record (view rule applies)',
@@ -87,6 +90,7 @@ export function recordRoutes(app: FastifyInstance): void {
   });
 
   app.patch<{ Params: RecordParams; Body: Record<string, unknown>; Querystring: { expand?: string } }>(`${base}/:id`, {
+    ...recordSerializer,
     schema: {
       tags: ['records'],
       summary: 'Update fields of a record (update rule applies)',
@@ -103,6 +107,7 @@ export function recordRoutes(app: FastifyInstance): void {
   });
 
   app.delete<{ Params: RecordParams }>(`${base}/:id`, {
+    ...recordSerializer,
     schema: { tags: ['records'], summary: 'Delete a record (delete rule applies)', params: recordParams, response: errors(401, 403, 404) },
     handler: async (request, reply) => {
       await deleteRecord(contextOf(request), request.params.name, request.params.id);
