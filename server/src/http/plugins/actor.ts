@@ -9,6 +9,10 @@ import { projectIdPattern } from '../../services/projects.ts';
 import type { Services } from '../../services/index.ts';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A sign-in route: a bad or expired bearer token makes the caller a guest instead of a 401. */
+    ignoresBadToken?: boolean;
+  }
   interface FastifyRequest {
     /** Who is calling: resolved from the Authorization header before any handler runs. */
     actor: Actor;
@@ -40,7 +44,15 @@ export function registerActor(app: FastifyInstance, services: Services): void {
       if (!project) throw new ApiError('project_not_found', `no project '${projectId}'`);
       request.project = project;
     }
-    request.actor = await resolveActor(request, services);
+    try {
+      request.actor = await resolveActor(request, services);
+    } catch (err) {
+      // Sign-in routes (refresh, login...) do not act as the caller: a stale access token a client
+      // sends out of habit must not stop it from getting a fresh one.
+      const stale = err instanceof ApiError && (err.code === 'invalid_token' || err.code === 'token_expired');
+      if (!stale || !request.routeOptions.config?.ignoresBadToken) throw err;
+      request.actor = { kind: 'guest' };
+    }
   });
 }
 

@@ -27,6 +27,7 @@ export function authRoutes(app: FastifyInstance): void {
   const tags = ['auth'];
 
   app.post<{ Body: { email: string; password: string; data?: Record<string, unknown> } }>(`${base}/signup`, {
+    config: { ignoresBadToken: true },
     schema: {
       tags,
       summary: 'Sign up with email and password; answers a session',
@@ -42,6 +43,7 @@ export function authRoutes(app: FastifyInstance): void {
   });
 
   app.post<{ Body: { email: string; password: string } }>(`${base}/login`, {
+    config: { ignoresBadToken: true },
     schema: {
       tags,
       summary: 'Log in with email and password',
@@ -53,6 +55,7 @@ export function authRoutes(app: FastifyInstance): void {
   });
 
   app.post<{ Body: { refreshToken: string } }>(`${base}/refresh`, {
+    config: { ignoresBadToken: true },
     schema: {
       tags,
       summary: 'Exchange a refresh token for a new pair (the old one is spent; reusing it revokes the session)',
