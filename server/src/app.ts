@@ -1,6 +1,7 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Config } from './config.ts';
+import { ApiError } from './errors.ts';
 import { openServices, type Services } from './services/index.ts';
 import { registerErrorHandling } from './http/plugins/errors.ts';
 import { registerActor } from './http/plugins/actor.ts';
@@ -37,6 +38,13 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
+    // Malformed percent-encoding fails before routing; answer it in our envelope, not Fastify's.
+    frameworkErrors: (err, _request, reply) => {
+      const error = err.code === 'FST_ERR_BAD_URL'
+        ? new ApiError('invalid_path', 'the URL path has malformed percent-encoding')
+        : new ApiError('validation_failed', err.message);
+      (reply as unknown as FastifyReply).status(error.status).send(error.toEnvelope());
+    },
     ajv: {
       // Strict input: unknown properties are errors (not silently dropped); query strings still coerce.
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allowUnionTypes: true },

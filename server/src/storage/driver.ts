@@ -18,7 +18,7 @@ export interface PutResult {
 /** Options of one write. */
 export interface PutOptions {
   contentType: string;
-  /** Declared size when known (Content-Length): lets S3 skip multipart for small bodies. */
+  /** Declared size (Content-Length), when the client sent one; the metered count is what is recorded. */
   size?: number;
   /** Largest accepted size: the write fails with 413 as soon as more bytes arrive. */
   maxSize?: number;
@@ -62,7 +62,8 @@ export function assertKey(key: string): void {
  * while it streams, not after it landed.
  */
 export class Meter extends Transform {
-  size = 0;
+  // Not `size`: lib-storage reads `Body.size` as the body's length.
+  bytes = 0;
   private readonly hash = createHash('sha256');
 
   constructor(private readonly maxSize = Number.POSITIVE_INFINITY) {
@@ -70,8 +71,8 @@ export class Meter extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.size += chunk.length;
-    if (this.size > this.maxSize) {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxSize) {
       callback(new ApiError('payload_too_large', `the object is larger than the bucket's limit of ${this.maxSize} bytes`));
       return;
     }
@@ -81,6 +82,23 @@ export class Meter extends Transform {
 
   /** The result, once the stream has ended. */
   result(): PutResult {
-    return { size: this.size, sha256: this.hash.digest('hex') };
+    return { size: this.bytes, sha256: this.hash.digest('hex') };
   }
+}
+
+/**
+ * Pipes `body` into a new Meter without letting a failure destroy `body`:
+ * when the limit trips, the request must stay alive long enough to carry the
+ * 413 reply. An error of `body` (an aborted request) still fails the meter.
+ */
+export function meterFrom(body: Readable, maxSize?: number): Meter {
+  const meter = new Meter(maxSize);
+  body.once('error', (err) => meter.destroy(err));
+  meter.once('error', () => {
+    body.unpipe(meter);
+    // Drain what is still coming, so the reply can be written; the route closes the connection after it.
+    body.resume();
+  });
+  body.pipe(meter);
+  return meter;
 }

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertKey, Meter, type BlobDriver, type ByteRange, type PutOptions, type PutResult } from './driver.ts';
+import { assertKey, meterFrom, type BlobDriver, type ByteRange, type PutOptions, type PutResult } from './driver.ts';
 
 /**
  * Blobs as files under `<dataDir>/storage/<key>`. A write goes to a temp file
@@ -22,9 +22,9 @@ export class FsDriver implements BlobDriver {
     const tmpDir = join(this.root, '.tmp');
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, `${randomBytes(12).toString('hex')}.part`);
-    const meter = new Meter(options.maxSize);
+    const meter = meterFrom(body, options.maxSize);
     try {
-      await pipeline(body, meter, createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(meter, createWriteStream(tmp, { flags: 'wx' }));
       await mkdir(dirname(target), { recursive: true });
       await rename(tmp, target);
     } catch (err) {

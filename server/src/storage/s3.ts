@@ -2,7 +2,7 @@ import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config.ts';
-import { assertKey, Meter, type BlobDriver, type ByteRange, type PutOptions, type PutResult } from './driver.ts';
+import { assertKey, meterFrom, type BlobDriver, type ByteRange, type PutOptions, type PutResult } from './driver.ts';
 
 /** Parts of a multipart upload: S3's minimum is 5 MiB; 8 MiB x 2 in flight bounds memory to ~16 MiB per upload. */
 const PART_SIZE = 8 * 1024 * 1024;
@@ -38,10 +38,11 @@ export class S3Driver implements BlobDriver {
 
   async put(key: string, body: Readable, options: PutOptions): Promise<PutResult> {
     assertKey(key);
-    const meter = new Meter(options.maxSize);
-    // pipe() does not forward errors: an aborted request body must fail the upload too.
-    body.once('error', (err) => meter.destroy(err));
-    body.pipe(meter);
+    const meter = meterFrom(body, options.maxSize);
+    // The first failure of the body (413, an aborted request) is the one to report: a failed
+    // AbortMultipartUpload afterwards (s3rver answers 405) must not replace it.
+    let streamError: unknown;
+    meter.once('error', (err) => (streamError ??= err));
     const upload = new Upload({
       client: this.client,
       params: { Bucket: this.bucket, Key: key, Body: meter, ContentType: options.contentType },
@@ -52,11 +53,9 @@ export class S3Driver implements BlobDriver {
     try {
       await upload.done();
     } catch (err) {
-      body.unpipe(meter);
-      body.resume();
       // A single-part PutObject may have completed before a later failure was noticed.
       await this.delete(key).catch(() => undefined);
-      throw err;
+      throw streamError ?? err;
     }
     return meter.result();
   }

@@ -244,7 +244,8 @@ export const objectsService = {
         scanned++;
         if (allowedByRule(ctx.actor, bucket.rules.read, ruleObject(object))) {
           items.push(publicObject(object));
-          if (items.length === limit) break;
+          // Full: the next page starts after this row, whether or not more rows follow.
+          if (items.length === limit) return { items, nextCursor: after };
         }
       }
       if (rows.length < batch) return { items, nextCursor: null };

@@ -65,8 +65,14 @@ function upsertOf(request: FastifyRequest<{ Querystring: WriteQuery }>): boolean
   return request.query.upsert === true || String(request.headers['x-upsert'] ?? '').toLowerCase() === 'true';
 }
 
-/** A failed body stream because the client went away is the client's doing, not a 500. */
-function interrupted(request: FastifyRequest, err: unknown): unknown {
+/**
+ * Maps a failed upload: a body stream that broke because the client went away
+ * is the client's doing, not a 500. A reply sent before the body was read to
+ * the end closes the connection, so the client stops sending (and a huge
+ * refused upload is not drained to the end).
+ */
+function uploadFailed(request: FastifyRequest, reply: FastifyReply, err: unknown): unknown {
+  if (!request.raw.complete) reply.header('connection', 'close');
   if (err instanceof ApiError) return err;
   if (request.raw.destroyed || (err as { code?: string }).code === 'ECONNRESET' || (err as Error).message === 'aborted') {
     return new ApiError('validation_failed', 'the upload was interrupted before the body was complete');
@@ -173,7 +179,7 @@ export async function objectRoutes(app: FastifyInstance, services: Services): Pr
 
     uploads.put<{ Params: Params; Querystring: WriteQuery }>(`${base}/*`, {
       schema: uploadSchema('Upload an object from the raw body (Content-Type kept); x-upsert: true or ?upsert=true to replace'),
-      handler: async (request): Promise<StoredObject> => {
+      handler: async (request, reply): Promise<StoredObject> => {
         const path = rawObjectPath(request);
         const length = request.headers['content-length'];
         try {
@@ -187,14 +193,14 @@ export async function objectRoutes(app: FastifyInstance, services: Services): Pr
             token: request.query.token,
           });
         } catch (err) {
-          throw interrupted(request, err);
+          throw uploadFailed(request, reply, err);
         }
       },
     });
 
     uploads.post<{ Params: Params; Querystring: WriteQuery }>(`${base}/*`, {
       schema: uploadSchema('Upload an object from the first file of a multipart/form-data body'),
-      handler: async (request): Promise<StoredObject> => {
+      handler: async (request, reply): Promise<StoredObject> => {
         const path = rawObjectPath(request);
         if (!request.isMultipart()) throw new ApiError('unsupported_media_type', 'send multipart/form-data with one file, or PUT the raw bytes');
         try {
@@ -209,7 +215,7 @@ export async function objectRoutes(app: FastifyInstance, services: Services): Pr
             token: request.query.token,
           });
         } catch (err) {
-          throw interrupted(request, err);
+          throw uploadFailed(request, reply, err);
         }
       },
     });
