@@ -45,6 +45,8 @@ export function authEmailRoutes(app: FastifyInstance, services: Services): void 
     guard?: (request: FastifyRequest) => void,
   ): void {
     app.post<{ Body: B }>(`${base}/${path}`, {
+      // Guests' routes: a stale access token sent out of habit must not turn into a 401. The email change acts as the user, so there it must.
+      config: { ignoresBadToken: !guard },
       schema: {
         tags,
         summary,
@@ -67,6 +69,8 @@ export function authEmailRoutes(app: FastifyInstance, services: Services): void 
   /** Registers a confirm route: the token (and maybe more) in, `{user}` out. */
   function confirmRoute<B extends { token: string }>(path: string, summary: string, extra: Record<string, unknown>, confirm: (project: ProjectHandle, body: B) => Promise<UserRow>): void {
     app.post<{ Body: B }>(`${base}/${path}`, {
+      // The link may be opened in a browser whose stored access token has expired: the token in the body is the credential.
+      config: { ignoresBadToken: true },
       schema: {
         tags,
         summary,
@@ -96,6 +100,7 @@ export function authEmailRoutes(app: FastifyInstance, services: Services): void 
   );
 
   app.post<{ Body: { token: string } | { email: string; code: string } }>(`${base}/magic-link/verify`, {
+    config: { ignoresBadToken: true },
     schema: {
       tags,
       summary: 'Sign in with the token of a magic link, or with the address and the code; answers a session',
