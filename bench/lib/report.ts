@@ -47,6 +47,8 @@ export function formatTable(rows: Row[]): string {
   const out = [render(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(render)];
   const warnings = rows.flatMap((r) => r.warnings.map((w) => `  ! ${r.scenario}/${r.operation}: ${w}`));
   if (warnings.length) out.push('', 'warnings:', ...warnings);
+  const notes = rows.flatMap((r) => (r.notes ?? []).map((n) => `  ${r.scenario}/${r.operation}: ${n}`));
+  if (notes.length) out.push('', 'notes:', ...notes);
   return out.join('\n');
 }
 

@@ -34,6 +34,8 @@ export interface Row {
   rounds: Array<{ subject: Measurement; baseline?: Measurement }>;
   /** Anything a reader should know: non-2xx replies, socket errors. */
   warnings: string[];
+  /** Figures beside the throughput (e.g. a server's peak memory), printed under the table. */
+  notes?: string[];
 }
 
 export interface Scenario {
