@@ -33,6 +33,8 @@ const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
 /** Transforms that run at once (each keeps a core busy); more wait, and beyond QUEUE_LIMIT are refused with 429. */
 export const TRANSFORM_CONCURRENCY = Math.max(1, Math.min(4, availableParallelism() - 1));
 const QUEUE_LIMIT = 32;
+/** Cached variants kept per object; the oldest go first, so sweeping parameters cannot fill the disk. */
+export const MAX_VARIANTS_PER_OBJECT = 16;
 /** A transform that takes longer is cut off (pathological inputs). */
 const TIMEOUT_SECONDS = 30;
 
@@ -135,9 +137,24 @@ async function cachedOrMade(ctx: ServiceContext, blobs: BlobDriver, object: Obje
     SELECT ${object.bucket}, ${object.path}, ${variant}, ${object.etag}, ${made.size}, ${contentType}, ${made.sha256}, ${blobKey}, ${nowIso()}
     WHERE EXISTS (SELECT 1 FROM ${ctx.db.table('_objects')} WHERE bucket = ${object.bucket} AND path = ${object.path} AND etag = ${object.etag})
     ON CONFLICT (bucket, path, variant) DO NOTHING`);
-  if (inserted.changes === 1) return { blobKey, size: made.size, contentType, sha256: made.sha256 };
+  if (inserted.changes === 1) {
+    await evictOldVariants(ctx, blobs, object);
+    return { blobKey, size: made.size, contentType, sha256: made.sha256 };
+  }
   await blobs.delete(blobKey).catch(() => undefined);
   const winner = await find();
   if (winner) return { blobKey: winner.blob_key, size: Number(winner.size), contentType: winner.content_type, sha256: winner.sha256 };
   throw new ApiError('conflict', 'the object changed while it was being transformed; retry');
+}
+
+async function evictOldVariants(ctx: ServiceContext, blobs: BlobDriver, object: ObjectWithBlob): Promise<void> {
+  const table = ctx.db.table('_object_variants');
+  const old = await ctx.db.all<{ variant: string; blob_key: string }>(sql`SELECT variant, blob_key FROM ${table}
+    WHERE bucket = ${object.bucket} AND path = ${object.path} ORDER BY created_at DESC, variant LIMIT 1000 OFFSET ${MAX_VARIANTS_PER_OBJECT}`);
+  for (const row of old) {
+    const gone = await ctx.db.run(sql`DELETE FROM ${table} WHERE bucket = ${object.bucket} AND path = ${object.path} AND variant = ${row.variant} AND blob_key = ${row.blob_key}`);
+    // A reader may be streaming this blob right now; fs keeps an open file readable after unlink,
+    // and S3 serves a GET that has started. Only the row's deleter removes the blob.
+    if (gone.changes === 1) await blobs.delete(row.blob_key).catch(() => undefined);
+  }
 }

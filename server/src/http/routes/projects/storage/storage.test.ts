@@ -365,7 +365,13 @@ forEachStorage(t, 'image transforms: webp thumbnail, cached, dropped on overwrit
   t.equal((await rawGet(api, 'img/objects/photo.png?format=gif')).status, 400);
   t.equal(await countRows(api, '_object_variants'), 0);
   t.equal(api.blobFiles().length, 3, 'failed transforms leave nothing');
+  // Sweeping parameters keeps at most 16 variants per object on disk.
+  for (let w = 1; w <= 18; w++) t.equal((await rawGet(api, `img/objects/photo.png?width=${w}&format=jpeg`)).status, 200);
+  t.equal(await countRows(api, '_object_variants'), 16, 'the oldest variants are evicted');
+  t.equal(api.blobFiles().length, 3 + 16);
   t.equal((await api.request('DELETE', api.p('/storage/buckets/img/objects/photo.png'), { token: sk })).status, 204);
+  t.equal(await countRows(api, '_object_variants'), 0, 'deleting the object drops its variants');
+  t.equal(api.blobFiles().length, 2);
 });
 
 forEachStorage(t, 'path traversal and malformed paths are refused with 400 invalid_path', async (t, api) => {
