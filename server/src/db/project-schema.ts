@@ -11,7 +11,10 @@ export const projectMigrations: Migration[] = [
       const json = dialect === 'postgres' ? 'jsonb' : 'TEXT';
       const bool = dialect === 'postgres' ? 'boolean' : 'INTEGER';
       const text = dialect === 'postgres' ? 'text COLLATE "C"' : 'TEXT';
-      const seq = dialect === 'postgres' ? 'seq BIGSERIAL PRIMARY KEY' : 'seq INTEGER PRIMARY KEY AUTOINCREMENT';
+      // SQLite: a plain rowid key (no AUTOINCREMENT, which costs a sqlite_sequence write per
+      // commit). It never reuses a seq as long as the newest change row is never deleted:
+      // log retention must always keep it.
+      const seq = dialect === 'postgres' ? 'seq BIGSERIAL PRIMARY KEY' : 'seq INTEGER PRIMARY KEY';
       return [
         `CREATE TABLE ${t('_collections')} (name TEXT PRIMARY KEY, definition TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`,
         `CREATE TABLE ${t('_keys')} (id TEXT PRIMARY KEY, name TEXT NOT NULL, prefix TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL)`,

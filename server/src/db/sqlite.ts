@@ -6,21 +6,37 @@ import type { Database, DbRow } from './database.ts';
 const dialect = new SQLiteSyncDialect();
 const STATEMENT_CACHE_SIZE = 500;
 
+/** A unit of work waiting for the connection. */
+type Job =
+  | { kind: 'transaction'; fn: (tx: Database) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }
+  | { kind: 'statement'; work: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void };
+
+/** Most transactions one commit may carry. */
+const MAX_GROUP = 64;
+
 /**
  * A SQLite store on one better-sqlite3 connection.
  *
  * better-sqlite3 is synchronous, but transactions here are async (a service
- * awaits between statements), so two requests could interleave statements on
- * the one connection. A FIFO lock makes a transaction exclusive: while one is
- * open, every other call waits for it. Uncontended calls run at once.
+ * awaits between statements), so work is queued: while transactions run,
+ * every other call waits its turn; an idle connection runs a statement at once.
+ *
+ * Group commit: a transaction does not start the moment it is asked for but
+ * on the next turn of the event loop, so the transactions of every request
+ * that arrived meanwhile run together in one SQLite transaction, each inside
+ * its own SAVEPOINT (a failing one rolls back alone), sealed by one COMMIT.
+ * The commit (writing the WAL) is most of a small write's cost, so under
+ * concurrency it is paid once per group instead of once per request. Every
+ * caller still gets its result only after the COMMIT that made it durable.
  */
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   readonly inTransaction = false;
   private readonly db: BetterSqlite3.Database;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
-  private locked = false;
-  private readonly waiters: Array<() => void> = [];
+  private readonly control: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', BetterSqlite3.Statement>;
+  private readonly queue: Job[] = [];
+  private busy = false;
 
   constructor(file: string) {
     this.db = new BetterSqlite3(file);
@@ -28,6 +44,15 @@ export class SqliteDatabase implements Database {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    const prepare = (text: string) => this.db.prepare(text);
+    this.control = {
+      begin: prepare('BEGIN IMMEDIATE'),
+      commit: prepare('COMMIT'),
+      rollback: prepare('ROLLBACK'),
+      savepoint: prepare('SAVEPOINT request'),
+      release: prepare('RELEASE request'),
+      rollbackTo: prepare('ROLLBACK TO request'),
+    };
   }
 
   table(name: string): SQL {
@@ -35,7 +60,7 @@ export class SqliteDatabase implements Database {
   }
 
   async all<T = DbRow>(query: SQL): Promise<T[]> {
-    return this.exclusive(() => this.allNow<T>(query));
+    return this.statement(() => this.allNow<T>(query));
   }
 
   async get<T = DbRow>(query: SQL): Promise<T | undefined> {
@@ -43,24 +68,19 @@ export class SqliteDatabase implements Database {
   }
 
   async run(query: SQL): Promise<{ changes: number }> {
-    return this.exclusive(() => this.runNow(query));
+    return this.statement(() => this.runNow(query));
   }
 
-  async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
-    await this.acquire();
-    try {
-      this.db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await fn(new SqliteTransaction(this));
-        this.db.exec('COMMIT');
-        return result;
-      } catch (err) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw err;
+  transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ kind: 'transaction', fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.busy) {
+        this.busy = true;
+        // Wait one turn of the event loop: requests already read from their
+        // sockets get to queue their transactions into the same group.
+        setImmediate(() => void this.drain());
       }
-    } finally {
-      this.release();
-    }
+    });
   }
 
   async lockUntilCommit(): Promise<void> {}
@@ -69,7 +89,7 @@ export class SqliteDatabase implements Database {
     this.db.close();
   }
 
-  /** Runs a query now, without the lock: for callers that hold it. */
+  /** Runs a query now: for the queue and for transactions, which own the connection. */
   allNow<T>(query: SQL): T[] {
     const { stmt, params } = this.prepare(query);
     if (!stmt.reader) {
@@ -79,21 +99,84 @@ export class SqliteDatabase implements Database {
     return stmt.all(...params) as T[];
   }
 
-  /** Runs a statement now, without the lock: for callers that hold it. */
+  /** Runs a statement now: for the queue and for transactions, which own the connection. */
   runNow(query: SQL): { changes: number } {
     const { stmt, params } = this.prepare(query);
     return { changes: stmt.run(...params).changes };
   }
 
-  /** Runs `work` at once when no transaction is open, else after it, holding the lock. */
-  private async exclusive<T>(work: () => T): Promise<T> {
-    if (!this.locked) return work();
-    await this.acquire();
-    try {
-      return work();
-    } finally {
-      this.release();
+  /** A single statement: at once on an idle connection, else in its turn. */
+  private statement<T>(work: () => T): Promise<T> {
+    if (!this.busy) {
+      try {
+        return Promise.resolve(work());
+      } catch (err) {
+        return Promise.reject(err);
+      }
     }
+    return new Promise<T>((resolve, reject) => this.queue.push({ kind: 'statement', work, resolve: resolve as (v: unknown) => void, reject }));
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const head = this.queue[0];
+        if (head.kind === 'statement') {
+          this.queue.shift();
+          try {
+            head.resolve(head.work());
+          } catch (err) {
+            head.reject(err);
+          }
+          continue;
+        }
+        let size = 1;
+        while (size < this.queue.length && size < MAX_GROUP && this.queue[size].kind === 'transaction') size++;
+        await this.commitGroup(this.queue.splice(0, size) as Array<Extract<Job, { kind: 'transaction' }>>);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Runs a group of transactions, each in a savepoint, under one BEGIN/COMMIT. */
+  private async commitGroup(group: Array<Extract<Job, { kind: 'transaction' }>>): Promise<void> {
+    const tx = new SqliteTransaction(this);
+    const done: Array<{ job: (typeof group)[number]; value: unknown }> = [];
+    try {
+      this.control.begin.run();
+    } catch (err) {
+      for (const job of group) job.reject(err);
+      return;
+    }
+    for (const job of group) {
+      this.control.savepoint.run();
+      try {
+        const value = await job.fn(tx);
+        this.control.release.run();
+        done.push({ job, value });
+      } catch (err) {
+        if (!this.db.inTransaction) {
+          // SQLite itself abandoned the transaction (I/O error, disk full):
+          // nothing of this group was kept, so nobody may be told otherwise.
+          for (const d of done) d.job.reject(err);
+          job.reject(err);
+          this.queue.unshift(...group.slice(group.indexOf(job) + 1));
+          return;
+        }
+        this.control.rollbackTo.run();
+        this.control.release.run();
+        job.reject(err);
+      }
+    }
+    try {
+      this.control.commit.run();
+    } catch (err) {
+      if (this.db.inTransaction) this.control.rollback.run();
+      for (const d of done) d.job.reject(err);
+      return;
+    }
+    for (const d of done) d.job.resolve(d.value);
   }
 
   private prepare(query: SQL): { stmt: BetterSqlite3.Statement; params: unknown[] } {
@@ -106,20 +189,6 @@ export class SqliteDatabase implements Database {
       this.statements.set(compiled.sql, stmt);
     }
     return { stmt, params: compiled.params };
-  }
-
-  private acquire(): Promise<void> {
-    if (!this.locked) {
-      this.locked = true;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  private release(): void {
-    const next = this.waiters.shift();
-    if (next) next();
-    else this.locked = false;
   }
 }
 
