@@ -29,7 +29,8 @@ export type FunctionName = 'length' | 'lower';
 export type BoundOperand =
   | { k: 'literal'; value: Value; type: StaticType; pos: number }
   | { k: 'env'; path: string[]; type: StaticType; pos: number }
-  | { k: 'field'; hops: Hop[]; name: string; type: ColumnType; pos: number }
+  /** `integer`: an integer column (PostgreSQL bigint), whose constants bind as integers so its index applies. */
+  | { k: 'field'; hops: Hop[]; name: string; type: ColumnType; integer?: boolean; pos: number }
   | { k: 'call'; fn: FunctionName; arg: BoundOperand; type: StaticType; pos: number }
   /** A parenthesised condition used as a boolean value: `(a = 1) = published`. */
   | { k: 'condition'; expr: BoundExpr; type: 'boolean'; pos: number };
@@ -188,7 +189,7 @@ function path(node: PathNode, ctx: BindContext): BoundOperand {
       const where = i === 0 ? '' : ` in collection '${collection}'`;
       throw new QueryError(`unknown field '${name}'${where}`, node.positions[i]);
     }
-    if (i === node.segments.length - 1) return { k: 'field', hops, name, type: columnType(info), pos };
+    if (i === node.segments.length - 1) return { k: 'field', hops, name, type: columnType(info), integer: info.type === 'integer' || undefined, pos };
     if (info.type !== 'relation' || !info.collection) {
       throw new QueryError(`'${name}' is not a relation, so it has no field '${node.segments[i + 1]}'`, node.positions[i + 1]);
     }

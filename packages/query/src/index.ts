@@ -15,7 +15,8 @@
  *     static validation: unknown fields / relation paths / functions, literal-vs-field type
  *     mismatches -> QueryError with the position of the offending token.
  *
- *   toSql(expr: Expr, ctx: SqlContext): SQL        // drizzle-orm SQL, a boolean expression
+ *   toSql(expr: Expr, ctx: SqlContext): SQL        // drizzle-orm SQL for WHERE: true exactly where evaluate() is
+ *                                                  // (elsewhere false or NULL, which WHERE treats alike)
  *   evaluate(expr: Expr, row: Row, ctx: EvalContext): boolean
  *
  * Both must agree for every expression and row (nulls included).

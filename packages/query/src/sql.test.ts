@@ -18,9 +18,10 @@ function compile(source: string, dialect: Dialect, env: Env = user) {
 
 const cases: Array<{ source: string; env?: Env; sqlite: string; postgres: string; params: unknown[]; pgParams?: unknown[] }> = [
   {
+    // At the top of a WHERE, NULL acts as false: plain `=` (indexable) is exact enough.
     source: "title = 'a'",
-    sqlite: '("posts"."title" is ?)',
-    postgres: '("posts"."title" is not distinct from $1::text)',
+    sqlite: '("posts"."title" = ?)',
+    postgres: '("posts"."title" = $1::text)',
     params: ['a'],
   },
   {
@@ -31,35 +32,40 @@ const cases: Array<{ source: string; env?: Env; sqlite: string; postgres: string
   },
   { source: 'title = null', sqlite: '("posts"."title" is null)', postgres: '("posts"."title" is null)', params: [] },
   {
+    // An integer column's constants bind as bigint on PostgreSQL, so its index applies.
     source: 'count > 2',
-    sqlite: 'coalesce("posts"."count" > ?, 0)',
-    postgres: 'coalesce("posts"."count" > $1::double precision, false)',
+    sqlite: '"posts"."count" > ?',
+    postgres: '"posts"."count" > $1::bigint',
     params: [2],
   },
+  // A fractional bound on an integer column becomes the integer bound that selects the same rows.
+  { source: 'count > 1.5', sqlite: '"posts"."count" > ?', postgres: '"posts"."count" > $1::bigint', params: [1] },
+  { source: 'count >= 1.5', sqlite: '"posts"."count" >= ?', postgres: '"posts"."count" >= $1::bigint', params: [2] },
+  { source: 'count = 1.5', sqlite: '0', postgres: 'false', params: [] },
+  { source: 'score > 2', sqlite: '"posts"."score" > ?', postgres: '"posts"."score" > $1::double precision', params: [2] },
   {
     source: "'b' <= title",
-    sqlite: 'coalesce(("posts"."title" collate binary) >= ?, 0)',
-    postgres: 'coalesce(("posts"."title" collate "C") >= $1::text, false)',
+    sqlite: '("posts"."title" collate binary) >= ?',
+    postgres: '("posts"."title" collate "C") >= $1::text',
     params: ['b'],
   },
   {
     source: 'published',
-    sqlite: '("posts"."published" is ?)',
-    postgres: '("posts"."published" is not distinct from $1::boolean)',
+    sqlite: '("posts"."published" = ?)',
+    postgres: '("posts"."published" = $1::boolean)',
     params: [1],
     pgParams: [true],
   },
   {
     source: "title ~ 'AbC'",
-    sqlite: 'coalesce(instr(lower("posts"."title"), ?) > 0, 0)',
-    postgres:
-      "coalesce(strpos(translate(\"posts\".\"title\", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), $1::text) > 0, false)",
+    sqlite: 'instr(lower("posts"."title"), ?) > 0',
+    postgres: "strpos(translate(\"posts\".\"title\", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), $1::text) > 0",
     params: ['abc'],
   },
   {
     source: "status in ['a', null]",
-    sqlite: '(coalesce("posts"."status" in (?), 0) or ("posts"."status" is null))',
-    postgres: '(coalesce("posts"."status" in ($1::text), false) or ("posts"."status" is null))',
+    sqlite: '("posts"."status" in (?) or ("posts"."status" is null))',
+    postgres: '("posts"."status" in ($1::text) or ("posts"."status" is null))',
     params: ['a'],
   },
   {
@@ -70,8 +76,8 @@ const cases: Array<{ source: string; env?: Env; sqlite: string; postgres: string
   },
   {
     source: 'author.email = auth.email',
-    sqlite: '((select "__q1"."email" from "users" as "__q1" where "__q1"."id" = "posts"."author") is ?)',
-    postgres: '((select "__q1"."email" from "users" as "__q1" where "__q1"."id" = "posts"."author") is not distinct from $1::text)',
+    sqlite: '((select "__q1"."email" from "users" as "__q1" where "__q1"."id" = "posts"."author") = ?)',
+    postgres: '((select "__q1"."email" from "users" as "__q1" where "__q1"."id" = "posts"."author") = $1::text)',
     params: ['a@x.io'],
   },
   // Environment-only comparisons are decided at compile time.
@@ -88,20 +94,21 @@ const cases: Array<{ source: string; env?: Env; sqlite: string; postgres: string
     // Items of another type than the column can never match and are dropped.
     source: 'title in auth.data.mixed',
     env: { ...user, auth: { id: 'u1', data: { mixed: ['a', 1, true, null] } } },
-    sqlite: '(coalesce("posts"."title" in (?), 0) or ("posts"."title" is null))',
-    postgres: '(coalesce("posts"."title" in ($1::text), false) or ("posts"."title" is null))',
+    sqlite: '("posts"."title" in (?) or ("posts"."title" is null))',
+    postgres: '("posts"."title" in ($1::text) or ("posts"."title" is null))',
     params: ['a'],
   },
   {
     source: 'title in auth.data.groups',
-    sqlite: 'coalesce("posts"."title" in (?, ?), 0)',
-    postgres: 'coalesce("posts"."title" in ($1::text, $2::text), false)',
+    sqlite: '"posts"."title" in (?, ?)',
+    postgres: '"posts"."title" in ($1::text, $2::text)',
     params: ['g1', 'g2'],
   },
   {
+    // Under NOT a NULL must read as false before it is negated: the exact forms.
     source: '!(title = request.data.title && count >= 1)',
     sqlite: '(not (("posts"."title" is ?) and coalesce("posts"."count" >= ?, 0)))',
-    postgres: '(not (("posts"."title" is not distinct from $1::text) and coalesce("posts"."count" >= $2::double precision, false)))',
+    postgres: '(not (("posts"."title" is not distinct from $1::text) and coalesce("posts"."count" >= $2::bigint, false)))',
     params: ['hello', 1],
   },
 ];
@@ -119,11 +126,11 @@ t.test('compiles to parameterized SQL for both dialects', async (t) => {
 
 t.test('relation paths', async (t) => {
   const multi = compile("editors.role = 'admin'", 'sqlite');
-  t.match(multi.sql, /^exists \(select 1 from json_each\("posts"\."editors"\) as "__j2" join "users" as "__q1" on .* where \("__q1"\."role" is \?\)\)$/);
+  t.match(multi.sql, /^exists \(select 1 from json_each\("posts"\."editors"\) as "__j2" join "users" as "__q1" on .* where \("__q1"\."role" = \?\)\)$/);
   const two = compile("parent.author.email = 'x'", 'postgres');
   t.equal(
     two.sql,
-    '((select "__q2"."email" from "users" as "__q2" where "__q2"."id" = (select "__q1"."author" from "posts" as "__q1" where "__q1"."id" = "posts"."parent")) is not distinct from $1::text)',
+    '((select "__q2"."email" from "users" as "__q2" where "__q2"."id" = (select "__q1"."author" from "posts" as "__q1" where "__q1"."id" = "posts"."parent")) = $1::text)',
   );
   const mixed = compile("parent.editors.email ~ 'x'", 'postgres');
   t.match(mixed.sql, /jsonb_array_elements\(\(case when jsonb_typeof\(\(select "__q1"\."editors" from "posts" as "__q1"/);
@@ -138,7 +145,7 @@ t.test('uses the alias and table references the caller gives', async (t) => {
   const q = new PgDialect().sqlToQuery(toSql(parse("author.email = 'x' && title = 'y'"), ctx));
   t.equal(
     q.sql,
-    '(((select "__q1"."email" from "proj_1"."users" as "__q1" where "__q1"."id" = "r"."author") is not distinct from $1::text) and ("r"."title" is not distinct from $2::text))',
+    '(((select "__q1"."email" from "proj_1"."users" as "__q1" where "__q1"."id" = "r"."author") = $1::text) and ("r"."title" = $2::text))',
   );
 });
 
@@ -169,5 +176,5 @@ t.test('identifiers from the schema are quoted', async (t) => {
   };
   const ctx = { ...fixtureSqlContext('sqlite'), schema, collection: 'weird' };
   const q = new SQLiteSyncDialect().sqlToQuery(toSql(parse("select = 'x'"), ctx));
-  t.equal(q.sql, '("weird"."select" is ?)');
+  t.equal(q.sql, '("weird"."select" = ?)');
 });

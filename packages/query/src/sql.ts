@@ -21,7 +21,7 @@ interface Bool {
 }
 
 /** An operand during compilation: a known value or a column-valued SQL expression (maybe NULL). */
-type Term = { k: 'const'; value: Value } | { k: 'sql'; sql: SQL; type: ColumnType };
+type Term = { k: 'const'; value: Value } | { k: 'sql'; sql: SQL; type: ColumnType; integer?: boolean };
 
 /** Reads a column of "the current row" (the main table, a related row, or a scalar subquery). */
 type Scope = (column: string) => SQL;
@@ -32,9 +32,11 @@ const orderOps = { '<': '<', '<=': '<=', '>': '>', '>=': '>=' } as const;
 const flipped = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as const;
 
 /**
- * Compiles an expression for `WHERE`. Throws QueryError like `check` (names are resolved
- * against `ctx.schema`). Identifiers are quoted with `sql.identifier`; every value from
- * the expression or from `ctx.env` is a bound parameter.
+ * Compiles an expression for `WHERE`: the SQL is true exactly where `evaluate` is true,
+ * and elsewhere false or NULL (alike in WHERE; this lets comparisons stay index-friendly).
+ * Throws QueryError like `check` (names are resolved against `ctx.schema`). Identifiers are
+ * quoted with `sql.identifier`; every value from the expression or from `ctx.env` is a
+ * bound parameter.
  */
 export function toSql(expr: Expr, ctx: SqlContext): SQL {
   return toSqlBound(bind(expr, ctx), ctx);
@@ -49,6 +51,14 @@ class Compiler {
   private readonly d: Dialect;
   private aliases = 0;
   private readonly main: Scope;
+  /**
+   * Polarity. The result of toSql goes into WHERE, where NULL already acts as
+   * false, and so it does through AND and OR. There a comparison may be left
+   * as plain `col > ?` / `col = ?`, which the engines can answer from an index
+   * (coalesce(...) and IS NOT DISTINCT FROM hide the column from the planner).
+   * Under NOT, or where a condition is used as a value, it must be exact.
+   */
+  private loose = true;
 
   constructor(private readonly ctx: SqlContext) {
     this.d = ctx.dialect;
@@ -62,8 +72,21 @@ class Compiler {
   }
 
   /** Wraps a possibly-NULL SQL boolean so NULL reads as false. */
+  /** A comparison that SQL may answer with NULL: exact (NULL -> false) unless loose. */
   private coalesce(expr: SQL): Bool {
+    if (this.loose) return { sql: expr };
     return { sql: this.d === 'sqlite' ? sql`coalesce(${expr}, 0)` : sql`coalesce(${expr}, false)` };
+  }
+
+  /** Compiles with exact two-valued results: under NOT, a NULL must read as false before it is negated. */
+  private exactly<T>(compile: () => T): T {
+    const was = this.loose;
+    this.loose = false;
+    try {
+      return compile();
+    } finally {
+      this.loose = was;
+    }
   }
 
   private alias(prefix: string): SQL {
@@ -85,6 +108,23 @@ class Compiler {
       default:
         throw new Error(`cannot bind a ${value.t} value`);
     }
+  }
+
+  /** Whether a term is an integer column (bigint on PostgreSQL). */
+  private integerColumn(t: Term): boolean {
+    return t.k === 'sql' && t.integer === true;
+  }
+
+  /**
+   * A constant compared with a column. PostgreSQL compares bigint with double
+   * precision by casting the column, which no index on it can serve; an
+   * integer constant for an integer column binds as bigint instead.
+   */
+  private paramFor(column: Term, value: Value): SQL {
+    if (this.d === 'postgres' && this.integerColumn(column) && value.t === 'number' && Number.isSafeInteger(value.v)) {
+      return sql`${value.v}::bigint`;
+    }
+    return this.param(value);
   }
 
   /** ASCII-only lower case, same as values.asciiLower (PostgreSQL's lower() depends on the collation). */
@@ -113,7 +153,7 @@ class Compiler {
         return { sql: sql`(${sql.join(parts, expr.k === 'and' ? sql` and ` : sql` or `)})` };
       }
       case 'not': {
-        const b = this.condition(expr.expr);
+        const b = this.exactly(() => this.condition(expr.expr));
         return b.c === undefined ? { sql: sql`(not ${b.sql})` } : this.constant(!b.c);
       }
       case 'truthy':
@@ -134,13 +174,13 @@ class Compiler {
       case 'env':
         return k({ k: 'const', value: fromJs(envValue(this.ctx.env, o.path)) });
       case 'condition': {
-        const b = this.condition(o.expr);
+        const b = this.exactly(() => this.condition(o.expr));
         return k(b.c === undefined ? { k: 'sql', sql: b.sql, type: 'boolean' } : { k: 'const', value: { t: 'boolean', v: b.c } });
       }
       case 'call':
         return this.operand(o.arg, (t) => k(o.fn === 'length' ? this.length(t) : this.lower(t)));
       case 'field':
-        return this.path(o.hops, 0, this.main, (scope) => k({ k: 'sql', sql: scope(o.name), type: o.type }));
+        return this.path(o.hops, 0, this.main, (scope) => k({ k: 'sql', sql: scope(o.name), type: o.type, integer: o.integer }));
     }
   }
 
@@ -228,7 +268,14 @@ class Compiler {
     if (l.k !== 'sql') return this.constant(compare(negate ? '!=' : '=', l.value, (r as Extract<Term, { k: 'const' }>).value));
     if (r.k === 'const') {
       if (r.value.t === 'null') return this.isNull(l.sql, negate);
-      if (r.value.t === l.type) return this.nullSafeEquals(l.sql, this.param(r.value), negate);
+      if (r.value.t === l.type) {
+        // An integer column never equals a fractional number.
+        if (this.integerColumn(l) && r.value.t === 'number' && !Number.isInteger(r.value.v)) return this.constant(negate);
+        const value = this.paramFor(l, r.value);
+        // Against a non-null constant, plain `=` is NULL exactly where the null-safe form is false.
+        if (this.loose && !negate) return { sql: sql`(${l.sql} = ${value})` };
+        return this.nullSafeEquals(l.sql, value, negate);
+      }
       // A non-null constant of another type never equals the column, whatever it holds.
       return this.constant(negate);
     }
@@ -250,7 +297,12 @@ class Compiler {
     let right: SQL;
     if (r.k === 'const') {
       if (r.value.t !== type) return this.constant(false);
-      right = this.param(r.value);
+      let value = r.value;
+      if (this.integerColumn(l) && value.t === 'number' && !Number.isInteger(value.v)) {
+        // Same rows, integer bound: n > 1.5 is n > 1, n >= 1.5 is n >= 2 (and so on).
+        value = { t: 'number', v: op === '>' || op === '<=' ? Math.floor(value.v) : Math.ceil(value.v) };
+      }
+      right = this.paramFor(l, value);
     } else {
       if (r.type !== type) return this.constant(false);
       right = r.sql;
@@ -280,10 +332,15 @@ class Compiler {
     if (r.k === 'const') {
       if (r.value.t !== 'list' || l.k !== 'sql') return this.constant(false);
       const type = l.type;
-      const same = r.value.items.filter((item) => item.t === type && (type === 'string' || type === 'number' || type === 'boolean'));
+      const same = r.value.items.filter(
+        (item) =>
+          item.t === type &&
+          (type === 'string' || type === 'number' || type === 'boolean') &&
+          !(this.integerColumn(l) && item.t === 'number' && !Number.isInteger(item.v)),
+      );
       const parts: SQL[] = [];
       if (same.length) {
-        parts.push(this.coalesce(sql`${l.sql} in (${sql.join(same.map((item) => this.param(item)), sql`, `)})`).sql);
+        parts.push(this.coalesce(sql`${l.sql} in (${sql.join(same.map((item) => this.paramFor(l, item)), sql`, `)})`).sql);
       }
       if (r.value.items.some((item) => item.t === 'null')) parts.push(this.isNull(l.sql, false).sql);
       if (parts.length === 0) return this.constant(false);
