@@ -31,8 +31,8 @@ async function main(): Promise<void> {
   // The DDL baas generates for the `items` collection on SQLite.
   db.exec(`CREATE TABLE "items" ("id" TEXT PRIMARY KEY, "created_at" TEXT NOT NULL, "updated_at" TEXT NOT NULL,
     "title" TEXT, "body" TEXT, "status" TEXT, "score" INTEGER, "owner" TEXT)`);
-  db.exec(`CREATE INDEX "idx_items_status_score" ON "items" ("status" ASC, "score" DESC)`);
-  db.exec(`CREATE INDEX "idx_items_score" ON "items" ("score" ASC)`);
+  db.exec(`CREATE INDEX "idx_items_status_score" ON "items" ("status" ASC, "score" DESC, "id" DESC)`);
+  db.exec(`CREATE INDEX "idx_items_score" ON "items" ("score" ASC, "id" ASC)`);
 
   const insert = db.prepare<[string, string, string, string, string | null, string | null, number | null, string | null], Record<string, unknown>>(
     `INSERT INTO "items" ("id", "created_at", "updated_at", "title", "body", "status", "score", "owner")
