@@ -9,6 +9,7 @@ import { sharedSchemas } from './http/schemas.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { adminAuthRoutes } from './http/routes/admin/auth.ts';
 import { adminProjectRoutes } from './http/routes/admin/projects.ts';
+import { adminAdminRoutes } from './http/routes/admin/admins.ts';
 import { collectionRoutes } from './http/routes/projects/collections.ts';
 import { recordRoutes } from './http/routes/projects/records.ts';
 import { batchRoutes } from './http/routes/projects/batch.ts';
@@ -73,6 +74,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   healthRoutes(app, services);
   adminAuthRoutes(app, services);
   adminProjectRoutes(app, services);
+  adminAdminRoutes(app, services);
   collectionRoutes(app);
   recordRoutes(app);
   batchRoutes(app);

@@ -12,6 +12,15 @@ export interface Admin {
   createdAt: string;
 }
 
+/** A session of an admin as the API shows it (never the token). */
+export interface AdminSessionInfo {
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  /** Whether the request asking is made with this session. */
+  current: boolean;
+}
+
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Admin passwords: long enough to resist guessing; no composition rules (NIST 800-63B). */
 export const MIN_ADMIN_PASSWORD = 10;
@@ -48,11 +57,30 @@ export class AdminsService {
     return rows.map((r) => ({ id: r.id, email: r.email, createdAt: r.created_at }));
   }
 
-  async delete(idOrEmail: string): Promise<boolean> {
-    const { changes } = await this.store.run(
-      sql`DELETE FROM ${this.store.table('admins')} WHERE id = ${idOrEmail} OR email = ${idOrEmail.toLowerCase()}`,
-    );
-    return changes > 0;
+  /**
+   * Deletes an admin by id or email (their sessions go with them). Refuses to
+   * delete the last admin, which would lock everyone out of the instance, and
+   * deleting `actorId` itself unless `force` (a slip that ends your own access).
+   * Returns the deleted admin.
+   */
+  async delete(idOrEmail: string, options: { actorId?: string; force?: boolean } = {}): Promise<Admin> {
+    // One transaction with a lock: two concurrent deletes must not each see "another admin is left".
+    return this.store.transaction(async (tx) => {
+      await tx.lockUntilCommit('admins');
+      const row = await tx.get<{ id: string; email: string; created_at: string }>(
+        sql`SELECT id, email, created_at FROM ${tx.table('admins')} WHERE id = ${idOrEmail} OR email = ${idOrEmail.toLowerCase()}`,
+      );
+      if (!row) throw new ApiError('not_found', `no admin '${idOrEmail}'`);
+      const count = await tx.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${tx.table('admins')}`);
+      if (Number(count?.n ?? 0) <= 1) {
+        throw new ApiError('conflict', `'${row.email}' is the last admin: create another admin before deleting this one`);
+      }
+      if (row.id === options.actorId && !options.force) {
+        throw new ApiError('conflict', 'you cannot delete your own admin account without force (it ends your access)');
+      }
+      await tx.run(sql`DELETE FROM ${tx.table('admins')} WHERE id = ${row.id}`);
+      return { id: row.id, email: row.email, createdAt: row.created_at };
+    });
   }
 
   async count(): Promise<number> {
@@ -90,5 +118,15 @@ export class AdminsService {
   /** Ends the session of a token. */
   async logout(token: string): Promise<void> {
     await this.store.run(sql`DELETE FROM ${this.store.table('admin_sessions')} WHERE token_hash = ${hashSecret(token)}`);
+  }
+
+  /** The unexpired sessions of an admin, newest first; `current` marks the one of `token`. */
+  async sessions(adminId: string, token?: string): Promise<AdminSessionInfo[]> {
+    const rows = await this.store.all<{ id: string; token_hash: string; created_at: string; expires_at: string }>(
+      sql`SELECT id, token_hash, created_at, expires_at FROM ${this.store.table('admin_sessions')}
+        WHERE admin_id = ${adminId} AND expires_at > ${nowIso()} ORDER BY created_at DESC, id`,
+    );
+    const currentHash = token ? hashSecret(token) : undefined;
+    return rows.map((r) => ({ id: r.id, createdAt: r.created_at, expiresAt: r.expires_at, current: r.token_hash === currentHash }));
   }
 }

@@ -1,0 +1,95 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Services } from '../../../services/index.ts';
+import { requireAdmin } from '../../plugins/actor.ts';
+import { errors } from '../../schemas.ts';
+
+const admin = {
+  type: 'object',
+  properties: { id: { type: 'string' }, email: { type: 'string' }, createdAt: { type: 'string' } },
+  required: ['id', 'email', 'createdAt'],
+} as const;
+
+const session = {
+  type: 'object',
+  properties: { id: { type: 'string' }, createdAt: { type: 'string' }, expiresAt: { type: 'string' }, current: { type: 'boolean' } },
+  required: ['id', 'createdAt', 'expiresAt', 'current'],
+} as const;
+
+/**
+ * The instance's admins (list, create, delete) and the caller's own admin
+ * sessions (list, log out). Admins only.
+ */
+export function adminAdminRoutes(app: FastifyInstance, services: Services): void {
+  app.get('/v1/admin/admins', {
+    schema: {
+      tags: ['admin'],
+      summary: 'List instance admins',
+      response: { 200: { type: 'object', properties: { items: { type: 'array', items: admin } }, required: ['items'] }, ...errors(401, 403) },
+    },
+    preHandler: async (request) => requireAdmin(request),
+    handler: async () => ({ items: await services.admins.list() }),
+  });
+
+  app.post<{ Body: { email: string; password: string } }>('/v1/admin/admins', {
+    schema: {
+      tags: ['admin'],
+      summary: 'Create an instance admin',
+      body: {
+        type: 'object',
+        properties: { email: { type: 'string', maxLength: 320 }, password: { type: 'string', maxLength: 1024 } },
+        required: ['email', 'password'],
+        additionalProperties: false,
+      },
+      response: { 201: admin, ...errors(400, 401, 403, 409) },
+    },
+    preHandler: async (request) => requireAdmin(request),
+    handler: async (request, reply) => {
+      const created = await services.admins.create(request.body.email, request.body.password);
+      reply.status(201);
+      return created;
+    },
+  });
+
+  app.delete<{ Params: { id: string }; Querystring: { force?: boolean } }>('/v1/admin/admins/:id', {
+    schema: {
+      tags: ['admin'],
+      summary: 'Delete an admin (by id or email) and their sessions; never the last one, and yourself only with force=true',
+      params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 320 } } },
+      querystring: { type: 'object', properties: { force: { type: 'boolean' } }, additionalProperties: false },
+      response: errors(400, 401, 403, 404, 409),
+    },
+    preHandler: async (request) => requireAdmin(request),
+    handler: async (request, reply) => {
+      const actorId = request.actor.kind === 'admin' ? request.actor.id : undefined;
+      await services.admins.delete(request.params.id, { actorId, force: request.query.force === true });
+      reply.status(204).send();
+    },
+  });
+
+  app.post('/v1/admin/auth/logout', {
+    schema: { tags: ['admin'], summary: 'End the current admin session (its token stops working)', response: errors(401, 403) },
+    preHandler: async (request) => requireAdmin(request),
+    handler: async (request, reply) => {
+      await services.admins.logout(bearerToken(request));
+      reply.status(204).send();
+    },
+  });
+
+  app.get('/v1/admin/auth/sessions', {
+    schema: {
+      tags: ['admin'],
+      summary: "The caller's unexpired admin sessions, newest first",
+      response: { 200: { type: 'object', properties: { items: { type: 'array', items: session } }, required: ['items'] }, ...errors(401, 403) },
+    },
+    preHandler: async (request) => requireAdmin(request),
+    handler: async (request) => {
+      const adminId = request.actor.kind === 'admin' ? request.actor.id : '';
+      return { items: await services.admins.sessions(adminId, bearerToken(request)) };
+    },
+  });
+}
+
+/** The bearer token of a request the actor plugin has already accepted as an admin's. */
+function bearerToken(request: FastifyRequest): string {
+  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+}
