@@ -16,6 +16,15 @@ export interface AdminSession {
   admin: Admin;
 }
 
+/** One of the signed-in admin's sessions (never its token). */
+export interface AdminSessionInfo {
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  /** Whether this client's token is this session. */
+  current: boolean;
+}
+
 /** A project of the instance. */
 export interface Project {
   id: string;
@@ -29,16 +38,19 @@ export interface CreatedProject {
   keys: CreatedKey[];
 }
 
-/** Instance administration: signing in as an admin and managing projects. */
+/** Instance administration: signing in as an admin, managing projects and admins. */
 export class AdminApi {
   /** Projects of the instance (admin token required). */
   readonly projects: ProjectsApi;
+  /** The instance's admins (admin token required). */
+  readonly admins: AdminsApi;
 
   constructor(
     private readonly http: Transport,
-    private readonly onToken: (token: string) => void,
+    private readonly onToken: (token: string | undefined) => void,
   ) {
     this.projects = new ProjectsApi(http);
+    this.admins = new AdminsApi(http);
   }
 
   /** Signs in; on success the client sends the admin token from then on. */
@@ -46,6 +58,40 @@ export class AdminApi {
     const session = await this.http.request<AdminSession>('POST', '/v1/admin/auth/login', { body: { email, password } });
     this.onToken(session.token);
     return session;
+  }
+
+  /** Ends the current admin session on the server; the client stops sending its token. */
+  async logout(): Promise<void> {
+    await this.http.request('POST', '/v1/admin/auth/logout');
+    this.onToken(undefined);
+  }
+
+  /** The signed-in admin's unexpired sessions, newest first. */
+  async sessions(): Promise<AdminSessionInfo[]> {
+    return (await this.http.request<{ items: AdminSessionInfo[] }>('GET', '/v1/admin/auth/sessions')).items;
+  }
+}
+
+/** `GET|POST /v1/admin/admins`, `DELETE /v1/admin/admins/:id`. */
+export class AdminsApi {
+  constructor(private readonly http: Transport) {}
+
+  /** All admins, by email. */
+  async list(): Promise<Admin[]> {
+    return (await this.http.request<{ items: Admin[] }>('GET', '/v1/admin/admins')).items;
+  }
+
+  /** Creates an admin; the password needs at least 10 characters. */
+  create(email: string, password: string): Promise<Admin> {
+    return this.http.request('POST', '/v1/admin/admins', { body: { email, password } });
+  }
+
+  /**
+   * Deletes an admin by id or email, with their sessions. The server refuses
+   * the last admin, and the caller themselves unless `force`.
+   */
+  async delete(idOrEmail: string, options: { force?: boolean } = {}): Promise<void> {
+    await this.http.request('DELETE', '/v1/admin/admins' + pathOf(idOrEmail), { query: { force: options.force ? true : undefined } });
   }
 }
 
