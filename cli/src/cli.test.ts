@@ -74,6 +74,19 @@ t.test('serve, then projects and keys through the SDK with --email/--password', 
   t.equal(run.code, 0, run.stderr);
   t.same(JSON.parse(run.stdout), { deleted: 'shop' });
 
+  // admins: a generated password is printed once and works for the next command
+  run = await baas(['admins', 'create', 'ops@example.com', '--json', ...auth]);
+  t.equal(run.code, 0, run.stderr);
+  const ops = JSON.parse(run.stdout);
+  t.match(ops, { email: 'ops@example.com', password: /^[A-Za-z0-9]{20}$/ });
+  run = await baas(['admins', 'list', '--json', '--url', server.url, '--email', 'ops@example.com', '--password', ops.password]);
+  t.same(JSON.parse(run.stdout).map((a: { email: string }) => a.email), ['admin@example.com', 'ops@example.com']);
+  run = await baas(['admins', 'delete', 'ops@example.com', ...auth]);
+  t.equal(run.code, 1, 'no terminal: --yes required');
+  oneErrorLine(t, run.stderr, /needs confirmation: pass --yes$/);
+  run = await baas(['admins', 'delete', 'ops@example.com', '--yes', '--json', ...auth]);
+  t.same(JSON.parse(run.stdout), { deleted: 'ops@example.com' });
+
   run = await baas(['projects', 'list', '--url', server.url, '--token', 'adm_nope']);
   t.equal(run.code, 1);
   oneErrorLine(t, run.stderr, /the admin session is unknown or expired \(invalid_token\)/);

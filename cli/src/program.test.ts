@@ -106,7 +106,8 @@ t.test('credentials: --email/--password, login, stored token, logout', async (t)
   t.equal(JSON.parse(run.out).length, 1);
 
   run = await cli(['logout', '--url', url]);
-  t.same(run.out, `forgot the token for ${url}\n`);
+  t.same(run.out, `ended the session on ${url} and forgot its token\n`);
+  t.equal(await instance.app.baas.admins.authenticate(login.token), undefined, 'the server ended the session too');
   run = await cli(['keys', 'list', '--url', url]);
   t.match(run.err, /^error: not signed in/);
 });

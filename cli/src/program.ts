@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerAdmins } from './commands/admins.ts';
 import { registerInit } from './commands/init.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerLogin } from './commands/login.ts';
@@ -27,6 +28,7 @@ export function buildProgram(io: Io): Command {
   registerLogin(program, io);
   registerProjects(program, io);
   registerKeys(program, io);
+  registerAdmins(program, io);
   return program;
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createClient } from '@baas/sdk';
 import { resolveUrl } from '../connection.ts';
-import { credentialsPath, forgetSession, storeSession } from '../credentials.ts';
+import { credentialsPath, forgetSession, storedSession, storeSession } from '../credentials.ts';
 import type { Io } from '../io.ts';
 import { CliError, printJson } from '../output.ts';
 
@@ -28,14 +28,18 @@ export function registerLogin(program: Command, io: Io): void {
 
   program
     .command('logout')
-    .description('forget the stored admin token for a server')
+    .description('end the stored admin session on the server and forget its token')
     .option('--url <url>', 'server URL (env BAAS_URL; default: from ./baas.json, else http://127.0.0.1:8787)')
     .option('--json', 'print JSON')
     .action(async (flags: Flags) => {
       const url = resolveUrl(flags, io);
+      const stored = storedSession(io.env, url);
+      // Best effort: an unreachable server or an already-ended session must not keep the token on disk.
+      const ended = stored ? await createClient({ url, token: stored.token }).admin.logout().then(() => true, () => false) : false;
       const forgotten = forgetSession(io.env, url);
-      if (flags.json) return printJson(io, { url, forgotten });
-      io.stdout(forgotten ? `forgot the token for ${url}\n` : `no token was stored for ${url}\n`);
+      if (flags.json) return printJson(io, { url, forgotten, ended });
+      if (!forgotten) return io.stdout(`no token was stored for ${url}\n`);
+      io.stdout(ended ? `ended the session on ${url} and forgot its token\n` : `forgot the token for ${url} (the server did not end the session)\n`);
     });
 }
 
