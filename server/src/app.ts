@@ -5,6 +5,7 @@ import { ApiError } from './errors.ts';
 import { openServices, type Services } from './services/index.ts';
 import { registerErrorHandling } from './http/plugins/errors.ts';
 import { registerActor } from './http/plugins/actor.ts';
+import { registerRateLimits } from './http/plugins/rate-limits.ts';
 import { sharedSchemas } from './http/schemas.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { adminAuthRoutes } from './http/routes/admin/auth.ts';
@@ -39,6 +40,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
     // Malformed percent-encoding fails before routing; answer it in our envelope, not Fastify's.
     frameworkErrors: (err, _request, reply) => {
       const error = err.code === 'FST_ERR_BAD_URL'
@@ -70,6 +72,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   });
 
   registerErrorHandling(app);
+  if (config.rateLimits) await registerRateLimits(app);
   registerActor(app, services);
   healthRoutes(app, services);
   adminAuthRoutes(app, services);

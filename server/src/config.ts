@@ -15,6 +15,14 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long an admin session lasts, in seconds. */
   adminSessionTtl: number;
+  /**
+   * Behind a reverse proxy: trust X-Forwarded-For from it, so client addresses
+   * (and per-IP rate limits) are the clients', not the proxy's. true (trust
+   * any), or the proxy addresses/CIDRs, comma-separated. Default false.
+   */
+  trustProxy: boolean | string;
+  /** Abuse limits on sign-in, sign-up, token refresh and email endpoints (429 with Retry-After). */
+  rateLimits: boolean;
   /** The URL clients reach this instance at (links in emails, OAuth callbacks); default http://host:port. */
   publicUrl?: string;
   /** smtp(s)://user:pass@host:port; unset = mail lands in each project's outbox table and the log. */
@@ -32,6 +40,16 @@ export interface Config {
   s3ForcePathStyle: boolean;
   /** 'when_required' for S3-compatible servers that mishandle streaming checksums; 'when_supported' for AWS. */
   s3ChecksumMode: 'when_required' | 'when_supported';
+  /** The change log keeps changes this many seconds (realtime `since` reaches that far back); 0 = no age limit. */
+  changeLogRetentionSeconds: number;
+  /** ...and at most this many rows per project; 0 = no count limit. The newest change is always kept. */
+  changeLogRetentionRows: number;
+  /** A realtime connection whose unsent data exceeds this many bytes is closed (4008): slow consumers must not grow memory. */
+  realtimeSendBuffer: number;
+  /** Seconds between heartbeat pings; a connection that missed the previous pong is closed (4001). */
+  realtimeHeartbeatSeconds: number;
+  /** Seconds a connection may stay without subscriptions, channels or messages before it is closed (4000). */
+  realtimeIdleSeconds: number;
 }
 
 /** Defaults: the embedded engine in ./data. */
@@ -42,11 +60,18 @@ export const defaultConfig: Config = {
   bodyLimit: 1024 * 1024,
   logLevel: 'info',
   adminSessionTtl: 7 * 24 * 3600,
+  rateLimits: true,
+  trustProxy: false,
   smtpFrom: 'baas <no-reply@localhost>',
   storageDriver: 'fs',
   s3Region: 'us-east-1',
   s3ForcePathStyle: true,
   s3ChecksumMode: 'when_required',
+  changeLogRetentionSeconds: 7 * 24 * 3600,
+  changeLogRetentionRows: 1_000_000,
+  realtimeSendBuffer: 4 * 1024 * 1024,
+  realtimeHeartbeatSeconds: 30,
+  realtimeIdleSeconds: 120,
 };
 
 /** Thrown for a config that cannot run; the message names the key. */
@@ -60,6 +85,8 @@ const envKeys: Record<string, keyof Config> = {
   BAAS_BODY_LIMIT: 'bodyLimit',
   BAAS_LOG_LEVEL: 'logLevel',
   BAAS_ADMIN_SESSION_TTL: 'adminSessionTtl',
+  BAAS_RATE_LIMITS: 'rateLimits',
+  BAAS_TRUST_PROXY: 'trustProxy',
   BAAS_PUBLIC_URL: 'publicUrl',
   BAAS_SMTP_URL: 'smtpUrl',
   BAAS_SMTP_FROM: 'smtpFrom',
@@ -71,12 +98,20 @@ const envKeys: Record<string, keyof Config> = {
   BAAS_S3_SECRET_ACCESS_KEY: 's3SecretAccessKey',
   BAAS_S3_FORCE_PATH_STYLE: 's3ForcePathStyle',
   BAAS_S3_CHECKSUM_MODE: 's3ChecksumMode',
+  BAAS_CHANGE_LOG_RETENTION_SECONDS: 'changeLogRetentionSeconds',
+  BAAS_CHANGE_LOG_RETENTION_ROWS: 'changeLogRetentionRows',
+  BAAS_REALTIME_SEND_BUFFER: 'realtimeSendBuffer',
+  BAAS_REALTIME_HEARTBEAT_SECONDS: 'realtimeHeartbeatSeconds',
+  BAAS_REALTIME_IDLE_SECONDS: 'realtimeIdleSeconds',
 };
 
 /** Keys that may be absent (no default). */
 const optionalKeys = new Set<string>(['databaseUrl', 'publicUrl', 'smtpUrl', 's3Endpoint', 's3Bucket', 's3AccessKeyId', 's3SecretAccessKey']);
 
-const numericKeys = new Set<keyof Config>(['port', 'bodyLimit', 'adminSessionTtl']);
+const numericKeys = new Set<keyof Config>([
+  'port', 'bodyLimit', 'adminSessionTtl',
+  'changeLogRetentionSeconds', 'changeLogRetentionRows', 'realtimeSendBuffer', 'realtimeHeartbeatSeconds', 'realtimeIdleSeconds',
+]);
 const logLevels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /**
@@ -115,6 +150,11 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; ov
   if (merged.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(String(merged.databaseUrl))) {
     throw new ConfigError(`config 'databaseUrl' must be a postgres:// URL`);
   }
+  if (typeof merged.trustProxy === 'string') {
+    const value = merged.trustProxy.trim();
+    merged.trustProxy = value === 'true' ? true : value === 'false' || value === '' ? false : value;
+  }
+  if (typeof merged.rateLimits === 'string') merged.rateLimits = merged.rateLimits !== 'false' && merged.rateLimits !== '0';
   if (typeof merged.s3ForcePathStyle === 'string') merged.s3ForcePathStyle = merged.s3ForcePathStyle !== 'false' && merged.s3ForcePathStyle !== '0';
   oneOf(merged, 'storageDriver', ['fs', 's3']);
   oneOf(merged, 's3ChecksumMode', ['when_required', 'when_supported']);

@@ -47,7 +47,9 @@ export async function startInstance(
 ): Promise<TestInstance & { close(): Promise<void> }> {
   const dir = tempDir();
   const database = engine === 'postgres' ? await createTempDatabase(serverUrl!) : undefined;
-  const config = loadConfig({ env: {}, overrides: { dataDir: dir.path, databaseUrl: database?.url, logLevel: 'silent', ...overrides } });
+  // Rate limits are off by default: functional suites sign in far more often than
+  // a person would. rate-limits.test.ts turns them on.
+  const config = loadConfig({ env: {}, overrides: { dataDir: dir.path, databaseUrl: database?.url, logLevel: 'silent', rateLimits: false, ...overrides } });
   const app = await buildApp(config);
   await app.baas.admins.create('admin@example.com', 'correct horse battery');
   const { token } = await app.baas.admins.login('admin@example.com', 'correct horse battery');
