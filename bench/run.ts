@@ -10,7 +10,7 @@
  *   BENCH_ROUNDS           measurements per side and operation, alternating order (default 2)
  *   BENCH_CONNECTIONS      autocannon connections (default 50)
  *   BENCH_SEED_RECORDS     records seeded on each side (default 10000)
- *   BENCH_ONLY             e.g. "records" or "records:create,records:list" (default: all)
+ *   BENCH_ONLY             e.g. "records", "auth" or "records:create,auth:login" (default: all)
  *   BENCH_STORAGE_MB       size of the storage scenario's object in MB (default 50)
  *   BENCH_PROFILE=1        CPU-profile the servers during each measurement (bench/results/profiles/);
  *                          prints a summary per profile
@@ -22,10 +22,11 @@ import { repoRoot, stopAllChildren } from './lib/processes.ts';
 import { summarizeProfiles } from './lib/profile.ts';
 import { formatTable, verdict, writeJson } from './lib/report.ts';
 import type { BenchContext, Row, Scenario } from './lib/scenario.ts';
+import { authScenario } from './scenarios/auth.ts';
 import { recordsScenario } from './scenarios/records.ts';
 import { storageScenario } from './scenarios/storage.ts';
 
-const scenarios: Scenario[] = [recordsScenario, storageScenario];
+const scenarios: Scenario[] = [recordsScenario, storageScenario, authScenario];
 
 function numberEnv(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
