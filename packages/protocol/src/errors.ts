@@ -9,7 +9,6 @@ export const errorStatus = {
   invalid_rule: 400,
   invalid_schema: 400,
   invalid_cursor: 400,
-  batch_failed: 400,
   invalid_path: 400,
   invalid_transform: 400,
   /** An email-flow token or code that is unknown, used, expired or locked. */
@@ -27,7 +26,6 @@ export const errorStatus = {
   record_not_found: 404,
   bucket_not_found: 404,
   object_not_found: 404,
-  method_not_allowed: 405,
   conflict: 409,
   unique_violation: 409,
   payload_too_large: 413,
