@@ -46,12 +46,35 @@ export async function signAccessToken(
 }
 
 /**
+ * Tokens whose signature and claims were already checked, until they expire.
+ * The signature check is most of the cost of a user's request, and a token's
+ * signature never changes; revocation is not affected, because the session
+ * and user are still looked up on every request (authenticateAccessToken).
+ */
+const verified = new Map<string, { userId: string; sessionId: string; expiresAt: number }>();
+const VERIFIED_CACHE_SIZE = 10_000;
+
+/**
  * Checks an access token's signature (EdDSA only, by a key of THIS project
  * found by `kid`), issuer, audience, type and expiry. Answers its subject and
  * session; whether that session still exists is the caller's next question.
  * 401 `token_expired` for an expired token, `invalid_token` for anything else.
  */
 export async function verifyAccessToken(db: Database, project: Pick<ProjectHandle, 'id'>, token: string): Promise<{ userId: string; sessionId: string }> {
+  const cacheKey = `${project.id} ${token}`;
+  const hit = verified.get(cacheKey);
+  if (hit) {
+    if (hit.expiresAt > Date.now()) return { userId: hit.userId, sessionId: hit.sessionId };
+    verified.delete(cacheKey);
+    throw new ApiError('token_expired', 'the access token has expired; refresh the session');
+  }
+  const claims = await verifySignedToken(db, project, token);
+  if (verified.size >= VERIFIED_CACHE_SIZE) verified.clear();
+  verified.set(cacheKey, claims);
+  return { userId: claims.userId, sessionId: claims.sessionId };
+}
+
+async function verifySignedToken(db: Database, project: Pick<ProjectHandle, 'id'>, token: string): Promise<{ userId: string; sessionId: string; expiresAt: number }> {
   if (token.startsWith('rt_')) throw new ApiError('invalid_token', 'a refresh token is not an access token; exchange it at /auth/refresh');
   let kid: string | undefined;
   try {
@@ -71,7 +94,7 @@ export async function verifyAccessToken(db: Database, project: Pick<ProjectHandl
       requiredClaims: ['sub', 'sid', 'exp', 'iat'],
     });
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new ApiError('invalid_token', 'the access token lacks its subject or session');
-    return { userId: payload.sub, sessionId: payload.sid };
+    return { userId: payload.sub, sessionId: payload.sid, expiresAt: payload.exp! * 1000 };
   } catch (err) {
     if (err instanceof ApiError) throw err;
     if (err instanceof joseErrors.JWTExpired) throw new ApiError('token_expired', 'the access token has expired; refresh the session');
