@@ -36,7 +36,9 @@ export async function createRecord(ctx: ServiceContext, collection: string, inpu
   const rule = createRuleCheck(ctx, access, envOf(ctx, input));
   const values = validate(access.def, input, 'create');
   const now = nowIso();
-  const record: RecordData = { ...values, id: (values.id as string | undefined) ?? newId(), created_at: now, updated_at: now };
+  // id and timestamps first, as every other reply has them.
+  const { id: clientId, ...fields } = values;
+  const record: RecordData = { id: (clientId as string | undefined) ?? newId(), created_at: now, updated_at: now, ...fields };
   if (rule && 'allows' in rule && !rule.allows(record)) throw createRefused(collection);
   return writing(access.def, () =>
     ctx.db.transaction(async (tx) => {
