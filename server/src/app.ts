@@ -21,6 +21,7 @@ import { authEmailRoutes } from './http/routes/projects/auth-email.ts';
 import { authRoutes } from './http/routes/projects/auth.ts';
 import { authSessionRoutes } from './http/routes/projects/auth-sessions.ts';
 import { userRoutes } from './http/routes/projects/users.ts';
+import { realtimeRoutes } from './http/routes/projects/realtime.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -88,6 +89,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   authRoutes(app);
   authSessionRoutes(app);
   userRoutes(app);
+  await realtimeRoutes(app, services);
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,3 +1,4 @@
 export * from './errors.ts';
 export * from './collections.ts';
 export * from './auth.ts';
+export * from './realtime.ts';

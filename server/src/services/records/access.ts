@@ -51,7 +51,7 @@ const PARSED_CACHE_SIZE = 1000;
  * app's filters repeat on every request, and the catalog only changes with
  * the schema (which gives a new catalog, and so a fresh cache).
  */
-function boundFor(access: CollectionAccess, source: string, collection: string): BoundExpr {
+function boundFor(access: Pick<CollectionAccess, 'catalog' | 'lookup'>, source: string, collection: string): BoundExpr {
   const cache = cacheOf(access.catalog);
   const key = `${collection}\u0000${source}`;
   let bound = cache.bound.get(key);
@@ -67,6 +67,16 @@ function boundFor(access: CollectionAccess, source: string, collection: string):
     cache.bound.set(key, bound);
   }
   return bound;
+}
+
+/**
+ * An expression bound against a catalog, from the records service's cache
+ * (realtime judges every change with the same rules and filters). Throws
+ * QueryError for a bad one.
+ */
+export function boundInCatalog(catalog: ReadonlyMap<string, CollectionDefinition>, source: string, collection: string): { bound: BoundExpr; lookup: SchemaLookup } {
+  const lookup = cacheOf(catalog).lookup;
+  return { bound: boundFor({ catalog, lookup }, source, collection), lookup };
 }
 
 /** The values rules and filters see for this call. */

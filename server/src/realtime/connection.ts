@@ -1,0 +1,283 @@
+import { randomBytes } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import { realtimeCloseCodes, type RealtimeErrorCode } from '@baas/protocol';
+import type { ProjectHandle } from '../db/registry.ts';
+import { ApiError } from '../errors.ts';
+import type { Services } from '../services/index.ts';
+import { authenticate, type Identity } from './auth.ts';
+import type { ChannelMember, Channels } from './channels.ts';
+import { RealtimeError } from './errors.ts';
+import type { ProjectHub, Subscriber, Subscription } from './hub.ts';
+import { guestViewer, type Viewer } from './judge.ts';
+import { getRealtimeSettings, mayJoin } from './settings.ts';
+
+/** Per-connection limits. */
+export interface ConnectionLimits {
+  maxSubscriptions: number;
+  maxChannels: number;
+  /** Sustained client messages per second, with `burst` allowed at once. */
+  messagesPerSecond: number;
+  burst: number;
+  /** Unsent bytes beyond which the connection is closed (4008). */
+  sendBuffer: number;
+}
+
+const MAX_ID = 128;
+const MAX_CHANNEL = 256;
+// A closing slow consumer may never read its close frame: drop it for good after this.
+const CLOSE_GRACE_MS = 5000;
+
+interface Held {
+  sub: Subscription;
+  /** Made while authenticated: ends when the token expires. */
+  needsAuth: boolean;
+}
+
+/**
+ * One realtime WebSocket: its identity, subscriptions and channels, the
+ * protocol's messages, rate limit and bounded send buffer. Messages are
+ * handled one after the other (an `auth` applies to the `subscribe` sent
+ * right after it); a backlog replay runs beside them.
+ */
+export class Connection implements Subscriber, ChannelMember {
+  readonly key = randomBytes(9).toString('base64url');
+  viewer: Viewer;
+  /** When the heartbeat last pinged, and whether the pong came back. */
+  pingedAt = Date.now();
+  awaitingPong = false;
+  lastActivity = Date.now();
+  private readonly subs = new Map<string, Held>();
+  private readonly joined = new Map<string, boolean>();
+  private expiry: NodeJS.Timeout | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private tokens: number;
+  private refilledAt = Date.now();
+  private closing = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly project: ProjectHandle,
+    private readonly hub: ProjectHub,
+    private readonly channels: Channels,
+    private readonly services: Services,
+    private readonly limits: ConnectionLimits,
+    identity: Identity,
+  ) {
+    this.viewer = identity.viewer;
+    this.tokens = limits.burst;
+    this.expireAt(identity.expiresAt);
+    socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
+    socket.on('pong', () => (this.awaitingPong = false));
+    socket.on('close', () => this.dispose());
+  }
+
+  /** Whether the idle timeout applies: nothing subscribed or joined. */
+  get idle(): boolean {
+    return this.subs.size === 0 && this.joined.size === 0;
+  }
+
+  send(frame: string): void {
+    if (this.closing) return;
+    if (this.socket.bufferedAmount > this.limits.sendBuffer) {
+      this.close(realtimeCloseCodes.slowConsumer, 'slow consumer: send buffer overflow');
+      return;
+    }
+    this.socket.send(frame);
+  }
+
+  async drained(): Promise<void> {
+    while (!this.closing && this.socket.bufferedAmount > this.limits.sendBuffer / 2) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  ping(): void {
+    this.pingedAt = Date.now();
+    this.awaitingPong = true;
+    this.socket.ping();
+  }
+
+  /** Closes with a code and reason; drops the connection if the close handshake does not finish. */
+  close(code: number, reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.socket.close(code, reason);
+    setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  private dispose(): void {
+    this.closing = true;
+    clearTimeout(this.expiry);
+    for (const { sub } of this.subs.values()) this.hub.unsubscribe(sub);
+    this.subs.clear();
+    for (const channel of this.joined.keys()) this.channels.leave(channel, this);
+    this.joined.clear();
+  }
+
+  private receive(data: Buffer, isBinary: boolean): void {
+    this.lastActivity = Date.now();
+    const now = Date.now();
+    this.tokens = Math.min(this.limits.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.limits.messagesPerSecond);
+    this.refilledAt = now;
+    if (this.tokens < 1) {
+      this.error(undefined, 'rate_limited', `more than ${this.limits.messagesPerSecond} messages per second; message dropped`);
+      return;
+    }
+    this.tokens -= 1;
+    let message: Record<string, unknown>;
+    try {
+      if (isBinary) throw new Error('binary');
+      message = JSON.parse(data.toString('utf8'));
+      if (message === null || typeof message !== 'object' || Array.isArray(message)) throw new Error('not an object');
+    } catch {
+      this.error(undefined, 'invalid_message', 'a message must be a JSON object in a text frame');
+      return;
+    }
+    const id = typeof message.id === 'string' ? message.id : undefined;
+    this.queue = this.queue.then(() => this.handle(message, id)).catch((err) => {
+      if (err instanceof RealtimeError) this.error(id, err.code, err.message, err.details);
+      else if (err instanceof ApiError) this.error(id, err.code, err.message, err.details);
+      else this.error(id, 'internal_error', 'the message could not be handled');
+    });
+  }
+
+  private async handle(message: Record<string, unknown>, id: string | undefined): Promise<void> {
+    if (message.id !== undefined && (typeof message.id !== 'string' || message.id.length > MAX_ID)) {
+      throw new RealtimeError('invalid_message', `'id' must be a string of at most ${MAX_ID} characters`);
+    }
+    switch (message.op) {
+      case 'auth':
+        return this.auth(text(message, 'token', 4096)!, id);
+      case 'subscribe':
+        return this.subscribe(message, id);
+      case 'unsubscribe':
+        return this.unsubscribe(id);
+      case 'join':
+        return this.join(channelOf(message), message.presence, id);
+      case 'leave': {
+        const channel = channelOf(message);
+        if (!this.joined.delete(channel)) throw new RealtimeError('not_joined', `not a member of '${channel}'`);
+        this.channels.leave(channel, this);
+        return this.ack(id);
+      }
+      case 'broadcast': {
+        const channel = channelOf(message);
+        const event = text(message, 'event', MAX_CHANNEL)!;
+        if (!this.joined.has(channel)) throw new RealtimeError('not_joined', `join '${channel}' before broadcasting to it`);
+        this.channels.broadcast(channel, this, event, message.payload);
+        if (id !== undefined) this.ack(id);
+        return;
+      }
+      default:
+        throw new RealtimeError(typeof message.op === 'string' ? 'unknown_op' : 'invalid_message', `unknown op ${JSON.stringify(message.op)}`);
+    }
+  }
+
+  private async auth(token: string, id: string | undefined): Promise<void> {
+    const identity = await authenticate(this.services, this.project, token);
+    this.viewer = identity.viewer;
+    this.expireAt(identity.expiresAt);
+    // What was subscribed as a guest stays; what is subscribed from now on needs this identity.
+    this.ack(id);
+  }
+
+  /**
+   * At the token's expiry the connection falls back to a guest: the
+   * subscriptions and channels that were made while authenticated end with
+   * an error frame (`token_expired`); a re-auth before then moves the expiry.
+   */
+  private expireAt(at: number | undefined): void {
+    clearTimeout(this.expiry);
+    if (at === undefined) return;
+    this.expiry = setTimeout(() => {
+      this.viewer = guestViewer;
+      const message = 'the access token expired: refresh it, send auth, then subscribe again';
+      for (const [subId, held] of this.subs) {
+        if (!held.needsAuth) continue;
+        this.hub.unsubscribe(held.sub);
+        this.subs.delete(subId);
+        this.error(subId, 'token_expired', message);
+      }
+      for (const [channel, needsAuth] of this.joined) {
+        if (!needsAuth) continue;
+        this.joined.delete(channel);
+        this.channels.leave(channel, this);
+        this.error(undefined, 'token_expired', message, { channel });
+      }
+    }, Math.max(0, at - Date.now()));
+    this.expiry.unref();
+  }
+
+  private async subscribe(message: Record<string, unknown>, id: string | undefined): Promise<void> {
+    if (id === undefined) throw new RealtimeError('invalid_message', 'subscribe needs an \'id\' (the subscription\'s)');
+    if (this.subs.has(id)) throw new RealtimeError('duplicate_subscription', `subscription '${id}' exists; unsubscribe first`);
+    if (this.subs.size >= this.limits.maxSubscriptions) {
+      throw new RealtimeError('too_many_subscriptions', `at most ${this.limits.maxSubscriptions} subscriptions per connection`);
+    }
+    const since = message.since;
+    if (since !== undefined && (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0)) {
+      throw new RealtimeError('invalid_message', '\'since\' must be a non-negative integer (a seq)');
+    }
+    const sub = await this.hub.subscribe(this, {
+      id,
+      collection: text(message, 'collection', 256)!,
+      filter: message.filter === '' ? undefined : text(message, 'filter', 4096, true),
+      recordId: text(message, 'recordId', 256, true),
+      since,
+    });
+    this.subs.set(id, { sub, needsAuth: this.viewer !== guestViewer });
+    this.send(JSON.stringify({ op: 'ack', id, seq: sub.lastSeq }));
+    if (since !== undefined) {
+      this.hub.replay(sub).catch(() => {
+        this.hub.unsubscribe(sub);
+        this.subs.delete(id);
+        this.error(id, 'internal_error', 'the replay of the change log failed; subscribe again');
+      });
+    }
+  }
+
+  private unsubscribe(id: string | undefined): void {
+    const held = id === undefined ? undefined : this.subs.get(id);
+    if (!held) throw new RealtimeError('not_found', `no subscription '${id}'`);
+    this.hub.unsubscribe(held.sub);
+    this.subs.delete(id!);
+    this.ack(id);
+  }
+
+  private async join(channel: string, presence: unknown, id: string | undefined): Promise<void> {
+    if (presence !== undefined && (presence === null || typeof presence !== 'object' || Array.isArray(presence))) {
+      throw new RealtimeError('invalid_message', '\'presence\' must be an object');
+    }
+    if (!this.joined.has(channel) && this.joined.size >= this.limits.maxChannels) {
+      throw new RealtimeError('invalid_message', `at most ${this.limits.maxChannels} channels per connection`);
+    }
+    const { channelRule } = await getRealtimeSettings(this.project.db);
+    if (!mayJoin(channelRule, this.viewer, channel)) throw new RealtimeError('forbidden', `the channel rule does not let you join '${channel}'`);
+    this.joined.set(channel, this.viewer !== guestViewer);
+    this.ack(id);
+    this.channels.join(channel, this, this.viewer.auth?.id ?? null, (presence as Record<string, unknown>) ?? {});
+  }
+
+  private ack(id: string | undefined): void {
+    this.send(JSON.stringify(id === undefined ? { op: 'ack' } : { op: 'ack', id }));
+  }
+
+  private error(id: string | undefined, code: RealtimeErrorCode, message: string, details?: Record<string, unknown>): void {
+    const error = details ? { code, message, details } : { code, message };
+    this.send(JSON.stringify(id === undefined ? { op: 'error', error } : { op: 'error', id, error }));
+  }
+}
+
+/** A string field of a message: required unless `optional`, at most `max` characters. */
+function text(message: Record<string, unknown>, name: string, max: number, optional = false): string | undefined {
+  const value = message[name];
+  if (value === undefined && optional) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) {
+    throw new RealtimeError('invalid_message', `'${name}' must be a non-empty string of at most ${max} characters`);
+  }
+  return value;
+}
+
+function channelOf(message: Record<string, unknown>): string {
+  return text(message, 'channel', MAX_CHANNEL)!;
+}

@@ -1,0 +1,233 @@
+import type { CollectionDefinition } from '@baas/protocol';
+import { QueryError, readsRelations } from '@baas/query';
+import type { ProjectHandle } from '../db/registry.ts';
+import { collectionsService } from '../services/collections.ts';
+import { boundInCatalog } from '../services/records/access.ts';
+import { ChangeFeed, PAGE_SIZE, readChanges } from './change-feed.ts';
+import { RealtimeError } from './errors.ts';
+import { ChangeJudge, type ChangeEvent, type Interest, type Viewer } from './judge.ts';
+import { prunedThrough } from './retention.ts';
+
+/** What the hub needs of a connection. */
+export interface Subscriber {
+  /** Who the connection is now: subscriptions are judged as it. */
+  readonly viewer: Viewer;
+  /** Sends a serialized frame (or drops it when the connection is closing). */
+  send(frame: string): void;
+  /** Resolves once the connection's send buffer is low enough to go on replaying. */
+  drained(): Promise<void>;
+}
+
+/** One live subscription of one connection. */
+export interface Subscription {
+  readonly id: string;
+  readonly subscriber: Subscriber;
+  readonly collection: string;
+  readonly recordId?: string;
+  readonly interest: Interest;
+  /** The start of every change frame of this subscription: `{"op":"change","sub":"<id>"`. */
+  readonly prefix: string;
+  /** The seq of the last change judged for it: later deliveries of the same or older seq are duplicates. */
+  lastSeq: number;
+  /** While replaying `since`: the live changes that arrived meanwhile, sent after the backlog. */
+  pending: ChangeEvent[] | null;
+  closed: boolean;
+}
+
+/** What a client asks to subscribe to. */
+export interface SubscribeRequest {
+  id: string;
+  collection: string;
+  filter?: string;
+  recordId?: string;
+  since?: number;
+}
+
+/**
+ * The change frames of one change, each serialized once whatever the number
+ * of subscribers: a subscriber's frame is its own prefix plus the shared suffix.
+ */
+class ChangeFrames {
+  private readonly suffixes = new Map<string, string>();
+  private recordJson: string | undefined;
+  private previousJson: string | undefined;
+
+  constructor(private readonly change: ChangeEvent) {}
+
+  suffix(action: string): string {
+    let suffix = this.suffixes.get(action);
+    if (suffix === undefined) {
+      const record = action === 'leave'
+        ? (this.previousJson ??= JSON.stringify(this.change.previous))
+        : (this.recordJson ??= JSON.stringify(this.change.record));
+      suffix = `,"action":"${action}","record":${record},"seq":${this.change.seq}}`;
+      this.suffixes.set(action, suffix);
+    }
+    return suffix;
+  }
+}
+
+/**
+ * The subscriptions of one project and the fan-out of its change log: each
+ * change is read once, judged once per distinct (rule, filter, identity) and
+ * serialized once per action, then written to every subscriber that sees it.
+ */
+export class ProjectHub {
+  private readonly byCollection = new Map<string, Set<Subscription>>();
+  private readonly feed: ChangeFeed;
+
+  private constructor(
+    private readonly project: ProjectHandle,
+    onError: (err: unknown) => void,
+  ) {
+    this.feed = new ChangeFeed(project.db, (change) => this.deliver(change), onError);
+  }
+
+  /** A hub following the project's log from its current end. */
+  static async open(project: ProjectHandle, onError: (err: unknown) => void): Promise<ProjectHub> {
+    const hub = new ProjectHub(project, onError);
+    await hub.feed.start();
+    return hub;
+  }
+
+  /** Reads the log now: the bus says it grew. */
+  wake(): void {
+    this.feed.wake();
+  }
+
+  close(): void {
+    this.feed.stop();
+  }
+
+  /**
+   * Checks and registers a subscription; throws RealtimeError for an unknown
+   * collection, a locked rule, a bad filter or a `since` the log no longer
+   * holds. Live delivery starts at registration, before any backlog is read:
+   * with `since`, changes arriving meanwhile wait in `pending`, so the caller
+   * must then call `replay`.
+   */
+  async subscribe(subscriber: Subscriber, request: SubscribeRequest): Promise<Subscription> {
+    const catalog = await this.catalog();
+    const def = catalog.get(request.collection);
+    if (!def) throw new RealtimeError('collection_not_found', `no collection '${request.collection}'`);
+    const interest: Interest = { rule: request.recordId === undefined ? 'list' : 'view' };
+    if (!subscriber.viewer.privileged && (def.rules[interest.rule] === null || def.rules[interest.rule] === undefined)) {
+      throw new RealtimeError('forbidden', `only the service role may ${interest.rule} records of '${def.name}'`);
+    }
+    if (request.filter !== undefined && request.filter.trim() !== '') {
+      checkFilter(catalog, def, request.filter);
+      interest.filter = request.filter;
+    }
+    const sub: Subscription = {
+      id: request.id,
+      subscriber,
+      collection: def.name,
+      recordId: request.recordId,
+      interest,
+      prefix: `{"op":"change","sub":${JSON.stringify(request.id)}`,
+      lastSeq: request.since ?? this.feed.position,
+      pending: request.since === undefined ? null : [],
+      closed: false,
+    };
+    let subs = this.byCollection.get(def.name);
+    if (!subs) this.byCollection.set(def.name, (subs = new Set()));
+    subs.add(sub);
+    if (request.since !== undefined) {
+      // Checked after registering: a change pruned from now on is one the feed delivers live anyway.
+      const pruned = await prunedThrough(this.project.db);
+      if (request.since < pruned) {
+        this.unsubscribe(sub);
+        throw new RealtimeError('since_too_old', `the change log no longer holds every change after seq ${request.since}: refetch, then subscribe without since`, { oldestSince: pruned });
+      }
+    }
+    return sub;
+  }
+
+  /**
+   * Sends what a `since` subscription missed, oldest first, then the live
+   * changes that arrived meanwhile, then goes live. Duplicates at the seam are
+   * dropped by seq.
+   */
+  async replay(sub: Subscription): Promise<void> {
+    let cursor = sub.lastSeq;
+    for (;;) {
+      const page = await readChanges(this.project.db, cursor, { collection: sub.collection, recordId: sub.recordId });
+      for (const change of page) {
+        if (sub.closed) return;
+        await this.sendOne(sub, change);
+        await sub.subscriber.drained();
+      }
+      if (page.length < PAGE_SIZE) break;
+      cursor = page[page.length - 1].seq;
+    }
+    while (sub.pending?.length) {
+      if (sub.closed) return;
+      await this.sendOne(sub, sub.pending.shift()!);
+    }
+    sub.pending = null;
+  }
+
+  unsubscribe(sub: Subscription): void {
+    sub.closed = true;
+    this.byCollection.get(sub.collection)?.delete(sub);
+  }
+
+  /** The feed's delivery of one live change to every subscription of its collection. */
+  private async deliver(change: ChangeEvent): Promise<void> {
+    const subs = this.byCollection.get(change.collection);
+    if (!subs?.size) return;
+    const judge = await ChangeJudge.prepare(this.project.db, await this.catalog(), change);
+    const frames = new ChangeFrames(change);
+    for (const sub of subs) {
+      if (sub.pending) sub.pending.push(change);
+      else send(sub, change, judge, frames);
+    }
+  }
+
+  private async sendOne(sub: Subscription, change: ChangeEvent): Promise<void> {
+    if (change.seq <= sub.lastSeq) return;
+    const judge = await ChangeJudge.prepare(this.project.db, await this.catalog(), change);
+    send(sub, change, judge, new ChangeFrames(change));
+  }
+
+  private catalog(): Promise<ReadonlyMap<string, CollectionDefinition>> {
+    return collectionsService.catalog({ project: this.project, actor: { kind: 'service', keyId: 'realtime' }, db: this.project.db });
+  }
+}
+
+/**
+ * A filter must bind against the collection, and may not follow relations:
+ * judging it in memory would need the related records' view rules as each
+ * subscriber, and a filter must never probe what those rules hide.
+ */
+function checkFilter(catalog: ReadonlyMap<string, CollectionDefinition>, def: CollectionDefinition, filter: string): void {
+  try {
+    if (readsRelations(boundInCatalog(catalog, filter, def.name).bound)) {
+      throw new RealtimeError('invalid_filter', 'realtime filters cannot follow relations; filter on the record\'s own fields');
+    }
+  } catch (err) {
+    if (err instanceof QueryError) throw new RealtimeError('invalid_filter', `invalid filter: ${err.message}`, { position: err.position, column: err.column });
+    throw err;
+  }
+}
+
+/**
+ * One change as one subscription sees it. An update is judged on the record
+ * before and after: both visible = update, only after = enter, only before =
+ * leave (with the record as it was). A delete goes to those who saw the old record.
+ */
+function send(sub: Subscription, change: ChangeEvent, judge: ChangeJudge, frames: ChangeFrames): void {
+  if (change.seq <= sub.lastSeq) return;
+  sub.lastSeq = change.seq;
+  if (sub.recordId !== undefined && change.record.id !== sub.recordId) return;
+  const viewer = sub.subscriber.viewer;
+  let action: string | undefined;
+  if (change.action !== 'update') {
+    if (judge.sees(viewer, sub.interest, 'record')) action = change.action;
+  } else {
+    const now = judge.sees(viewer, sub.interest, 'record');
+    const before = change.previous ? judge.sees(viewer, sub.interest, 'previous') : now;
+    action = now ? (before ? 'update' : 'enter') : before ? 'leave' : undefined;
+  }
+  if (action) sub.subscriber.send(sub.prefix + frames.suffix(action));
+}

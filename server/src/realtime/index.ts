@@ -1,0 +1,115 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { WebSocket } from 'ws';
+import { realtimeCloseCodes } from '@baas/protocol';
+import type { ProjectHandle } from '../db/registry.ts';
+import type { Services } from '../services/index.ts';
+import type { Identity } from './auth.ts';
+import { InProcessBus, type ChangeBus } from './bus.ts';
+import { Channels } from './channels.ts';
+import { Connection, type ConnectionLimits } from './connection.ts';
+import { ProjectHub } from './hub.ts';
+import { PostgresBus } from './postgres.ts';
+import { pruneChangeLog } from './retention.ts';
+
+/** Largest client frame, in bytes (bigger ones close the connection with 1009). */
+export const MAX_FRAME_BYTES = 64 * 1024;
+// How often retention runs over every project's log.
+const PRUNE_MS = 10 * 60 * 1000;
+
+/**
+ * The realtime side of one instance: a hub (subscriptions and fan-out) and
+ * the channels of each project with connections, the bus that wakes the hubs,
+ * heartbeats and idle timeouts of every connection, and change-log retention.
+ */
+export class RealtimeService {
+  private readonly hubs = new Map<string, Promise<ProjectHub>>();
+  private readonly channels = new Map<string, Channels>();
+  private readonly connections = new Set<Connection>();
+  private readonly bus: ChangeBus;
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly pruner: NodeJS.Timeout;
+  private readonly limits: ConnectionLimits;
+
+  constructor(
+    private readonly services: Services,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    const { config } = services;
+    this.limits = { maxSubscriptions: 100, maxChannels: 50, messagesPerSecond: 100, burst: 200, sendBuffer: config.realtimeSendBuffer };
+    this.bus = config.databaseUrl ? new PostgresBus(config.databaseUrl) : new InProcessBus();
+    this.bus.onWake((project) => {
+      if (project === undefined) for (const hub of this.hubs.values()) void hub.then((h) => h.wake(), () => {});
+      else void this.hubs.get(project)?.then((h) => h.wake(), () => {});
+    });
+    const sweepMs = (Math.min(config.realtimeHeartbeatSeconds, config.realtimeIdleSeconds) * 1000) / 2;
+    this.sweeper = setInterval(() => this.sweep(), Math.max(100, sweepMs));
+    this.sweeper.unref();
+    this.pruner = setInterval(() => void this.prune(), PRUNE_MS);
+    this.pruner.unref();
+  }
+
+  /** Takes over an accepted WebSocket of a project. */
+  async accept(socket: WebSocket, project: ProjectHandle, identity: Identity): Promise<void> {
+    // Messages may arrive while the hub opens: hold them, then hand them over in order.
+    const early: Array<[Buffer, boolean]> = [];
+    const hold = (data: Buffer, isBinary: boolean) => early.push([data, isBinary]);
+    socket.on('message', hold);
+    const hub = await this.hubOf(project);
+    socket.off('message', hold);
+    if (socket.readyState !== socket.OPEN) return;
+    let channels = this.channels.get(project.id);
+    if (!channels) this.channels.set(project.id, (channels = new Channels()));
+    const connection = new Connection(socket, project, hub, channels, this.services, this.limits, identity);
+    this.connections.add(connection);
+    socket.on('close', () => this.connections.delete(connection));
+    for (const [data, isBinary] of early) socket.emit('message', data, isBinary);
+  }
+
+  /** Applies the change-log retention to every project; answers the number of changes deleted. */
+  async prune(): Promise<number> {
+    const { changeLogRetentionSeconds: seconds, changeLogRetentionRows: rows } = this.services.config;
+    let deleted = 0;
+    try {
+      for (const { id } of await this.services.registry.list()) {
+        const project = await this.services.registry.get(id);
+        if (project) deleted += await pruneChangeLog(project.db, { seconds, rows });
+      }
+    } catch (err) {
+      this.log.error({ err }, 'change log retention failed');
+    }
+    return deleted;
+  }
+
+  /** Closes every connection (1001) and stops the hubs and the bus. */
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    clearInterval(this.pruner);
+    for (const connection of this.connections) connection.close(realtimeCloseCodes.goingAway, 'server shutting down');
+    for (const hub of this.hubs.values()) (await hub.catch(() => undefined))?.close();
+    await this.bus.close();
+  }
+
+  private hubOf(project: ProjectHandle): Promise<ProjectHub> {
+    let hub = this.hubs.get(project.id);
+    if (!hub) {
+      hub = ProjectHub.open(project, (err) => this.log.error({ err, project: project.id }, 'realtime change feed failed'));
+      this.hubs.set(project.id, hub);
+      hub.catch(() => this.hubs.delete(project.id));
+    }
+    return hub;
+  }
+
+  /** Heartbeats (no pong since the last ping: dropped) and the idle timeout. */
+  private sweep(): void {
+    const now = Date.now();
+    const { realtimeHeartbeatSeconds: heartbeat, realtimeIdleSeconds: idle } = this.services.config;
+    for (const connection of this.connections) {
+      if (connection.idle && now - connection.lastActivity >= idle * 1000) {
+        connection.close(realtimeCloseCodes.idle, 'idle timeout: nothing subscribed or joined');
+      } else if (now - connection.pingedAt >= heartbeat * 1000) {
+        if (connection.awaitingPong) connection.close(realtimeCloseCodes.heartbeatTimeout, 'no pong to the last heartbeat');
+        else connection.ping();
+      }
+    }
+  }
+}

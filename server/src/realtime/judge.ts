@@ -1,0 +1,197 @@
+import { sql } from 'drizzle-orm';
+import type { ChangeAction, CollectionDefinition, RecordData } from '@baas/protocol';
+import { evaluateBound, readsRelations, type AuthInfo, type BoundExpr, type BoundOperand, type Row, type SchemaLookup } from '@baas/query';
+import type { Database, DbRow } from '../db/database.ts';
+import { tableName } from '../db/collection-tables.ts';
+import { nowIso } from '../ids.ts';
+import { boundInCatalog } from '../services/records/access.ts';
+import { rowToRecord } from '../services/records/codec.ts';
+
+/** One row of the change log, decoded. */
+export interface ChangeEvent {
+  seq: number;
+  collection: string;
+  action: ChangeAction;
+  /** The record after the write; for a delete, the record as it was. */
+  record: RecordData;
+  /** Updates: the record before the write. */
+  previous: RecordData | null;
+}
+
+/** Who a subscription is judged as. */
+export interface Viewer {
+  /** The service role and admins: rules do not apply. */
+  privileged: boolean;
+  auth: AuthInfo | null;
+  /** Equal for viewers that rules cannot tell apart (same user, same claims). */
+  key: string;
+}
+
+/** What a subscription asks to see: its rule (list, or view for one record) and filter. */
+export interface Interest {
+  rule: 'list' | 'view';
+  filter?: string;
+}
+
+/** The viewer of a connection that has not authenticated. */
+export const guestViewer: Viewer = { privileged: false, auth: null, key: 'guest' };
+
+/** A viewer for a user's claims: the key covers every claim rules can read. */
+export function userViewer(auth: AuthInfo): Viewer {
+  return { privileged: false, auth, key: `user:${JSON.stringify([auth.id, auth.email, auth.verified, auth.anonymous, auth.role, auth.data])}` };
+}
+
+/** The viewer of the service role or an admin. */
+export const privilegedViewer: Viewer = { privileged: true, auth: null, key: 'privileged' };
+
+const readsAuthCache = new WeakMap<BoundExpr, boolean>();
+
+/** Whether an expression reads `auth.*`: if not, every viewer gets the same answer. */
+function readsAuth(expr: BoundExpr): boolean {
+  let known = readsAuthCache.get(expr);
+  if (known === undefined) readsAuthCache.set(expr, (known = visitOperands(expr, (o) => o.k === 'env' && o.path[0] === 'auth')));
+  return known;
+}
+
+function visitOperands(expr: BoundExpr, test: (o: BoundOperand) => boolean): boolean {
+  const operand = (o: BoundOperand): boolean =>
+    test(o) || (o.k === 'call' ? operand(o.arg) : o.k === 'condition' ? visitOperands(o.expr, test) : false);
+  switch (expr.k) {
+    case 'and':
+    case 'or':
+      return expr.items.some((e) => visitOperands(e, test));
+    case 'not':
+      return visitOperands(expr.expr, test);
+    case 'compare':
+      return operand(expr.left) || operand(expr.right);
+    case 'truthy':
+      return operand(expr.operand);
+  }
+}
+
+function fieldOperands(expr: BoundExpr): Array<Extract<BoundOperand, { k: 'field' }>> {
+  const found: Array<Extract<BoundOperand, { k: 'field' }>> = [];
+  visitOperands(expr, (o) => {
+    if (o.k === 'field' && o.hops.length > 0) found.push(o);
+    return false;
+  });
+  return found;
+}
+
+/**
+ * Judges one change for every subscription: computed once per change, with
+ * answers shared by all subscriptions of the same rule, filter and (when the
+ * rule or filter reads `auth`) identity. Rules and filters are evaluated in
+ * memory by the query package's evaluator, which agrees with the SQL. A rule
+ * that reads relations gets the related records prefetched once per change
+ * (a few indexed queries, whatever the number of subscribers), so deletes and
+ * "was visible before" are judged too, which a query against the table could
+ * not do once the row is gone. Realtime filters may not read relations (the
+ * subscription is refused), so no filter can probe hidden related records.
+ */
+export class ChangeJudge {
+  private readonly memo = new Map<string, boolean>();
+  private readonly now = nowIso();
+  private schema: SchemaLookup | undefined;
+
+  private constructor(
+    private readonly change: ChangeEvent,
+    private readonly def: CollectionDefinition | undefined,
+    private readonly catalog: ReadonlyMap<string, CollectionDefinition>,
+    private readonly related: Map<string, Row>,
+  ) {}
+
+  /** Prepares the judgment of a change against the current schema. */
+  static async prepare(db: Database, catalog: ReadonlyMap<string, CollectionDefinition>, change: ChangeEvent): Promise<ChangeJudge> {
+    const def = catalog.get(change.collection);
+    const related = new Map<string, Row>();
+    if (def) {
+      const rules: BoundExpr[] = [];
+      for (const source of [def.rules.list, def.rules.view]) {
+        if (source && source.trim() !== '') rules.push(boundInCatalog(catalog, source, def.name).bound);
+      }
+      const reading = rules.filter(readsRelations);
+      if (reading.length) {
+        const roots = change.previous ? [change.record, change.previous] : [change.record];
+        await prefetchRelated(db, catalog, reading.flatMap(fieldOperands), roots, related);
+      }
+    }
+    return new ChangeJudge(change, def, catalog, related);
+  }
+
+  /** Whether the viewer sees the record as it is now (`record`) or was before the update (`previous`). */
+  sees(viewer: Viewer, interest: Interest, which: 'record' | 'previous'): boolean {
+    const row = which === 'record' ? this.change.record : this.change.previous;
+    if (!row || !this.def) return false;
+    const rule = viewer.privileged ? '' : this.def.rules[interest.rule];
+    if (rule === null || rule === undefined) return false;
+    const ruleBound = rule.trim() === '' ? undefined : this.bind(rule);
+    const filterBound = interest.filter ? this.bind(interest.filter) : undefined;
+    if (filterBound === null) return false;
+    const personal = (ruleBound && readsAuth(ruleBound)) || (filterBound && readsAuth(filterBound));
+    const key = `${which}\u0000${viewer.privileged ? '' : rule}\u0000${interest.filter ?? ''}\u0000${personal ? viewer.key : ''}`;
+    let answer = this.memo.get(key);
+    if (answer === undefined && !ruleBound && !filterBound) answer = true;
+    if (answer === undefined) {
+      const ctx = {
+        schema: this.schema!,
+        collection: this.def.name,
+        env: { auth: viewer.auth, now: this.now },
+        related: (collection: string, id: string) => this.related.get(`${collection}\u0000${id}`),
+      };
+      answer = (!ruleBound || evaluateBound(ruleBound, row, ctx)) && (!filterBound || evaluateBound(filterBound, row, ctx));
+      this.memo.set(key, answer);
+    }
+    return answer;
+  }
+
+  /** null when the expression no longer binds (a field was removed since the subscription). */
+  private bind(source: string): BoundExpr | null {
+    try {
+      const { bound, lookup } = boundInCatalog(this.catalog, source, this.def!.name);
+      this.schema = lookup;
+      return bound;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** Loads the records the relation paths reach from `roots`, hop by hop, into `into` (`collection\0id` -> record). */
+async function prefetchRelated(
+  db: Database,
+  catalog: ReadonlyMap<string, CollectionDefinition>,
+  paths: Array<Extract<BoundOperand, { k: 'field' }>>,
+  roots: RecordData[],
+  into: Map<string, Row>,
+): Promise<void> {
+  for (const path of paths) {
+    let frontier: Row[] = roots;
+    for (const hop of path.hops) {
+      const ids = new Set<string>();
+      for (const row of frontier) {
+        const ref = row[hop.field];
+        for (const id of Array.isArray(ref) ? ref : [ref]) if (typeof id === 'string') ids.add(id);
+      }
+      const missing = [...ids].filter((id) => !into.has(`${hop.target}\u0000${id}`));
+      if (missing.length) {
+        const rows = await db.all<DbRow>(sql`SELECT * FROM ${db.table(tableName(hop.target))} WHERE id IN (${sql.join(missing.map((id) => sql`${id}`), sql`, `)})`);
+        const def = catalog.get(hop.target);
+        for (const row of rows) into.set(`${hop.target}\u0000${row.id}`, hop.target === 'users' || !def ? userRow(row) : rowToRecord(def, row, db.dialect));
+      }
+      frontier = [...ids].map((id) => into.get(`${hop.target}\u0000${id}`)).filter((r): r is Row => r !== undefined);
+    }
+  }
+}
+
+/** The fields of a user that rules may read (see services/schema-lookup.ts). */
+function userRow(row: DbRow): Row {
+  return {
+    id: row.id,
+    verified: Boolean(Number(row.verified)),
+    anonymous: Boolean(Number(row.anonymous)),
+    role: row.role ?? null,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
