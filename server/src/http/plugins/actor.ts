@@ -56,12 +56,15 @@ export function registerActor(app: FastifyInstance, services: Services): void {
   });
 }
 
+/** The token of an `Authorization: Bearer <token>` header; undefined when the header has another form or is absent. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+}
+
 async function resolveActor(request: FastifyRequest, services: Services): Promise<Actor> {
-  const header = request.headers.authorization;
-  if (!header) return { kind: 'guest' };
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match) throw new ApiError('invalid_token', 'the Authorization header must be "Bearer <token>"');
-  const token = match[1];
+  if (!request.headers.authorization) return { kind: 'guest' };
+  const token = bearerToken(request);
+  if (token === undefined) throw new ApiError('invalid_token', 'the Authorization header must be "Bearer <token>"');
   if (token.startsWith('adm_')) {
     const admin = await services.admins.authenticate(token);
     if (!admin) throw new ApiError('invalid_token', 'the admin session is unknown or expired');

@@ -1,9 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../../services/index.ts';
-import { requireAdmin } from '../../plugins/actor.ts';
+import { bearerToken, requireAdmin } from '../../plugins/actor.ts';
 import { errors } from '../../schemas.ts';
 
-const admin = {
+/** An admin as the API shows it (also the login reply's `admin`). */
+export const admin = {
   type: 'object',
   properties: { id: { type: 'string' }, email: { type: 'string' }, createdAt: { type: 'string' } },
   required: ['id', 'email', 'createdAt'],
@@ -70,7 +71,7 @@ export function adminAdminRoutes(app: FastifyInstance, services: Services): void
     schema: { tags: ['admin'], summary: 'End the current admin session (its token stops working)', response: errors(401, 403) },
     preHandler: async (request) => requireAdmin(request),
     handler: async (request, reply) => {
-      await services.admins.logout(bearerToken(request));
+      await services.admins.logout(bearerToken(request)!);
       reply.status(204).send();
     },
   });
@@ -87,9 +88,4 @@ export function adminAdminRoutes(app: FastifyInstance, services: Services): void
       return { items: await services.admins.sessions(adminId, bearerToken(request)) };
     },
   });
-}
-
-/** The bearer token of a request the actor plugin has already accepted as an admin's. */
-function bearerToken(request: FastifyRequest): string {
-  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
 }

@@ -1,12 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../../services/index.ts';
 import { errors } from '../../schemas.ts';
-
-const admin = {
-  type: 'object',
-  properties: { id: { type: 'string' }, email: { type: 'string' }, createdAt: { type: 'string' } },
-  required: ['id', 'email', 'createdAt'],
-} as const;
+import { admin } from './admins.ts';
 
 /** POST /v1/admin/auth/login: an instance admin's session token. */
 export function adminAuthRoutes(app: FastifyInstance, services: Services): void {
