@@ -77,6 +77,11 @@ export const defaultConfig: Config = {
 /** Thrown for a config that cannot run; the message names the key. */
 export class ConfigError extends Error {}
 
+/** The URL clients reach the instance at: `publicUrl`, or where it listens; no trailing slash. */
+export function publicUrlOf(config: Pick<Config, 'publicUrl' | 'host' | 'port'>): string {
+  return (config.publicUrl ?? `http://${config.host}:${config.port}`).replace(/\/+$/, '');
+}
+
 const envKeys: Record<string, keyof Config> = {
   BAAS_DATA_DIR: 'dataDir',
   BAAS_PORT: 'port',

@@ -1,4 +1,3 @@
-import type { Config } from '../../config.ts';
 import type { ProjectHandle } from '../../db/registry.ts';
 import { ApiError } from '../../errors.ts';
 import type { Mailer, MailLogger } from '../../mail/index.ts';
@@ -14,11 +13,6 @@ export interface EmailFlowContext {
   /** The instance's public URL: the link base when the project has no siteUrl. */
   publicUrl: string;
   log?: MailLogger;
-}
-
-/** The instance's public URL: `publicUrl`, or where it listens. */
-export function publicUrlOf(config: Pick<Config, 'publicUrl' | 'host' | 'port'>): string {
-  return config.publicUrl ?? `http://${config.host}:${config.port}`;
 }
 
 /**

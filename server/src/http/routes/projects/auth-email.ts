@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { publicUrlOf } from '../../../config.ts';
 import type { ProjectHandle } from '../../../db/registry.ts';
 import type { Services } from '../../../services/index.ts';
 import { confirmEmailChange, confirmEmailVerification, confirmPasswordReset, verifyMagicLink } from '../../../services/auth/email-confirm.ts';
 import {
-  checkRedirect, publicUrlOf, sendEmailChange, sendMagicLink, sendPasswordReset, sendVerificationEmail, type EmailFlowContext,
+  checkRedirect, sendEmailChange, sendMagicLink, sendPasswordReset, sendVerificationEmail, type EmailFlowContext,
 } from '../../../services/auth/email-requests.ts';
 import type { AuthSettings } from '../../../services/auth/settings.ts';
 import { publicUser, type UserRow } from '../../../services/auth/users.ts';

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../../../errors.ts';
 import { callbackUrl, completeAuthorization, exchangeSignInCode, startAuthorization, stateCookieName, STATE_TTL_SECONDS, type OAuthContext } from '../../../services/auth/oauth/flow.ts';
+import { publicUrlOf } from '../../../config.ts';
 import { deleteProvider, listProviders, publicProvider, putProvider, type ProviderInput } from '../../../services/auth/oauth/providers.ts';
 import { requireServiceRole } from '../../plugins/actor.ts';
 import { errors, projectId } from '../../schemas.ts';
@@ -43,8 +44,7 @@ const providerBody = {
 
 /** `publicUrl`, else the address the server listens on: what browsers and providers are sent to. */
 function baseUrlOf(app: FastifyInstance): string {
-  const { publicUrl, host, port } = app.baas.config;
-  return (publicUrl ?? `http://${host}:${port}`).replace(/\/+$/, '');
+  return publicUrlOf(app.baas.config);
 }
 
 function oauthContext(app: FastifyInstance, request: FastifyRequest): OAuthContext {
