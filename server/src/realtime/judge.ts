@@ -33,6 +33,22 @@ export interface Interest {
   filter?: string;
 }
 
+/** A bound rule-and-filter and its answers for one change, by row and (when it reads `auth`) viewer. */
+interface Condition {
+  parts: BoundExpr[];
+  personal: boolean;
+  answers: Map<string, boolean>;
+}
+
+const interestKeys = new WeakMap<Interest, string>();
+
+/** A string naming an interest (cached: it is asked once per subscription and change). */
+function interestKey(interest: Interest): string {
+  let key = interestKeys.get(interest);
+  if (key === undefined) interestKeys.set(interest, (key = `${interest.rule}\u0000${interest.filter ?? ''}`));
+  return key;
+}
+
 /** The viewer of a connection that has not authenticated. */
 export const guestViewer: Viewer = { privileged: false, auth: null, key: 'guest' };
 
@@ -90,7 +106,8 @@ function fieldOperands(expr: BoundExpr): Array<Extract<BoundOperand, { k: 'field
  * subscription is refused), so no filter can probe hidden related records.
  */
 export class ChangeJudge {
-  private readonly memo = new Map<string, boolean>();
+  private readonly conditions = new Map<string, Condition | boolean>();
+  private readonly privilegedConditions = new Map<string, Condition | boolean>();
   private readonly now = nowIso();
   private schema: SchemaLookup | undefined;
 
@@ -122,27 +139,53 @@ export class ChangeJudge {
   /** Whether the viewer sees the record as it is now (`record`) or was before the update (`previous`). */
   sees(viewer: Viewer, interest: Interest, which: 'record' | 'previous'): boolean {
     const row = which === 'record' ? this.change.record : this.change.previous;
-    if (!row || !this.def) return false;
-    const rule = viewer.privileged ? '' : this.def.rules[interest.rule];
-    if (rule === null || rule === undefined) return false;
-    const ruleBound = rule.trim() === '' ? undefined : this.bind(rule);
-    const filterBound = interest.filter ? this.bind(interest.filter) : undefined;
-    if (filterBound === null) return false;
-    const personal = (ruleBound && readsAuth(ruleBound)) || (filterBound && readsAuth(filterBound));
-    const key = `${which}\u0000${viewer.privileged ? '' : rule}\u0000${interest.filter ?? ''}\u0000${personal ? viewer.key : ''}`;
-    let answer = this.memo.get(key);
-    if (answer === undefined && !ruleBound && !filterBound) answer = true;
+    if (!row) return false;
+    const condition = this.condition(interest, viewer.privileged);
+    if (condition === false) return false;
+    if (condition === true) return true;
+    // Viewers the condition cannot tell apart share one answer.
+    const key = condition.personal ? `${which}\u0000${viewer.key}` : which;
+    let answer = condition.answers.get(key);
     if (answer === undefined) {
       const ctx = {
         schema: this.schema!,
-        collection: this.def.name,
+        collection: this.def!.name,
         env: { auth: viewer.auth, now: this.now },
         related: (collection: string, id: string) => this.related.get(`${collection}\u0000${id}`),
       };
-      answer = (!ruleBound || evaluateBound(ruleBound, row, ctx)) && (!filterBound || evaluateBound(filterBound, row, ctx));
-      this.memo.set(key, answer);
+      answer = condition.parts.every((part) => evaluateBound(part, row, ctx));
+      condition.answers.set(key, answer);
     }
     return answer;
+  }
+
+  /**
+   * The rule and filter of an interest, bound once per change: true / false
+   * when the answer is the same for every row and viewer.
+   */
+  private condition(interest: Interest, privileged: boolean): Condition | boolean {
+    const cache = privileged ? this.privilegedConditions : this.conditions;
+    const key = interestKey(interest);
+    let condition = cache.get(key);
+    if (condition === undefined) {
+      cache.set(key, (condition = this.bindCondition(interest, privileged)));
+    }
+    return condition;
+  }
+
+  private bindCondition(interest: Interest, privileged: boolean): Condition | boolean {
+    if (!this.def) return false;
+    const rule = privileged ? '' : this.def.rules[interest.rule];
+    if (rule === null || rule === undefined) return false;
+    const parts: BoundExpr[] = [];
+    for (const source of [rule, interest.filter ?? '']) {
+      if (source.trim() === '') continue;
+      const bound = this.bind(source);
+      if (bound === null) return false;
+      parts.push(bound);
+    }
+    if (parts.length === 0) return true;
+    return { parts, personal: parts.some(readsAuth), answers: new Map() };
   }
 
   /** null when the expression no longer binds (a field was removed since the subscription). */
