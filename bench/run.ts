@@ -25,8 +25,9 @@ import type { BenchContext, Row, Scenario } from './lib/scenario.ts';
 import { authScenario } from './scenarios/auth.ts';
 import { recordsScenario } from './scenarios/records.ts';
 import { storageScenario } from './scenarios/storage.ts';
+import { realtimeScenario } from './scenarios/realtime.ts';
 
-const scenarios: Scenario[] = [recordsScenario, storageScenario, authScenario];
+const scenarios: Scenario[] = [recordsScenario, storageScenario, authScenario, realtimeScenario];
 
 function numberEnv(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
