@@ -138,6 +138,11 @@ export const objectsService = {
     const trusted = isPrivileged(ctx.actor) || grant !== undefined;
     const owner = grant ? grant.owner : (authOf(ctx.actor)?.id ?? null);
     const mayWrite = (o: RuleObject) => trusted || allowedByRule(ctx.actor, bucket.rules.write, o);
+    // A signed URL carries its signer's right to write a path as it stood when signed; what
+    // stands there now may be someone else's. So it replaces only objects its signer owns
+    // (any object, when the service role signed it). Everyone else: the write rule.
+    const mayReplace = (o: RuleObject) =>
+      isPrivileged(ctx.actor) || (grant ? grant.owner === null || o.owner === grant.owner : mayWrite(o));
     const denied = () => new ApiError('forbidden', `the write rule of bucket '${bucket.name}' does not allow this`);
 
     // Judge everything knowable before a byte is stored: a refused upload should not cost disk.
@@ -146,7 +151,7 @@ export const objectsService = {
     if (input.declaredSize !== undefined && !mayWrite({ ...planned, size: input.declaredSize })) throw denied();
     const existing = await findObject(ctx.db, bucket.name, path);
     if (existing && !upsert) throw exists(bucket.name, path);
-    if (existing && !mayWrite(ruleObject(existing))) throw denied();
+    if (existing && !mayReplace(ruleObject(existing))) throw denied();
 
     const blobKey = `${ctx.project.id}/${newId()}`;
     const stored = await blobs.put(blobKey, input.body, { contentType, size: input.declaredSize, maxSize: limit });
@@ -158,7 +163,7 @@ export const objectsService = {
         const values = { size: stored.size, sha256: stored.sha256 };
         if (current) {
           if (!upsert) throw exists(bucket.name, path);
-          if (!mayWrite(ruleObject(current))) throw denied();
+          if (!mayReplace(ruleObject(current))) throw denied();
           await tx.run(sql`UPDATE ${tx.table('_objects')} SET size = ${values.size}, content_type = ${contentType}, sha256 = ${values.sha256},
             etag = ${values.sha256}, owner = ${owner}, blob_key = ${blobKey}, updated_at = ${now} WHERE bucket = ${bucket.name} AND path = ${path}`);
           const stale = [current.blobKey, ...(await dropVariants(tx, bucket.name, path))];

@@ -296,6 +296,18 @@ forEachStorage(t, 'owner rule: users read and write their own objects; others an
   t.equal(uploaded.status, 200);
   t.equal(uploaded.body.owner, bob.id);
   t.equal((await rawGet(api, 'private/objects/avatars/bob.txt', {}, bob.token)).status, 200);
+  // ...and may replace bob's own object through it.
+  const again = await api.request('PUT', `${wurl.pathname}${wurl.search}&upsert=true`, { body: 'bob 2', headers: { 'content-type': 'text/plain' } });
+  t.equal(again.status, 200, 'a signed URL replaces its signer\'s own object');
+
+  // A write URL signed for a then-empty path does not let its signer replace what
+  // someone else has stored there since (the owner rule would refuse a direct write).
+  const early = await api.request('POST', api.p('/storage/buckets/private/sign'), { token: bob.token, body: { path: 'shared/slot.txt', action: 'write' } });
+  t.equal((await put(api, 'private/objects/shared/slot.txt', 'alice was here', { token: alice.token })).status, 200);
+  const eurl = new URL(early.body.url);
+  const hijack = await api.request('PUT', `${eurl.pathname}${eurl.search}&upsert=true`, { body: 'bob was here', headers: { 'content-type': 'text/plain' } });
+  t.equal(hijack.status, 403, 'a signed URL cannot replace another user\'s object');
+  t.equal((await rawGet(api, 'private/objects/shared/slot.txt', {}, alice.token)).body.toString(), 'alice was here');
   t.equal((await api.request('DELETE', api.p('/storage/buckets/private/objects/avatars/alice.txt'), { token: alice.token })).status, 204);
 });
 
