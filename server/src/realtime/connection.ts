@@ -231,6 +231,9 @@ export class Connection implements Subscriber, ChannelMember {
     if (at === undefined) return;
     this.expiry = setTimeout(() => {
       this.viewer = guestViewer;
+      // What ends here may leave the connection idle: the idle timeout counts from now, so
+      // the client has it in full to refresh, re-auth and subscribe again.
+      this.lastActivity = Date.now();
       const message = 'the access token expired: refresh it, send auth, then subscribe again';
       for (const [subId, held] of this.subs) {
         if (!held.needsAuth) continue;
