@@ -33,6 +33,11 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** A boolean as the engine stores it: PostgreSQL has booleans, SQLite stores 0/1. */
+export function dbBool(db: Database, value: boolean): boolean | number {
+  return db.dialect === 'postgres' ? value : value ? 1 : 0;
+}
+
 /** The error of a unique constraint, normalized across engines. */
 export interface UniqueViolation {
   /** The index name when the engine reports it (PostgreSQL), else undefined. */

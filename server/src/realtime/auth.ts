@@ -34,11 +34,10 @@ export async function authenticate(services: Services, project: ProjectHandle, t
   return { viewer: userViewer(authInfoOf(user)), expiresAt: exp === undefined ? undefined : exp * 1000 };
 }
 
-/** The identity of the upgrade request's actor (a Node client may send `Authorization`; browsers use `auth`). */
-export function identityOfActor(actor: Actor, authorization: string | undefined): Identity {
+/** The identity of the upgrade request's actor and its bearer token (a Node client may send `Authorization`; browsers use `auth`). */
+export function identityOfActor(actor: Actor, token: string | undefined): Identity {
   if (actor.kind === 'admin' || actor.kind === 'service') return { viewer: privilegedViewer };
   if (actor.kind === 'guest') return { viewer: guestViewer };
-  const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
   const exp = token ? decodeJwt(token).exp : undefined;
   return { viewer: userViewer(actor.user), expiresAt: exp === undefined ? undefined : exp * 1000 };
 }

@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { AuthUser } from '@baas/protocol';
 import type { AuthInfo } from '@baas/query';
 import type { Database, DbRow } from '../../db/database.ts';
-import { asUniqueViolation } from '../../db/database.ts';
+import { asUniqueViolation, dbBool } from '../../db/database.ts';
 import { ApiError } from '../../errors.ts';
 import { hashPassword } from '../../crypto.ts';
 import { newId, nowIso } from '../../ids.ts';
@@ -90,11 +90,6 @@ export function decodeUser(row: DbRow): UserRow {
     createdAt: row.created_at as string,
     updatedAt: row.updated_at as string,
   };
-}
-
-/** A boolean as the engine stores it. */
-export function dbBool(db: Database, value: boolean): boolean | number {
-  return db.dialect === 'postgres' ? value : value ? 1 : 0;
 }
 
 /** The user with this email (normalized before the lookup), or undefined. */

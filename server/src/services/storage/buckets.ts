@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { ApiError } from '../../errors.ts';
 import { nowIso } from '../../ids.ts';
 import type { Database, DbRow } from '../../db/database.ts';
-import { asUniqueViolation } from '../../db/database.ts';
+import { asUniqueViolation, dbBool } from '../../db/database.ts';
 import type { BlobDriver } from '../../storage/driver.ts';
 import type { ServiceContext } from '../context.ts';
 import { bucketNamePattern } from './paths.ts';
@@ -66,7 +66,6 @@ function validate(input: BucketInput): void {
   checkBucketRule('write', input.rules?.write ?? null);
 }
 
-const bool = (db: Database, v: boolean) => (db.dialect === 'postgres' ? v : v ? 1 : 0);
 
 /** Whether a content type is one a bucket accepts. Parameters (`; charset=...`) are ignored. */
 export function typeAllowed(bucket: Bucket, contentType: string): boolean {
@@ -103,7 +102,7 @@ export const bucketsService = {
     };
     try {
       await ctx.db.run(sql`INSERT INTO ${ctx.db.table('_buckets')} (name, public, max_size, allowed_types, read_rule, write_rule, created_at, updated_at)
-        VALUES (${bucket.name}, ${bool(ctx.db, bucket.public)}, ${bucket.maxSize}, ${bucket.allowedTypes && JSON.stringify(bucket.allowedTypes)},
+        VALUES (${bucket.name}, ${dbBool(ctx.db, bucket.public)}, ${bucket.maxSize}, ${bucket.allowedTypes && JSON.stringify(bucket.allowedTypes)},
                 ${bucket.rules.read}, ${bucket.rules.write}, ${now}, ${now})`);
     } catch (err) {
       if (asUniqueViolation(err)) throw new ApiError('conflict', `bucket '${bucket.name}' already exists`);
@@ -127,7 +126,7 @@ export const bucketsService = {
       },
       updatedAt: nowIso(),
     };
-    await ctx.db.run(sql`UPDATE ${ctx.db.table('_buckets')} SET public = ${bool(ctx.db, next.public)}, max_size = ${next.maxSize},
+    await ctx.db.run(sql`UPDATE ${ctx.db.table('_buckets')} SET public = ${dbBool(ctx.db, next.public)}, max_size = ${next.maxSize},
       allowed_types = ${next.allowedTypes && JSON.stringify(next.allowedTypes)}, read_rule = ${next.rules.read}, write_rule = ${next.rules.write},
       updated_at = ${next.updatedAt} WHERE name = ${name}`);
     return next;

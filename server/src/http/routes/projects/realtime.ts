@@ -5,7 +5,7 @@ import type { Services } from '../../../services/index.ts';
 import { identityOfActor } from '../../../realtime/auth.ts';
 import { MAX_FRAME_BYTES, RealtimeService } from '../../../realtime/index.ts';
 import { getRealtimeSettings, setRealtimeSettings } from '../../../realtime/settings.ts';
-import { requireServiceRole } from '../../plugins/actor.ts';
+import { bearerToken, requireServiceRole } from '../../plugins/actor.ts';
 import { errors, projectId } from '../../schemas.ts';
 
 declare module 'fastify' {
@@ -37,7 +37,7 @@ export async function realtimeRoutes(app: FastifyInstance, services: Services): 
   const params = { type: 'object', properties: { project: projectId } } as const;
 
   app.get('/v1/projects/:project/realtime', { websocket: true, schema: { tags: ['realtime'], summary: 'The realtime WebSocket (see the API reference)', params } }, (socket, request) => {
-    const identity = identityOfActor(request.actor, request.headers.authorization);
+    const identity = identityOfActor(request.actor, bearerToken(request));
     realtime.accept(socket, request.project!, identity).catch((err) => {
       request.log.error({ err }, 'realtime connection failed');
       socket.close(1011, 'internal error');
