@@ -5,30 +5,18 @@
  * records, and one signed-up user. Rate limits are off: the login measurement
  * would otherwise count 429s, not logins. Run by bench/run.ts, not by hand.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { buildApp } from '../server/src/app.ts';
-import { loadConfig } from '../server/src/config.ts';
-import { fail, onShutdown, ready, runAsChild } from './lib/child.ts';
+import { fail, ready, runAsChild } from './lib/child.ts';
+import { PROJECT, startBenchInstance } from './lib/instance.ts';
 
 /** The bench user's credentials (a throwaway instance on 127.0.0.1). */
 export const USER = { email: 'bench-user@example.com', password: 'bench user password' };
-const PROJECT = 'bench';
 const SEEDED = 1000;
 
 async function main(): Promise<void> {
   runAsChild();
-  const dir = mkdtempSync(join(tmpdir(), 'baas-bench-auth-'));
-  onShutdown(() => rmSync(dir, { recursive: true, force: true }));
-  // BAAS_RATE_LIMITS through env, so this works whether or not the config knows the key yet.
-  const config = loadConfig({ env: { BAAS_RATE_LIMITS: 'false' }, overrides: { dataDir: dir, logLevel: 'silent', host: '127.0.0.1', port: 0 } });
-  const app = await buildApp(config);
-  onShutdown(() => app.close());
-
-  const { keys } = await app.baas.projects.create(PROJECT, 'Bench');
-  const secret = keys[0].secret;
+  // Rate limits off: the login measurement would otherwise be mostly 429s.
+  const { app, secret } = await startBenchInstance('auth', { overrides: { rateLimits: false } });
   const auth = { authorization: `Bearer ${secret}` };
   const base = `/v1/projects/${PROJECT}`;
   let res = await app.inject({

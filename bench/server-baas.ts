@@ -4,17 +4,13 @@
  * `bench`, a collection `items` seeded through /batch, listening on
  * 127.0.0.1 on a free port. Run by bench/run.ts, not by hand.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { buildApp } from '../server/src/app.ts';
-import { loadConfig } from '../server/src/config.ts';
-import { fail, onShutdown, ready, runAsChild } from './lib/child.ts';
+import { fail, ready, runAsChild } from './lib/child.ts';
+import { PROJECT, startBenchInstance } from './lib/instance.ts';
 import { DATA_SEED, makeItem, prng, seedCount, STATUSES } from './lib/data.ts';
 import { BetterSqlite3, tableDdl } from './lib/server-deps.ts';
 
-export const PROJECT = 'bench';
 export const COLLECTION = 'items';
 
 /**
@@ -40,14 +36,8 @@ export const itemsCollection = {
 
 async function main(): Promise<void> {
   runAsChild();
-  const dir = mkdtempSync(join(tmpdir(), 'baas-bench-'));
-  onShutdown(() => rmSync(dir, { recursive: true, force: true }));
-  const config = loadConfig({ env: {}, overrides: { dataDir: dir, logLevel: 'silent', host: '127.0.0.1', port: 0 } });
-  const app = await buildApp(config);
-  onShutdown(() => app.close());
-
-  const { keys } = await app.baas.projects.create(PROJECT, 'Bench');
-  const auth = { authorization: `Bearer ${keys[0].secret}` };
+  const { app, dir, secret } = await startBenchInstance('records');
+  const auth = { authorization: `Bearer ${secret}` };
   const base = `/v1/projects/${PROJECT}`;
   let res = await app.inject({ method: 'POST', url: `${base}/collections`, headers: auth, payload: itemsCollection });
   if (res.statusCode !== 201) throw new Error(`creating the collection: ${res.statusCode} ${res.body}`);

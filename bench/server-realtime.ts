@@ -4,26 +4,15 @@
  * collection `events` everyone may list, listening on 127.0.0.1 on a free
  * port. The parent samples this process's RSS from /proc. Run by bench/run.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { buildApp } from '../server/src/app.ts';
-import { loadConfig } from '../server/src/config.ts';
-import { fail, onShutdown, ready, runAsChild } from './lib/child.ts';
+import { fail, ready, runAsChild } from './lib/child.ts';
+import { PROJECT, startBenchInstance } from './lib/instance.ts';
 
-const PROJECT = 'bench';
 
 async function main(): Promise<void> {
   runAsChild();
-  const dir = mkdtempSync(join(tmpdir(), 'baas-bench-realtime-'));
-  onShutdown(() => rmSync(dir, { recursive: true, force: true }));
   // Ten thousand idle subscribers must not be timed out during the run.
-  const config = loadConfig({ env: {}, overrides: { dataDir: dir, logLevel: 'silent', host: '127.0.0.1', port: 0, realtimeIdleSeconds: 3600 } });
-  const app = await buildApp(config);
-  onShutdown(() => app.close());
-  const { keys } = await app.baas.projects.create(PROJECT, 'Bench');
-  const secret = keys[0].secret;
+  const { app, secret } = await startBenchInstance('realtime', { overrides: { realtimeIdleSeconds: 3600 } });
   const res = await app.inject({
     method: 'POST',
     url: `/v1/projects/${PROJECT}/collections`,

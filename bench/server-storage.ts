@@ -5,27 +5,18 @@
  * The parent samples this process's RSS from /proc while objects stream
  * through. Run by bench/run.ts, not by hand.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { buildApp } from '../server/src/app.ts';
-import { loadConfig } from '../server/src/config.ts';
-import { fail, onShutdown, ready, runAsChild } from './lib/child.ts';
+import { fail, ready, runAsChild } from './lib/child.ts';
+import { PROJECT, startBenchInstance } from './lib/instance.ts';
 
-export const PROJECT = 'bench';
 export const BUCKET = 'files';
 
 async function main(): Promise<void> {
   runAsChild();
-  const dir = mkdtempSync(join(process.env.BENCH_STORAGE_DIR ?? tmpdir(), 'baas-bench-storage-'));
-  onShutdown(() => rmSync(dir, { recursive: true, force: true }));
-  const config = loadConfig({ env: {}, overrides: { dataDir: dir, logLevel: 'silent', host: '127.0.0.1', port: 0, storageDriver: 'fs' } });
-  const app = await buildApp(config);
-  onShutdown(() => app.close());
-
-  const { keys } = await app.baas.projects.create(PROJECT, 'Bench');
-  const secret = keys[0].secret;
+  const { app, dir, secret } = await startBenchInstance('storage', {
+    overrides: { storageDriver: 'fs' },
+    parentDir: process.env.BENCH_STORAGE_DIR,
+  });
   const res = await app.inject({
     method: 'POST',
     url: `/v1/projects/${PROJECT}/storage/buckets`,
