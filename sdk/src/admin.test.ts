@@ -1,23 +1,8 @@
 import t from 'tap';
-import type { AddressInfo } from 'node:net';
-import { startInstance } from '../../server/test/harness.ts';
-import { BaasError, createClient } from './index.ts';
+import { failure, startServer } from '../test/server.ts';
+import { createClient } from './index.ts';
 
-const instance = await startInstance('sqlite');
-await instance.app.listen({ port: 0, host: '127.0.0.1' });
-const url = `http://127.0.0.1:${(instance.app.server.address() as AddressInfo).port}`;
-t.teardown(() => instance.close());
-
-/** Runs `fn` and returns the BaasError it throws. */
-async function failure(fn: () => Promise<unknown>): Promise<BaasError> {
-  try {
-    await fn();
-  } catch (err) {
-    if (err instanceof BaasError) return err;
-    throw err;
-  }
-  throw new Error('expected a BaasError');
-}
+const { instance, url } = await startServer((fn) => t.teardown(fn));
 
 t.test('admins: list, create, conflict, weak password, delete', async (t) => {
   const client = createClient({ url, token: instance.adminToken });
