@@ -3,37 +3,35 @@ import type { FieldError } from '@baas/protocol';
 /** Per-path problems, keyed like `fields.2.name` or `title`. */
 export type FieldErrors = Record<string, FieldError>;
 
-/**
- * A collection definition was refused. `details.fields` lists every problem
- * (not just the first) so a dashboard can mark them all at once.
- */
-export class SchemaError extends Error {
+/** A refusal listing every problem at once, keyed by path, so a client can mark them all. */
+abstract class FieldErrorsError<Code extends string> extends Error {
   /** The API error code (HTTP 400). */
-  readonly code = 'invalid_schema' as const;
-  /** Every problem, keyed by path: `name`, `fields.2.type`, `rules.list`, `indexes.0.fields`. */
+  abstract readonly code: Code;
   readonly details: { fields: FieldErrors };
 
-  constructor(fields: FieldErrors, message = summarize('invalid collection definition', fields)) {
+  constructor(fields: FieldErrors, message: string) {
     super(message);
-    this.name = 'SchemaError';
+    this.name = new.target.name;
     this.details = { fields };
   }
 }
 
 /**
- * A record body was refused. `details.fields` is keyed by field name and lists
- * every bad field at once.
+ * A collection definition was refused. `details.fields` is keyed by path:
+ * `name`, `fields.2.type`, `rules.list`, `indexes.0.fields`.
  */
-export class RecordValidationError extends Error {
-  /** The API error code (HTTP 400). */
-  readonly code = 'validation_failed' as const;
-  /** Every problem, keyed by field name. */
-  readonly details: { fields: FieldErrors };
+export class SchemaError extends FieldErrorsError<'invalid_schema'> {
+  readonly code = 'invalid_schema' as const;
+  constructor(fields: FieldErrors, message = summarize('invalid collection definition', fields)) {
+    super(fields, message);
+  }
+}
 
+/** A record body was refused. `details.fields` is keyed by field name. */
+export class RecordValidationError extends FieldErrorsError<'validation_failed'> {
+  readonly code = 'validation_failed' as const;
   constructor(fields: FieldErrors, message = summarize('invalid record', fields)) {
-    super(message);
-    this.name = 'RecordValidationError';
-    this.details = { fields };
+    super(fields, message);
   }
 }
 
