@@ -1,8 +1,12 @@
 import type { ListResult } from '@baas/protocol';
+import { BaasError } from './errors.ts';
 import type { Transport } from './http.ts';
 import { pathOf } from './http.ts';
+import type { RealtimeClient, RecordEvent, SubscribeOptions, SubscriptionTarget, Unsubscribe } from './realtime/realtime.ts';
+import { watchList, type WatchOptions, type WatchState } from './realtime/watch.ts';
+import type { CollectionShape, RecordOf, UntypedCollection } from './schema.ts';
 
-/** A stored record: the fields `T` plus the system fields. */
+/** A stored record without generated types: `T` plus the system fields. */
 export type BaasRecord<T extends object = Record<string, unknown>> = T & {
   id: string;
   created_at: string;
@@ -10,19 +14,22 @@ export type BaasRecord<T extends object = Record<string, unknown>> = T & {
 };
 
 /** How a record reply is shaped. Lists accept either form: `'a,b'` or `['a', 'b']`. */
-export interface ShapeOptions {
+export interface ShapeOptions<C extends CollectionShape = UntypedCollection> {
   /** Relation fields to expand: `author`, `comments.author`. */
-  expand?: string | string[];
+  expand?: FieldList<C['expand']>;
   /** Fields to return: `id`, `title`. */
-  fields?: string | string[];
+  fields?: FieldList<C['record']>;
 }
 
+/** Field names as `'a,b'` or `['a', 'b']`; names of `T` are suggested, dotted paths allowed. */
+export type FieldList<T> = string | Array<(keyof T & string) | (string & {})>;
+
 /** Options of `list`: a filter, a sort, and keyset (`limit` + `cursor`) or page paging. */
-export interface ListOptions extends ShapeOptions {
-  /** A filter in the rule language: `status = 'open' && votes > 3`. */
+export interface ListOptions<C extends CollectionShape = UntypedCollection> extends ShapeOptions<C> {
+  /** A filter in the rule language: `status = 'open' && votes > 3`. Build it with `client.filter` when it holds user input. */
   filter?: string;
   /** Fields to sort by, `-` for descending: `-created_at,title`. */
-  sort?: string | string[];
+  sort?: FieldList<C['record']> | Array<`-${keyof C['record'] & string}`>;
   limit?: number;
   /** The `nextCursor` of the previous page. */
   cursor?: string;
@@ -32,11 +39,15 @@ export interface ListOptions extends ShapeOptions {
   count?: boolean;
 }
 
+/** What `iterate`, `getFirst` and `watch` accept: a query without paging. */
+export type QueryOptions<C extends CollectionShape = UntypedCollection> = Omit<ListOptions<C>, 'cursor' | 'page' | 'perPage' | 'count'>;
+
 /** The records of one collection, under the collection's rules for the caller. */
-export class RecordsApi<T extends object = Record<string, unknown>> {
+export class RecordsApi<C extends CollectionShape = UntypedCollection> {
   constructor(
     private readonly http: Transport,
     private readonly base: () => string,
+    private readonly realtime: () => RealtimeClient,
     /** The collection's name. */
     readonly name: string,
   ) {}
@@ -46,15 +57,15 @@ export class RecordsApi<T extends object = Record<string, unknown>> {
   }
 
   /** One page of records; pass `nextCursor` back as `cursor` for the next. */
-  list(options: ListOptions = {}): Promise<ListResult<BaasRecord<T>>> {
+  list(options: ListOptions<C> = {}): Promise<ListResult<RecordOf<C>>> {
     const { filter, limit, cursor, page, perPage, count } = options;
     return this.http.request('GET', this.path(), {
       query: { filter, sort: joined(options.sort), limit, cursor, page, perPage, count, expand: joined(options.expand), fields: joined(options.fields) },
     });
   }
 
-  /** Every matching record, page by page (keyset paging; `cursor` and `page` are ignored). */
-  async *iterate(options: Omit<ListOptions, 'cursor' | 'page' | 'perPage' | 'count'> = {}): AsyncGenerator<BaasRecord<T>> {
+  /** Every matching record, page by page (keyset paging): `for await (const post of posts.iterate())`. */
+  async *iterate(options: QueryOptions<C> = {}): AsyncGenerator<RecordOf<C>> {
     let cursor: string | undefined;
     do {
       const result = await this.list({ ...options, cursor });
@@ -63,18 +74,30 @@ export class RecordsApi<T extends object = Record<string, unknown>> {
     } while (cursor);
   }
 
+  /** Also `for await (const record of collection)`: every record the caller may list. */
+  [Symbol.asyncIterator](): AsyncGenerator<RecordOf<C>> {
+    return this.iterate();
+  }
+
   /** One record by id (404 `record_not_found` when it is missing or the view rule hides it). */
-  getOne(id: string, options: ShapeOptions = {}): Promise<BaasRecord<T>> {
+  getOne(id: string, options: ShapeOptions<C> = {}): Promise<RecordOf<C>> {
     return this.http.request('GET', this.path(id), { query: { expand: joined(options.expand), fields: joined(options.fields) } });
   }
 
+  /** The first record matching `filter` (in `sort` order); 404 `record_not_found` when none does. */
+  async getFirst(filter: string, options: Omit<QueryOptions<C>, 'filter' | 'limit'> = {}): Promise<RecordOf<C>> {
+    const { items } = await this.list({ ...options, filter, limit: 1 });
+    if (items.length === 0) throw new BaasError(404, 'record_not_found', `no record of '${this.name}' matches ${filter}`);
+    return items[0];
+  }
+
   /** Creates a record; `data.id` may be supplied (offline creation). */
-  create(data: Partial<T> & { id?: string }, options: Pick<ShapeOptions, 'expand'> = {}): Promise<BaasRecord<T>> {
+  create(data: C['create'], options: Pick<ShapeOptions<C>, 'expand'> = {}): Promise<RecordOf<C>> {
     return this.http.request('POST', this.path(), { body: data, query: { expand: joined(options.expand) } });
   }
 
   /** Changes the given fields of a record. */
-  update(id: string, data: Partial<T>, options: Pick<ShapeOptions, 'expand'> = {}): Promise<BaasRecord<T>> {
+  update(id: string, data: C['update'], options: Pick<ShapeOptions<C>, 'expand'> = {}): Promise<RecordOf<C>> {
     return this.http.request('PATCH', this.path(id), { body: data, query: { expand: joined(options.expand) } });
   }
 
@@ -82,8 +105,26 @@ export class RecordsApi<T extends object = Record<string, unknown>> {
   async delete(id: string): Promise<void> {
     await this.http.request('DELETE', this.path(id));
   }
+
+  /**
+   * Calls `callback` for every change the caller may see: `'*'` for the whole
+   * collection, a record id, or `{ filter }`. Survives reconnects without
+   * losing events. Returns the function that ends the subscription.
+   */
+  subscribe(target: SubscriptionTarget, callback: (event: RecordEvent<RecordOf<C>>) => void, options: SubscribeOptions = {}): Unsubscribe {
+    return this.realtime().subscribe(this.name, target, callback as (event: RecordEvent) => void, options);
+  }
+
+  /**
+   * A live list: calls `callback` with the records matching `query` now,
+   * then again whenever one enters, changes or leaves. Returns the function
+   * that stops it.
+   */
+  watch(query: WatchOptions<C>, callback: (items: RecordOf<C>[], state: WatchState) => void): Unsubscribe {
+    return watchList(this, this.realtime(), query, callback);
+  }
 }
 
-function joined(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(',') : value;
+function joined(value: string | readonly string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : (value as string | undefined);
 }
