@@ -1,13 +1,15 @@
 import type { AddressInfo } from 'node:net';
+import type { Config } from '../../server/src/config.ts';
 import { startInstance } from '../../server/test/harness.ts';
 import { BaasError } from '../src/index.ts';
 
 /**
  * A real baas server on a free 127.0.0.1 port for SDK tests (the SDK talks
  * HTTP, so inject is not enough); `close` is registered with `teardown`.
+ * `overrides` change the server's config (a short `accessTokenTtl`...).
  */
-export async function startServer(teardown: (fn: () => unknown) => void) {
-  const instance = await startInstance('sqlite');
+export async function startServer(teardown: (fn: () => unknown) => void, overrides: Partial<Config> = {}) {
+  const instance = await startInstance('sqlite', undefined, overrides);
   await instance.app.listen({ port: 0, host: '127.0.0.1' });
   teardown(() => instance.close());
   return { instance, url: `http://127.0.0.1:${(instance.app.server.address() as AddressInfo).port}` };
