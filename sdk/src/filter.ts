@@ -1,5 +1,8 @@
 /** A value `filter` can place in an expression. */
-export type FilterValue = string | number | boolean | null | Date | readonly FilterValue[];
+export type FilterValue = FilterScalar | readonly FilterScalar[];
+
+/** One literal of the language (lists hold only these). */
+export type FilterScalar = string | number | boolean | null | Date;
 
 /**
  * Builds a filter from a template and values: every `{:name}` becomes the
@@ -17,11 +20,12 @@ export function filter(template: string, params: Record<string, FilterValue | un
     if (!Object.prototype.hasOwnProperty.call(params, name) || params[name] === undefined) {
       throw new TypeError(`filter: no value for {:${name}}`);
     }
-    return literal(params[name] as FilterValue, name);
+    const value = params[name] as FilterValue;
+    return Array.isArray(value) ? `[${value.map((item) => literal(item, name)).join(', ')}]` : literal(value as FilterScalar, name);
   });
 }
 
-function literal(value: FilterValue, name: string): string {
+function literal(value: FilterScalar, name: string): string {
   if (value === null) return 'null';
   if (typeof value === 'boolean') return String(value);
   if (typeof value === 'number') {
@@ -33,8 +37,7 @@ function literal(value: FilterValue, name: string): string {
     if (Number.isNaN(value.getTime())) throw new TypeError(`filter: {:${name}} is an invalid Date`);
     return quote(value.toISOString());
   }
-  if (Array.isArray(value)) return `[${value.map((item) => literal(item, name)).join(', ')}]`;
-  throw new TypeError(`filter: {:${name}} must be a string, number, boolean, null, Date or array`);
+  throw new TypeError(`filter: {:${name}} must be a string, number, boolean, null, Date or a list of them`);
 }
 
 /** A single-quoted string literal of the rule language. */

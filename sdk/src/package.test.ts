@@ -1,0 +1,70 @@
+// The published package as an app would consume it: the built ESM and CJS
+// files, their size in a browser bundle, and what a bundler may leave out.
+import t from 'tap';
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const dist = resolve(import.meta.dirname, '../dist');
+/** The core budget of the issue: the whole main entry, minified and gzipped. */
+const budget = 15 * 1024;
+
+if (!existsSync(join(dist, 'index.js'))) throw new Error(`${dist} is missing: run \`pnpm --filter @baas/sdk build\` (pnpm test does)`);
+
+/** A minified browser bundle of `source`, which imports the built SDK as `sdk`. */
+async function bundle(source: string): Promise<{ code: string; gzip: number }> {
+  const result = await build({
+    stdin: { contents: source, resolveDir: dist, loader: 'js' },
+    bundle: true,
+    minify: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    alias: { sdk: join(dist, 'index.js') },
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0].text;
+  return { code, gzip: gzipSync(code, { level: 9 }).length };
+}
+
+t.test('the ESM and CJS builds export the same API', async (t) => {
+  const esm = await import(join(dist, 'index.js'));
+  const cjs = createRequire(import.meta.url)(join(dist, 'index.cjs'));
+  for (const name of ['createClient', 'BaasError', 'isBaasError', 'filter', 'memoryStore', 'localStorageStore']) {
+    t.equal(typeof esm[name], 'function', `esm exports ${name}`);
+    t.equal(typeof cjs[name], 'function', `cjs exports ${name}`);
+  }
+  t.same(Object.keys(esm).sort(), Object.keys(cjs).sort());
+  const client = cjs.createClient({ url: 'http://127.0.0.1:1/', project: 'app' });
+  t.equal(client.url, 'http://127.0.0.1:1');
+  t.equal(cjs.filter('a = {:x}', { x: "it's" }), "a = 'it\\'s'");
+});
+
+t.test('declarations are self-contained (the private workspace types are inlined)', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  for (const file of ['index.d.ts', 'index.d.cts']) {
+    const dts = readFileSync(join(dist, file), 'utf8');
+    t.notMatch(dts, /from ['"]@baas\//, `${file} imports no workspace package`);
+    t.match(dts, /interface AuthUser/, `${file} carries the protocol types`);
+  }
+});
+
+t.test(`the whole SDK fits the ${budget / 1024} KB min+gzip budget in a browser bundle`, async (t) => {
+  const { code, gzip } = await bundle(`export * from 'sdk';`);
+  t.comment(`@baas/sdk: ${(code.length / 1024).toFixed(1)} KB minified, ${(gzip / 1024).toFixed(1)} KB gzipped (budget ${budget / 1024} KB)`);
+  t.ok(gzip <= budget, `${gzip} bytes <= ${budget}`);
+  // A browser bundle must not pull in Node modules or the ws package.
+  t.notMatch(code, /require\(["'](node:|ws)/);
+  t.notMatch(code, /from\s*["'](node:|ws["'])/);
+});
+
+t.test('it is tree-shakeable: importing one helper does not bring the client', async (t) => {
+  const all = await bundle(`export * from 'sdk';`);
+  const one = await bundle(`import { filter } from 'sdk'; console.log(filter('a = {:b}', { b: 1 }));`);
+  t.comment(`filter alone: ${one.gzip} bytes gzipped`);
+  t.ok(one.gzip < all.gzip / 5, `${one.gzip} bytes is a small part of ${all.gzip}`);
+  t.notMatch(one.code, /WebSocket/);
+  t.notMatch(one.code, /refreshToken/);
+});
