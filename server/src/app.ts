@@ -6,6 +6,7 @@ import { openServices, type Services } from './services/index.ts';
 import { registerErrorHandling } from './http/plugins/errors.ts';
 import { registerActor } from './http/plugins/actor.ts';
 import { registerRateLimits } from './http/plugins/rate-limits.ts';
+import { registerCors } from './http/plugins/cors.ts';
 import { sharedSchemas } from './http/schemas.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { adminAuthRoutes } from './http/routes/admin/auth.ts';
@@ -73,6 +74,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   });
 
   registerErrorHandling(app);
+  await registerCors(app, config);
   if (config.rateLimits) await registerRateLimits(app);
   registerActor(app, services);
   healthRoutes(app, services);

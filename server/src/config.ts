@@ -21,6 +21,12 @@ export interface Config {
    * any), or the proxy addresses/CIDRs, comma-separated. Default false.
    */
   trustProxy: boolean | string;
+  /**
+   * Origins browsers may call the API from: `*` (default: any; safe because
+   * the API uses bearer tokens, not cookies), a comma-separated list of
+   * origins (`https://app.example.com,http://localhost:5173`), or '' for none.
+   */
+  corsOrigins: string;
   /** Abuse limits on sign-in, sign-up, token refresh and email endpoints (429 with Retry-After). */
   rateLimits: boolean;
   /** The URL clients reach this instance at (links in emails, OAuth callbacks); default http://host:port. */
@@ -62,6 +68,7 @@ export const defaultConfig: Config = {
   adminSessionTtl: 7 * 24 * 3600,
   rateLimits: true,
   trustProxy: false,
+  corsOrigins: '*',
   smtpFrom: 'baas <no-reply@localhost>',
   storageDriver: 'fs',
   s3Region: 'us-east-1',
@@ -92,6 +99,7 @@ const envKeys: Record<string, keyof Config> = {
   BAAS_ADMIN_SESSION_TTL: 'adminSessionTtl',
   BAAS_RATE_LIMITS: 'rateLimits',
   BAAS_TRUST_PROXY: 'trustProxy',
+  BAAS_CORS_ORIGINS: 'corsOrigins',
   BAAS_PUBLIC_URL: 'publicUrl',
   BAAS_SMTP_URL: 'smtpUrl',
   BAAS_SMTP_FROM: 'smtpFrom',
