@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAdmins } from './commands/admins.ts';
+import { registerGen } from './commands/gen.ts';
 import { registerInit } from './commands/init.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerLogin } from './commands/login.ts';
@@ -29,6 +30,7 @@ export function buildProgram(io: Io): Command {
   registerProjects(program, io);
   registerKeys(program, io);
   registerAdmins(program, io);
+  registerGen(program, io);
   return program;
 }
 

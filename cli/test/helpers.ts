@@ -8,7 +8,7 @@ export const bin = fileURLToPath(new URL('../bin/baas.js', import.meta.url));
 /** An environment for a spawned CLI: its own config home, quiet logs, no credentials from the caller. */
 export function cliEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: `${home}/.config`, BAAS_LOG_LEVEL: 'warn', ...extra };
-  for (const name of ['NODE_OPTIONS', 'BAAS_TOKEN', 'BAAS_URL', 'BAAS_ADMIN_EMAIL', 'BAAS_ADMIN_PASSWORD', 'BAAS_PROJECT', 'BAAS_PORT', 'BAAS_HOST', 'BAAS_DATA_DIR', 'BAAS_DATABASE_URL']) {
+  for (const name of ['NODE_OPTIONS', 'BAAS_TOKEN', 'BAAS_KEY', 'BAAS_URL', 'BAAS_ADMIN_EMAIL', 'BAAS_ADMIN_PASSWORD', 'BAAS_PROJECT', 'BAAS_PORT', 'BAAS_HOST', 'BAAS_DATA_DIR', 'BAAS_DATABASE_URL']) {
     if (!(name in extra)) delete env[name];
   }
   return env;
