@@ -56,3 +56,36 @@ export function tempDir(prefix = 'baas-test-'): { path: string; remove: () => vo
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
+
+/** Where Debian's Chromium is (`apt-get install chromium`; .ci/run installs it). */
+export const chromiumPath = process.env.BAAS_TEST_CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * A headless Chromium driven by playwright-core (never a downloaded browser)
+ * with a fresh profile, as a browser context to open pages in; undefined when
+ * Chromium is not installed, unless BAAS_TEST_NO_SKIP=1, where that is an
+ * error. `close()` also removes the profile.
+ */
+export async function launchChromium(): Promise<{ context: import('playwright-core').BrowserContext; close(): Promise<void> } | undefined> {
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(chromiumPath)) {
+    if (noSkip) throw new Error(`BAAS_TEST_NO_SKIP=1 but Chromium is not at ${chromiumPath}: browser tests cannot run`);
+    return undefined;
+  }
+  const { chromium } = await import('playwright-core');
+  const profile = tempDir('baas-chromium-');
+  // The flags keep Chromium from calling Google's services (this closed network
+  // refuses them), and let it run as root without a sandbox or a GPU.
+  const context = await chromium.launchPersistentContext(profile.path, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      profile.remove();
+    },
+  };
+}
