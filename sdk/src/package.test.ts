@@ -68,3 +68,53 @@ t.test('it is tree-shakeable: importing one helper does not bring the client', a
   t.notMatch(one.code, /WebSocket/);
   t.notMatch(one.code, /refreshToken/);
 });
+
+t.test('the published declarations type a browser app: generated Schema, no Node types', async (t) => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { spawnSync } = await import('node:child_process');
+  const { generateTypes, normalizeCollection } = await import('@baas/schema');
+  const dir = mkdtempSync(join(tmpdir(), 'baas-dts-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'schema.ts'), generateTypes([
+    normalizeCollection({ name: 'todos', fields: [
+      { name: 'title', type: 'text', required: true },
+      { name: 'done', type: 'boolean', nullable: false, default: false },
+      { name: 'owner', type: 'relation', collection: 'users', required: true },
+    ] }),
+  ]));
+  const app = `
+import { createClient, isBaasError } from '@baas/sdk';
+import type { Schema } from './schema.ts';
+const client = createClient<Schema>({ url: 'http://127.0.0.1:8787', project: 'app' });
+const todos = client.collection('todos');
+export async function run(): Promise<string> {
+  const todo = await todos.create({ title: 'x', owner: 'u1' });
+  const done: boolean = todo.done;
+  const page = await todos.list({ filter: client.filter('owner = {:me}', { me: 'u1' }), sort: '-created_at' });
+  for await (const item of todos.iterate()) item.title.toUpperCase();
+  await client.batch([{ action: 'update', collection: 'todos', id: todo.id, data: { done: !done } }]);
+  try { await todos.getOne('nope'); } catch (err) { if (isBaasError(err, 'record_not_found')) return err.code; }
+  return page.items[0].title;
+}
+// @ts-expect-error a misspelled field
+todos.create({ titel: 'x', owner: 'u1' });
+// @ts-expect-error an unknown collection
+client.collection('todoz');
+// @ts-expect-error a batch operation on a field the collection lacks
+client.batch([{ action: 'update', collection: 'todos', id: 'x', data: { dne: true } }]);
+`;
+  writeFileSync(join(dir, 'app.ts'), app);
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: {
+      strict: true, target: 'ES2022', lib: ['ES2022', 'DOM', 'DOM.Iterable'], module: 'ESNext', moduleResolution: 'Bundler',
+      allowImportingTsExtensions: true, noEmit: true, types: [], skipLibCheck: false,
+      paths: { '@baas/sdk': [join(dist, 'index.d.ts')] },
+    },
+    files: ['app.ts'],
+  }));
+  const tsc = resolve(import.meta.dirname, '../../node_modules/.bin/tsc');
+  const run = spawnSync(tsc, ['-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
+  t.equal(run.stdout + run.stderr, '', 'tsc reports nothing');
+  t.equal(run.status, 0);
+});
