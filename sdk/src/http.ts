@@ -10,6 +10,8 @@ export interface RequestOptions {
   query?: Record<string, QueryValue>;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Send the fixed credential only, never the user's token (sign-in routes; a refresh must not wait for itself). */
+  withoutUser?: boolean;
 }
 
 /** A call with a body that is not JSON (uploads) and a reply that may not be either (downloads). */
@@ -18,6 +20,7 @@ export interface SendOptions {
   query?: Record<string, QueryValue>;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  withoutUser?: boolean;
 }
 
 /**
@@ -79,7 +82,7 @@ export class Transport {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.body);
     }
-    const res = await this.send(method, path, { body, headers, query: options.query, signal: options.signal });
+    const res = await this.send(method, path, { ...options, body, headers });
     const text = await res.text().catch((err: unknown) => {
       throw networkError(this.baseUrl, err);
     });
@@ -96,9 +99,9 @@ export class Transport {
    */
   async send(method: string, path: string, options: SendOptions = {}): Promise<Response> {
     const url = this.url(path, options.query);
-    let token = await this.bearer();
+    let token = options.withoutUser ? this.credential : await this.bearer();
     let res = await this.fetchOnce(url, method, token, options);
-    const retriable = !(options.body instanceof ReadableStream);
+    const retriable = !options.withoutUser && !(options.body instanceof ReadableStream);
     if (res.status === 401 && token && retriable && this.tokens && (await isExpired(res.clone())) && (await this.tokens.recover(token))) {
       token = await this.bearer();
       res = await this.fetchOnce(url, method, token, options);

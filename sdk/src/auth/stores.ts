@@ -6,6 +6,12 @@ export interface SessionStore {
   get(key: string): string | null | Promise<string | null>;
   set(key: string, value: string): void | Promise<void>;
   remove(key: string): void | Promise<void>;
+  /**
+   * Optional: calls `onChange` with the new value when someone else (another
+   * tab) changes `key`; returns the function that stops watching. The auth
+   * client follows such changes, so tabs share sign-in, refresh and sign-out.
+   */
+  watch?(key: string, onChange: (value: string | null) => void): () => void;
 }
 
 /** Keeps the session in memory: the default in Node (nothing survives a restart). */
@@ -18,12 +24,20 @@ export function memoryStore(): SessionStore {
   };
 }
 
-/** `localStorage` as a session store. */
+/** `localStorage` as a session store; other tabs' changes arrive through the `storage` event. */
 export function localStorageStore(storage: Storage = globalThis.localStorage): SessionStore {
   return {
     get: (key) => storage.getItem(key),
     set: (key, value) => storage.setItem(key, value),
     remove: (key) => storage.removeItem(key),
+    watch(key, onChange) {
+      // Browsers fire `storage` in every tab but the writer; `key: null` is a `clear()`.
+      const listener = (e: StorageEvent) => {
+        if (e.storageArea === storage && (e.key === key || e.key === null)) onChange(storage.getItem(key));
+      };
+      globalThis.addEventListener?.('storage', listener);
+      return () => globalThis.removeEventListener?.('storage', listener);
+    },
   };
 }
 
