@@ -22,7 +22,7 @@ import { authEmailRoutes } from './http/routes/projects/auth-email.ts';
 import { authRoutes } from './http/routes/projects/auth.ts';
 import { authSessionRoutes } from './http/routes/projects/auth-sessions.ts';
 import { userRoutes } from './http/routes/projects/users.ts';
-import { realtimeRoutes } from './http/routes/projects/realtime.ts';
+import { realtimeRoutes, registerWebsocket } from './http/routes/projects/realtime.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -76,6 +76,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   registerErrorHandling(app);
   await registerCors(app, config);
   if (config.rateLimits) await registerRateLimits(app);
+  await registerWebsocket(app);
   registerActor(app, services);
   healthRoutes(app, services);
   adminAuthRoutes(app, services);

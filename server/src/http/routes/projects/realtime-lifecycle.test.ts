@@ -250,3 +250,20 @@ eachEngine('realtime: with a short access TTL, a subscription ends with token_ex
   t.match(await renewed.next((f) => f.op === 'error', 3000), { id: 'mine', error: { code: 'token_expired' } }, 'the new token\'s expiry ends it in turn');
   t.ok(Date.now() >= secondExpiry - 50, 'at the new token\'s expiry');
 });
+
+t.test('a refused upgrade (unknown project, bad token) gets its status and does not hold the server open', async (t) => {
+  const api = await startInstance('sqlite');
+  await api.app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (api.app.server.address() as { port: number }).port;
+  const refused = (path: string, headers: Record<string, string> = {}) =>
+    new Promise<number>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers });
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('error', () => resolve(-1));
+    });
+  t.equal(await refused('/v1/projects/nope/realtime'), 404);
+  t.equal(await refused('/v1/projects/app/realtime', { authorization: 'Bearer not-a-token' }), 401);
+  // Before the WebSocket plugin ran ahead of the actor hook, these sockets stayed open and close() never returned.
+  const closed = await Promise.race([api.close().then(() => true), new Promise((r) => setTimeout(() => r(false), 5000))]);
+  t.equal(closed, true, 'the server closes');
+});

@@ -23,13 +23,21 @@ const settingsSchema = {
 } as const;
 
 /**
+ * The WebSocket plugin. Registered before the actor hook: its own onRequest
+ * hook must run on every upgrade, or an upgrade the actor hook refuses (an
+ * unknown project, a bad token) leaves its socket open and `close()` hangs.
+ */
+export async function registerWebsocket(app: FastifyInstance): Promise<void> {
+  await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+}
+
+/**
  * `GET /v1/projects/:project/realtime`: the WebSocket of the realtime
  * protocol (the project and an `Authorization` header, if any, are resolved
  * like any request's; the `auth` message does it inside the socket). And the
  * service role's `GET|PUT /realtime/settings` (the channel rule).
  */
 export async function realtimeRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   const realtime = new RealtimeService(services, app.log);
   app.decorate('realtime', realtime);
   // preClose: before the stores close and before the WebSocket plugin drops the sockets unannounced.
