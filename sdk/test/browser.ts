@@ -18,7 +18,6 @@ const dist = resolve(import.meta.dirname, '../dist');
 export async function openAppPage(teardown: (fn: () => unknown) => void, entry: string): Promise<{ page: Page; errors: string[] } | undefined> {
   const browser = await launchChromium();
   if (!browser) return undefined;
-  teardown(() => browser.close());
   const bundle = await build({
     entryPoints: [entry],
     bundle: true,
@@ -38,7 +37,11 @@ export async function openAppPage(teardown: (fn: () => unknown) => void, entry: 
     res.end(isScript ? script : html);
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  teardown(() => new Promise((done) => server.close(done)));
+  teardown(async () => {
+    await browser.close();
+    server.closeAllConnections();
+    await new Promise((done) => server.close(done));
+  });
   const page = await browser.context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));

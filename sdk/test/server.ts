@@ -11,7 +11,12 @@ import { BaasError } from '../src/index.ts';
 export async function startServer(teardown: (fn: () => unknown) => void, overrides: Partial<Config> = {}) {
   const instance = await startInstance('sqlite', undefined, overrides);
   await instance.app.listen({ port: 0, host: '127.0.0.1' });
-  teardown(() => instance.close());
+  teardown(() => {
+    // Browsers and Node's fetch keep idle (or half-used, after an abort) connections
+    // open; without this, close() waits for each one's keep-alive timeout.
+    instance.app.server.closeAllConnections();
+    return instance.close();
+  });
   return { instance, url: `http://127.0.0.1:${(instance.app.server.address() as AddressInfo).port}` };
 }
 
