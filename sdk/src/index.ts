@@ -9,8 +9,8 @@ export { AuthClient, type AuthOptions, type AuthEvent, type Session, type MailRe
 export { memoryStore, localStorageStore, type SessionStore } from './auth/stores.ts';
 export { RealtimeClient, Channel, type PresenceChange, type BroadcastMessage, type RealtimeOptions, type RecordEvent, type SubscribeOptions, type SubscriptionTarget, type Unsubscribe, type WebSocketLike } from './realtime/realtime.ts';
 export type { WatchOptions, WatchState } from './realtime/watch.ts';
-export { StorageApi, BucketsApi, Bucket, type BucketInfo, type BucketSettings, type StorageObject, type ObjectInfo, type ObjectList, type UploadBody, type UploadOptions, type DownloadOptions, type SignedUrl, type UrlOptions } from './storage/storage.ts';
+export { StorageApi, BucketsApi, Bucket, type BucketInfo, type BucketSettings, type ObjectInfo, type ObjectList, type UploadBody, type UploadOptions, type DownloadOptions, type SignedUrl, type UrlOptions } from './storage/storage.ts';
 export { AdminApi, AdminsApi, ProjectsApi, type Admin, type AdminSession, type AdminSessionInfo, type Project, type CreatedProject } from './admin.ts';
 export { KeysApi, type ApiKey, type CreatedKey } from './keys.ts';
 export { CollectionsApi, type CollectionInput } from './collections.ts';
-export type { CollectionDefinition, FieldDefinition, CollectionRules, IndexDefinition, ListResult, ErrorCode, AuthUser, AuthSessionInfo, SessionTokens, RealtimeChangeAction, PresenceEntry } from '@baas/protocol';
+export type { CollectionDefinition, FieldDefinition, CollectionRules, IndexDefinition, ListResult, ErrorCode, AuthUser, AuthSessionInfo, SessionTokens, RealtimeChangeAction, PresenceEntry, StorageObject, StorageBucket } from '@baas/protocol';

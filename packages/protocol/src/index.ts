@@ -2,3 +2,4 @@ export * from './errors.ts';
 export * from './collections.ts';
 export * from './auth.ts';
 export * from './realtime.ts';
+export * from './storage.ts';

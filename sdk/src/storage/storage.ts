@@ -1,43 +1,12 @@
+import type { StorageBucket, StorageBucketInput, StorageObject } from '@baas/protocol';
 import { BaasError } from '../errors.ts';
 import { errorOf, networkError, pathOf, type QueryValue, type Transport } from '../http.ts';
 
 /** A bucket as the server shows it. */
-export interface BucketInfo {
-  name: string;
-  /** Anyone may read (GET/HEAD) its objects without the read rule; listing still needs the rule. */
-  public: boolean;
-  /** Largest object in bytes; null = the server's limit (5 GiB). */
-  maxSize: number | null;
-  /** Accepted content types (`image/*`, `application/pdf`); null = any. */
-  allowedTypes: string[] | null;
-  /** null = service role only; `""` = everyone; else a rule over `auth.*` and `object.*`. */
-  rules: { read: string | null; write: string | null };
-  createdAt: string;
-  updatedAt: string;
-}
+export type BucketInfo = StorageBucket;
 
 /** What `buckets.update` may change (and `buckets.create` may set). */
-export interface BucketSettings {
-  public?: boolean;
-  maxSize?: number | null;
-  allowedTypes?: string[] | null;
-  rules?: { read?: string | null; write?: string | null };
-}
-
-/** An object's metadata. */
-export interface StorageObject {
-  bucket: string;
-  path: string;
-  size: number;
-  contentType: string;
-  sha256: string;
-  /** Unquoted; equal to `sha256`. */
-  etag: string;
-  /** The uploader's user id; null when the service role uploaded it. */
-  owner: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export type BucketSettings = Omit<StorageBucketInput, 'name'>;
 
 /** An object's headers, from `info` (no metadata row is read, so no owner). */
 export interface ObjectInfo {

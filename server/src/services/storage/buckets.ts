@@ -1,3 +1,4 @@
+import type { StorageBucket, StorageBucketInput } from '@baas/protocol';
 import { sql } from 'drizzle-orm';
 import { ApiError } from '../../errors.ts';
 import { nowIso } from '../../ids.ts';
@@ -11,29 +12,11 @@ import { checkBucketRule } from './rules.ts';
 /** Largest object any bucket accepts (a bucket may set less): 5 GiB. */
 export const MAX_OBJECT_SIZE = 5 * 1024 * 1024 * 1024;
 
-/** A bucket as the API shows it. */
-export interface Bucket {
-  name: string;
-  /** Public buckets serve object reads (GET/HEAD) to anyone, without the read rule. */
-  public: boolean;
-  /** Largest object in bytes; null = MAX_OBJECT_SIZE. */
-  maxSize: number | null;
-  /** Accepted content types (`image/*` matches any image); null = any. */
-  allowedTypes: string[] | null;
-  /** null = service role only; "" = everyone; else a rule over auth.* and object.*. */
-  rules: { read: string | null; write: string | null };
-  createdAt: string;
-  updatedAt: string;
-}
+/** A bucket as the API shows it (the wire type). */
+export type Bucket = StorageBucket;
 
 /** The fields a create or update may set. */
-export interface BucketInput {
-  name?: string;
-  public?: boolean;
-  maxSize?: number | null;
-  allowedTypes?: string[] | null;
-  rules?: { read?: string | null; write?: string | null };
-}
+export type BucketInput = StorageBucketInput;
 
 /** A content-type pattern: `type/subtype` or `type/*`, lowercase. */
 const typePattern = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]{0,126})$/;

@@ -1,3 +1,4 @@
+import type { StorageObject } from '@baas/protocol';
 import type { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { ApiError } from '../../errors.ts';
@@ -10,20 +11,8 @@ import { validatePrefix } from './paths.ts';
 import { allowedByRule, type RuleObject } from './rules.ts';
 import { MAX_EXPIRES_IN, signToken, verifyToken, type SignedAction } from './signing.ts';
 
-/** An object's metadata as the API shows it. */
-export interface StoredObject {
-  bucket: string;
-  path: string;
-  size: number;
-  contentType: string;
-  sha256: string;
-  /** The entity tag (unquoted): the sha256, so it is the same on every driver. */
-  etag: string;
-  /** The uploader's user id; null when the service role or an admin uploaded it. */
-  owner: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** An object's metadata as the API shows it (the wire type). */
+export type StoredObject = StorageObject;
 
 /** An object with where its bytes are: for the server only, never sent to clients. */
 export interface ObjectWithBlob extends StoredObject {
