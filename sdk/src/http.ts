@@ -54,7 +54,8 @@ export class Transport {
   /** The signed-in user's tokens; set by the auth client. */
   tokens: TokenSource | undefined;
   readonly fetchImpl: typeof fetch;
-  private readonly headers: Record<string, string>;
+  /** Headers sent with every request (the client's `headers` option). */
+  readonly headers: Record<string, string>;
 
   constructor(options: TransportOptions, credential?: string) {
     this.baseUrl = options.url.replace(/\/+$/, '');

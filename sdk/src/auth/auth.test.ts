@@ -1,7 +1,7 @@
 import t from 'tap';
 import { failure } from '../../test/server.ts';
 import { BaasError } from '../index.ts';
-import { mailTo, PASSWORD, recorder, setup } from './test-helpers.ts';
+import { mailTo, PASSWORD, recorder, setup } from '../../test/auth.ts';
 
 const { instance, url, client } = await setup((fn) => t.teardown(fn));
 

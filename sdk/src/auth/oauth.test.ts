@@ -1,7 +1,7 @@
 import t from 'tap';
 import { CookieJar, startOpenIdProvider } from '../../../server/test/openid-provider.ts';
 import { failure } from '../../test/server.ts';
-import { recorder, setup } from './test-helpers.ts';
+import { recorder, setup } from '../../test/auth.ts';
 
 // The callback URL baas builds from its config (no publicUrl: http://host:port of the config, not the test port);
 // the "browser" below sends what goes there to the test server instead.

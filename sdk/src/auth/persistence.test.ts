@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileStore } from '../node/index.ts';
 import { localStorageStore, memoryStore } from './stores.ts';
-import { PASSWORD, recorder, setup } from './test-helpers.ts';
+import { PASSWORD, recorder, setup } from '../../test/auth.ts';
 
 const { url, client } = await setup((fn) => t.teardown(fn));
 const key = `baas.session:${url}:app`;

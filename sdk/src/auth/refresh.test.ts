@@ -2,7 +2,7 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { failure } from '../../test/server.ts';
 import { memoryStore } from './stores.ts';
-import { expiry, next, PASSWORD, recorder, setup, sleep, traffic } from './test-helpers.ts';
+import { expiry, next, PASSWORD, recorder, setup, sleep, traffic } from '../../test/auth.ts';
 
 // Access tokens live 2 s: the default margin (60 s) is cut to half of that.
 const { instance, url, client } = await setup((fn) => t.teardown(fn), 2);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { BroadcastMessage, PresenceChange, PresenceEntry } from '../index.ts';
-import { setup, socketKit, waitFor } from './test-helpers.ts';
+import { setup, socketKit, waitFor } from '../../test/realtime.ts';
 
 // Channels between two signed-in clients: presence state, join and leave
 // diffs, broadcasts, the channel rule, and a rejoin after a reconnect.

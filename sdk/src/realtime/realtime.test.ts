@@ -1,6 +1,6 @@
 import t from 'tap';
 import { createClient, isBaasError, type BaasError, type RecordEvent } from '../index.ts';
-import { setup, socketKit, waitFor } from './test-helpers.ts';
+import { setup, socketKit, waitFor } from '../../test/realtime.ts';
 
 // The shared socket of a client against a real server: lazy open and idle
 // close, the events of each kind of subscription, rules, reconnect with

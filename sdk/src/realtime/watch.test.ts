@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import type { BaasClient, BaasError, WatchOptions, WatchState } from '../index.ts';
-import { setup, socketKit, waitFor } from './test-helpers.ts';
+import { setup, socketKit, waitFor } from '../../test/realtime.ts';
 
 // Live lists against a real server: after every change the watched list must
 // equal what a fresh list() of the same query returns.

@@ -205,7 +205,7 @@ export class Bucket {
       const aborted = () => reject(networkError(base, Object.assign(new Error('aborted'), { name: 'AbortError' })));
       if (signal?.aborted) return aborted();
       xhr.open('PUT', this.http.url(path));
-      for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+      for (const [name, value] of Object.entries({ ...this.http.headers, ...headers })) xhr.setRequestHeader(name, value);
       if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
       const size = body instanceof Blob ? body.size : body.byteLength;
       xhr.upload.onprogress = (e) => report(e.loaded, size);

@@ -160,7 +160,10 @@ export class Connection implements Subscriber, ChannelMember {
     this.tokens = Math.min(this.limits.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.limits.messagesPerSecond);
     this.refilledAt = now;
     if (this.tokens < 1) {
-      this.error(undefined, 'rate_limited', `more than ${this.limits.messagesPerSecond} messages per second; message dropped`);
+      // The id lets the client fail the dropped call instead of waiting for an answer forever. It is
+      // read from the frame's start, not by parsing it: a flood must not cost a JSON parse per frame.
+      const id = /^\s*\{[^{]*?"id"\s*:\s*"([^"\\]{1,64})"/.exec(data.subarray(0, 256).toString('utf8'))?.[1];
+      this.error(id, 'rate_limited', `more than ${this.limits.messagesPerSecond} messages per second; message dropped`);
       return;
     }
     this.tokens -= 1;

@@ -272,3 +272,17 @@ t.test('realtime: a slow consumer is closed with 4008 and does not slow the othe
   t.equal(code, 4008);
   t.match(reason, /slow consumer/);
 });
+
+t.test('realtime: messages past the burst are dropped with rate_limited, answered under their own id', async (t) => {
+  const { startInstance } = await import('../../../../test/harness.ts');
+  const api = await startInstance('sqlite');
+  t.teardown(() => api.close());
+  const client = await RealtimeClient.connect(await listenRealtime(api));
+  t.teardown(() => client.close());
+  // 250 at once: the burst (200) is handled (`not_found`: nothing to unsubscribe), the rest dropped.
+  for (let i = 0; i < 250; i++) client.send({ op: 'unsubscribe', id: `m${i}` });
+  const last = await client.next((f) => f.id === 'm249');
+  t.equal(last.error.code, 'rate_limited', 'a dropped message is answered under its id, so a client can fail that call');
+  const first = await client.next((f) => f.id === 'm0');
+  t.equal(first.error.code, 'not_found', 'messages within the burst are handled');
+});

@@ -1,9 +1,9 @@
 // Helpers of the realtime tests (Node only; not part of the SDK's exports).
 import { createServer, type AddressInfo } from 'node:net';
-import type { Config } from '../../../server/src/config.ts';
-import { startServer } from '../../test/server.ts';
-import { createClient, type ClientOptions } from '../index.ts';
-import type { WebSocketLike } from './realtime.ts';
+import type { Config } from '../../server/src/config.ts';
+import { startServer } from './server.ts';
+import { createClient, type ClientOptions } from '../src/index.ts';
+import type { WebSocketLike } from '../src/realtime/realtime.ts';
 
 /** Waits until `predicate` holds (polling), or fails after `timeout` ms naming `what`. */
 export async function waitFor(predicate: () => unknown, what = 'condition', timeout = 5000): Promise<void> {

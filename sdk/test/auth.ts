@@ -1,6 +1,6 @@
 // Helpers of the auth tests (*.test.ts here); not part of the SDK.
-import { startServer } from '../../test/server.ts';
-import { createClient, type AuthEvent, type BaasClient, type ClientOptions, type Session } from '../index.ts';
+import { startServer } from './server.ts';
+import { createClient, type AuthEvent, type BaasClient, type ClientOptions, type Session } from '../src/index.ts';
 
 export const PASSWORD = 'correct horse battery';
 
