@@ -36,13 +36,15 @@ t.test('in Chromium, a page signs in, writes, and receives its own change over r
     const { connect, addTodo } = (window as any).app;
     const client = connect(url);
     await client.auth.signUp({ email: 'cy@example.com', password: 'correct horse battery' });
+    let ready!: () => void;
+    const live = new Promise<void>((resolve) => (ready = resolve));
     const seen = new Promise((resolve) => {
       const stop = client.collection('todos').subscribe('*', (event: { action: string; record: { title: string } }) => {
         stop();
         resolve(`${event.action} ${event.record.title}`);
-      });
+      }, { onReady: ready });
     });
-    await new Promise((r) => setTimeout(r, 200)); // let the subscription's ack arrive first
+    await live; // changes count from the moment the subscription is live
     await addTodo(client, 'from the browser');
     return { seen: await seen, user: client.auth.user.id, stored: Object.keys(localStorage).filter((k) => k.startsWith('baas.')).length };
   }, url);

@@ -10,6 +10,7 @@ import { createClient } from '@baas/sdk';
 import { startServer } from '../../sdk/test/server.ts';
 import { runTodoScenario } from './scenario.ts';
 import { setUp } from './setup.ts';
+import { addTodo, connect, watchOpenTodos } from './app.ts';
 import { checkReport } from './check-report.ts';
 
 const here = import.meta.dirname;
@@ -31,3 +32,38 @@ t.test('the todo walkthrough, step by step, in Node', async (t) => {
 
   checkReport(t, await runTodoScenario(url, 'ann@example.com'));
 });
+
+t.test('the live list survives a dropped connection: what changed meanwhile arrives once', async (t) => {
+  const { instance, url } = await startServer(t.teardown);
+  await setUp(createClient({ url, project: 'app', key: instance.secret }));
+  const client = connect(url);
+  t.teardown(() => client.close());
+  await client.auth.signUp({ email: 'dan@example.com', password: 'correct horse battery' });
+
+  let open: string[] = [];
+  const stop = watchOpenTodos(client, (todos) => (open = todos.map((todo) => todo.title)));
+  const creates: string[] = [];
+  let live = false;
+  const unsubscribe = client.collection('todos').subscribe('*', (event) => event.action === 'create' && creates.push(event.record.title), { onReady: () => (live = true) });
+  await until(() => live);
+  await addTodo(client, 'before');
+  await until(() => open.length === 1 && creates.length === 1);
+
+  // The network drops every realtime connection; the app keeps writing over HTTP meanwhile.
+  instance.app.websocketServer.clients.forEach((socket) => socket.terminate());
+  await Promise.all(['during 1', 'during 2', 'during 3'].map((title) => addTodo(client, title)));
+
+  await until(() => open.length === 4 && creates.length === 4);
+  t.same([...open].sort(), ['before', 'during 1', 'during 2', 'during 3'], 'the live list caught up');
+  t.same([...creates].sort(), ['before', 'during 1', 'during 2', 'during 3'], 'each create arrived exactly once');
+  stop();
+  unsubscribe();
+});
+
+async function until(check: () => boolean, ms = 8000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
