@@ -29,7 +29,7 @@ export interface ListOptions<C extends CollectionShape = UntypedCollection> exte
   /** A filter in the rule language: `status = 'open' && votes > 3`. Build it with `client.filter` when it holds user input. */
   filter?: string;
   /** Fields to sort by, `-` for descending: `-created_at,title`. */
-  sort?: FieldList<C['record']> | Array<`-${keyof C['record'] & string}`>;
+  sort?: FieldList<C['record']>;
   limit?: number;
   /** The `nextCursor` of the previous page. */
   cursor?: string;
