@@ -304,13 +304,19 @@ export class AuthClient implements TokenSource {
     return withLock(storageKey, async () => {
       // Another tab (or client sharing the store) may have rotated the pair while we waited for the lock:
       // take its pair, as spending our old refresh token would make the server end the session.
-      const stored = parse(await store.get(storageKey));
+      let stored = parse(await store.get(storageKey));
+      if (stored?.session.refreshToken === stale.session.refreshToken && (await spentElsewhere(storageKey, stale))) {
+        // It did, but its write has not reached this tab yet: browsers pass localStorage writes between tabs late.
+        stored = await storedAfter(store, storageKey, stale);
+      }
       if (stored?.session.refreshToken !== stale.session.refreshToken) {
         await this.adopt(stored);
         return stored;
       }
       try {
-        return await this.start('/refresh', { refreshToken: stale.session.refreshToken }, 'token_refreshed');
+        const next = await this.start('/refresh', { refreshToken: stale.session.refreshToken }, 'token_refreshed');
+        markSpent(storageKey, stale);
+        return next;
       } catch (err) {
         // 401: the session ended on the server. Anything else (no network, 5xx) may pass: keep the session.
         if (isBaasError(err) && err.status === 401 && this.current?.session.refreshToken === stale.session.refreshToken) {
@@ -408,4 +414,36 @@ function withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
   const run = (queues.get(name) ?? Promise.resolve()).then(fn);
   queues.set(name, run.catch(() => undefined));
   return run;
+}
+
+/*
+ * Tabs share the session through localStorage, but a write in one tab reaches
+ * the others some milliseconds later, so a tab holding the refresh lock may
+ * still read the pair another tab has just spent. The lock manager is the one
+ * cross-tab state that is always current: after a refresh, the tab holds a
+ * lock named after the spent token for a while, and a tab about to spend a
+ * token first asks whether such a lock exists.
+ */
+
+/** The lock that says `s`'s refresh token was spent (a fragment: the names are visible to this origin only). */
+const spentLock = (key: string, s: Session) => `${key}:spent:${s.session.refreshToken.slice(-16)}`;
+
+/** Marks the refresh token of `s` as spent, for the other tabs, for 10 s. */
+function markSpent(key: string, s: Session): void {
+  void globalThis.navigator?.locks?.request(spentLock(key, s), () => new Promise((resolve) => setTimeout(resolve, 10_000)));
+}
+
+/** Whether another tab spent the refresh token of `s`. */
+async function spentElsewhere(key: string, s: Session): Promise<boolean> {
+  const held = (await globalThis.navigator?.locks?.query())?.held ?? [];
+  return held.some((lock) => lock.name === spentLock(key, s));
+}
+
+/** The stored session once it is no longer `s` (another tab's write arriving); fails after 5 s, keeping the session. */
+async function storedAfter(store: SessionStore, key: string, s: Session): Promise<Session | null> {
+  for (const end = Date.now() + 5000; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 20))) {
+    const stored = parse(await store.get(key));
+    if (stored?.session.refreshToken !== s.session.refreshToken) return stored;
+  }
+  throw new BaasError(0, 'network_error', 'another tab refreshed the session, but its new tokens did not arrive');
 }
