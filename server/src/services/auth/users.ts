@@ -9,19 +9,9 @@ import { newId, nowIso } from '../../ids.ts';
 import { getAuthSettings, type AuthSettings } from './settings.ts';
 import { revokeUserSessions } from './sessions.ts';
 
-/** A `_users` row, decoded (booleans, JSON data) on both engines. */
-export interface UserRow {
-  id: string;
-  email: string | null;
-  verified: boolean;
-  anonymous: boolean;
-  role: string | null;
-  data: Record<string, unknown>;
-  disabled: boolean;
+/** A `_users` row, decoded (booleans, JSON data) on both engines: the API's user plus the password hash. */
+export interface UserRow extends AuthUser {
   passwordHash: string | null;
-  lastSignInAt: string | null;
-  createdAt: string;
-  updatedAt: string;
 }
 
 /** What createUser takes. */
@@ -55,18 +45,8 @@ export function normalizeEmail(email: string): string {
 
 /** The API shape of a user: never the password hash. */
 export function publicUser(row: UserRow): AuthUser {
-  return {
-    id: row.id,
-    email: row.email,
-    verified: row.verified,
-    anonymous: row.anonymous,
-    role: row.role,
-    data: row.data,
-    disabled: row.disabled,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-    lastSignInAt: row.lastSignInAt,
-  };
+  const { passwordHash: _, ...user } = row;
+  return user;
 }
 
 /** The caller as rules see it (`auth.*`). */
