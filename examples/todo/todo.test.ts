@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createClient } from '@baas/sdk';
+import { waitFor } from '../../sdk/test/realtime.ts';
 import { startServer } from '../../sdk/test/server.ts';
 import { runTodoScenario } from './scenario.ts';
 import { setUp } from './setup.ts';
@@ -45,25 +46,17 @@ t.test('the live list survives a dropped connection: what changed meanwhile arri
   const creates: string[] = [];
   let live = false;
   const unsubscribe = client.collection('todos').subscribe('*', (event) => event.action === 'create' && creates.push(event.record.title), { onReady: () => (live = true) });
-  await until(() => live);
+  await waitFor(() => live, 'the subscription to be live', 8000);
   await addTodo(client, 'before');
-  await until(() => open.length === 1 && creates.length === 1);
+  await waitFor(() => open.length === 1 && creates.length === 1, 'the first todo', 8000);
 
   // The network drops every realtime connection; the app keeps writing over HTTP meanwhile.
   instance.app.websocketServer.clients.forEach((socket) => socket.terminate());
   await Promise.all(['during 1', 'during 2', 'during 3'].map((title) => addTodo(client, title)));
 
-  await until(() => open.length === 4 && creates.length === 4);
+  await waitFor(() => open.length === 4 && creates.length === 4, 'the writes made while disconnected', 8000);
   t.same([...open].sort(), ['before', 'during 1', 'during 2', 'during 3'], 'the live list caught up');
   t.same([...creates].sort(), ['before', 'during 1', 'during 2', 'during 3'], 'each create arrived exactly once');
   stop();
   unsubscribe();
 });
-
-async function until(check: () => boolean, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

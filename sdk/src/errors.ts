@@ -34,3 +34,18 @@ export class BaasError extends Error {
 export function isBaasError(value: unknown, code?: BaasErrorCode): value is BaasError {
   return value instanceof BaasError && (code === undefined || value.code === code);
 }
+
+/**
+ * Runs an app's callback (a listener, an event handler). Its error is the
+ * app's, not the SDK's: thrown on its own tick, where the app's error
+ * reporting sees it, so it cannot break the sign-in or frame loop that called it.
+ */
+export function safe(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    setTimeout(() => {
+      throw err;
+    });
+  }
+}

@@ -83,13 +83,17 @@ export class Transport {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.body);
     }
-    const res = await this.send(method, path, { ...options, body, headers });
+    return this.json<T>(await this.send(method, path, { ...options, body, headers }), `${method} ${path}`);
+  }
+
+  /** The JSON body of a successful reply (undefined for none); anything else (a proxy's page) is `unexpected_response`. */
+  async json<T>(res: Response, what: string): Promise<T> {
     const text = await res.text().catch((err: unknown) => {
       throw networkError(this.baseUrl, err);
     });
     if (res.status === 204 || text === '') return undefined as T;
     const json = parseJson(text);
-    if (json === undefined) throw new BaasError(res.status, 'unexpected_response', `expected JSON from ${method} ${path}, got: ${text.slice(0, 100)}`);
+    if (json === undefined) throw new BaasError(res.status, 'unexpected_response', `expected JSON from ${what}, got: ${text.slice(0, 100)}`);
     return json as T;
   }
 

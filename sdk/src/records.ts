@@ -2,6 +2,7 @@ import type { ListResult } from '@baas/protocol';
 import { BaasError } from './errors.ts';
 import type { Transport } from './http.ts';
 import { pathOf } from './http.ts';
+import { everyItem } from './pages.ts';
 import type { RealtimeClient, RecordEvent, SubscribeOptions, SubscriptionTarget, Unsubscribe } from './realtime/realtime.ts';
 import { watchList, type WatchOptions, type WatchState } from './realtime/watch.ts';
 import type { CollectionShape, RecordOf, UntypedCollection } from './schema.ts';
@@ -65,13 +66,8 @@ export class RecordsApi<C extends CollectionShape = UntypedCollection> {
   }
 
   /** Every matching record, page by page (keyset paging): `for await (const post of posts.iterate())`. */
-  async *iterate(options: QueryOptions<C> = {}): AsyncGenerator<RecordOf<C>> {
-    let cursor: string | undefined;
-    do {
-      const result = await this.list({ ...options, cursor });
-      yield* result.items;
-      cursor = result.nextCursor ?? undefined;
-    } while (cursor);
+  iterate(options: QueryOptions<C> = {}): AsyncGenerator<RecordOf<C>> {
+    return everyItem((cursor) => this.list({ ...options, cursor }));
   }
 
   /** Also `for await (const record of collection)`: every record the caller may list. */

@@ -20,7 +20,7 @@ export async function waitFor(predicate: () => unknown, what = 'condition', time
  * if the server were down).
  */
 export async function socketKit() {
-  // Not a 404 (a project that does not exist): a failed upgrade keeps the server from closing.
+  // A closed port, as if the server were down (a 404 would be a missing project, which the client cannot tell apart).
   const closed = createServer();
   await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
   const { port } = closed.address() as AddressInfo;

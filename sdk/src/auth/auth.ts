@@ -1,5 +1,5 @@
 import type { AuthSessionInfo, AuthUser, SessionTokens } from '@baas/protocol';
-import { BaasError, isBaasError } from '../errors.ts';
+import { BaasError, isBaasError, safe } from '../errors.ts';
 import { pathOf, type TokenSource, type Transport } from '../http.ts';
 import type { SessionStore } from './stores.ts';
 
@@ -249,7 +249,7 @@ export class AuthClient implements TokenSource {
     void this.ready.then(() => {
       if (!live) return;
       this.listeners.add(listener);
-      notify(listener, 'initial_session', this.current);
+      safe(() => listener('initial_session', this.current));
     });
     return () => {
       live = false;
@@ -361,19 +361,8 @@ export class AuthClient implements TokenSource {
     try {
       if (persist) await (next ? store.set(storageKey, JSON.stringify(next)) : store.remove(storageKey));
     } finally {
-      for (const listener of [...this.listeners]) notify(listener, event, next);
+      for (const listener of [...this.listeners]) safe(() => listener(event, next));
     }
-  }
-}
-
-/** Calls a listener; its error must not fail the sign-in that caused the event, so it is thrown on its own. */
-function notify(listener: Listener, event: AuthEvent, session: Session | null): void {
-  try {
-    listener(event, session);
-  } catch (err) {
-    setTimeout(() => {
-      throw err;
-    });
   }
 }
 

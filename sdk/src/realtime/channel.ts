@@ -1,6 +1,6 @@
 import type { PresenceEntry, RealtimeServerFrame } from '@baas/protocol';
-import { BaasError } from '../errors.ts';
-import { errorOf, safe, type Link } from './link.ts';
+import { BaasError, safe } from '../errors.ts';
+import { replyError, type Link } from './link.ts';
 import type { Unsubscribe } from './realtime.ts';
 
 /** What `on('presence')` reports with the member list: the full state, or one member joining (or updating) or leaving. */
@@ -81,7 +81,7 @@ export class Channel {
       if (!this.want) return reject(new BaasError(0, 'not_joined', `join '${this.name}' before broadcasting to it`));
       this.link.call({ op: 'broadcast', channel: this.name, event, payload }, (reply) => {
         if (reply?.op === 'ack') resolve();
-        else reject(reply ? errorOf(reply) : new BaasError(0, 'network_error', 'the realtime connection closed before the broadcast was sent'));
+        else reject(reply ? replyError(reply) : new BaasError(0, 'network_error', 'the realtime connection closed before the broadcast was sent'));
       });
     });
   }
@@ -113,7 +113,7 @@ export class Channel {
       const waiters = this.waiters.splice(0);
       this.reset(true);
       this.link.idle();
-      for (const [, reject] of waiters) reject(errorOf(reply));
+      for (const [, reject] of waiters) reject(replyError(reply));
     });
   }
 

@@ -1,5 +1,5 @@
-// What the realtime client and its channels share: the reply of a message,
-// the narrow link a channel has to its client, and how user callbacks run.
+// What the realtime client and its channels share: the reply of a message
+// and the narrow link a channel has to its client.
 import type { RealtimeClientMessage } from '@baas/protocol';
 import { BaasError } from '../errors.ts';
 
@@ -14,17 +14,7 @@ export interface Link {
   idle(): void;
 }
 
-/** Runs a user callback; a throw is reported (asynchronously) without breaking the frame loop. */
-export function safe(fn: () => void): void {
-  try {
-    fn();
-  } catch (err) {
-    setTimeout(() => {
-      throw err;
-    });
-  }
-}
-
-export function errorOf(reply: Reply & { op: 'error' }): BaasError {
+/** The error of an `error` reply (status 0: no HTTP status over a socket). */
+export function replyError(reply: Reply & { op: 'error' }): BaasError {
   return new BaasError(0, reply.error.code, reply.error.message, reply.error.details);
 }

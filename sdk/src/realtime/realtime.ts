@@ -1,8 +1,8 @@
 import type { RealtimeChangeAction, RealtimeClientMessage, RealtimeServerFrame } from '@baas/protocol';
-import type { BaasError } from '../errors.ts';
+import { safe, type BaasError } from '../errors.ts';
 import type { Transport } from '../http.ts';
 import { Channel } from './channel.ts';
-import { errorOf, safe, type Link, type OnReply, type Reply } from './link.ts';
+import { replyError, type Link, type OnReply, type Reply } from './link.ts';
 
 /** Ends a subscription, a watch or a listener. Calling it again does nothing. */
 export type Unsubscribe = () => void;
@@ -337,7 +337,7 @@ export class RealtimeClient {
     this.subs.delete(sub.id);
     this.idle();
     const { onError } = sub.options;
-    if (onError) safe(() => onError(errorOf(reply)));
+    if (onError) safe(() => onError(replyError(reply)));
   }
 
   private frame(frame: RealtimeServerFrame): void {

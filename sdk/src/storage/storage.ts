@@ -1,6 +1,7 @@
 import type { StorageBucket, StorageBucketInput, StorageObject } from '@baas/protocol';
 import { BaasError } from '../errors.ts';
 import { errorOf, networkError, pathOf, type QueryValue, type Transport } from '../http.ts';
+import { everyItem } from '../pages.ts';
 
 /** A bucket as the server shows it. */
 export type BucketInfo = StorageBucket;
@@ -190,7 +191,7 @@ export class Bucket {
           }),
         );
       }
-      result = await json(await this.http.send('PUT', this.object(path), { body: payload, headers, signal }));
+      result = await this.http.json(await this.http.send('PUT', this.object(path), { body: payload, headers, signal }), `PUT ${path}`);
     }
     report?.(result.size, result.size);
     return result;
@@ -212,7 +213,7 @@ export class Bucket {
       xhr.onload = async () => {
         // As a Response, the reply goes through the same parsing as fetch's (the error envelope included).
         const res = new Response(xhr.responseText, { status: xhr.status, headers: { 'content-type': xhr.getResponseHeader('content-type') ?? '' } });
-        if (res.ok) json<StorageObject>(res).then(resolve, reject);
+        if (res.ok) this.http.json<StorageObject>(res, `PUT ${path}`).then(resolve, reject);
         else reject(await errorOf(res));
       };
       xhr.onerror = xhr.ontimeout = () => reject(networkError(base, new Error('the XMLHttpRequest failed')));
@@ -265,13 +266,8 @@ export class Bucket {
   }
 
   /** Every object under `prefix`, page after page (`limit` is the page size). */
-  async *iterate(options: { prefix?: string; limit?: number } = {}): AsyncGenerator<StorageObject> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.list({ ...options, cursor });
-      yield* page.items;
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+  iterate(options: { prefix?: string; limit?: number } = {}): AsyncGenerator<StorageObject> {
+    return everyItem((cursor) => this.list({ ...options, cursor }));
   }
 
   /** Deletes an object (`404 object_not_found` when there is none). */
@@ -326,12 +322,5 @@ function slices(data: Blob | Uint8Array): ReadableStream<Uint8Array> {
       controller.enqueue(data instanceof Blob ? new Uint8Array(await data.slice(offset, end).arrayBuffer()) : data.subarray(offset, end));
       offset = end;
     },
-  });
-}
-
-/** The JSON of a successful reply; anything else (a proxy's page) is `unexpected_response`. */
-function json<T>(res: Response): Promise<T> {
-  return res.json().catch(() => {
-    throw new BaasError(res.status, 'unexpected_response', `expected JSON, got ${res.headers.get('content-type')}`);
   });
 }
