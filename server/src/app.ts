@@ -4,25 +4,13 @@ import type { Config } from './config.ts';
 import { ApiError } from './errors.ts';
 import { openServices, type Services } from './services/index.ts';
 import { registerErrorHandling } from './http/plugins/errors.ts';
-import { registerActor } from './http/plugins/actor.ts';
 import { registerRateLimits } from './http/plugins/rate-limits.ts';
 import { registerCors } from './http/plugins/cors.ts';
 import { sharedSchemas } from './http/schemas.ts';
 import { healthRoutes } from './http/routes/health.ts';
-import { adminAuthRoutes } from './http/routes/admin/auth.ts';
-import { adminProjectRoutes } from './http/routes/admin/projects.ts';
-import { adminAdminRoutes } from './http/routes/admin/admins.ts';
-import { collectionRoutes } from './http/routes/projects/collections.ts';
-import { recordRoutes } from './http/routes/projects/records.ts';
-import { batchRoutes } from './http/routes/projects/batch.ts';
-import { keyRoutes } from './http/routes/projects/keys.ts';
-import { storageRoutes } from './http/routes/projects/storage/index.ts';
-import { authOAuthRoutes } from './http/routes/projects/auth-oauth.ts';
-import { authEmailRoutes } from './http/routes/projects/auth-email.ts';
-import { authRoutes } from './http/routes/projects/auth.ts';
-import { authSessionRoutes } from './http/routes/projects/auth-sessions.ts';
-import { userRoutes } from './http/routes/projects/users.ts';
-import { realtimeRoutes, registerWebsocket } from './http/routes/projects/realtime.ts';
+import { adminRoutes } from './http/routes/admin/index.ts';
+import { projectRoutes } from './http/routes/projects/index.ts';
+import { registerWebsocket } from './http/routes/projects/realtime.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -77,22 +65,9 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await registerCors(app, config);
   if (config.rateLimits) await registerRateLimits(app);
   await registerWebsocket(app);
-  registerActor(app, services);
-  healthRoutes(app, services);
-  adminAuthRoutes(app, services);
-  adminProjectRoutes(app, services);
-  adminAdminRoutes(app, services);
-  collectionRoutes(app);
-  recordRoutes(app);
-  batchRoutes(app);
-  keyRoutes(app);
-  await storageRoutes(app, services);
-  authOAuthRoutes(app);
-  authEmailRoutes(app, services);
-  authRoutes(app);
-  authSessionRoutes(app);
-  userRoutes(app);
-  await realtimeRoutes(app, services);
+  await app.register(healthRoutes);
+  await app.register(adminRoutes, { prefix: '/v1/admin' });
+  await app.register(projectRoutes, { prefix: '/v1/projects/:project' });
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,7 +1,10 @@
 /**
  * JSON schemas shared by routes. They validate input before a handler runs,
- * type nothing at runtime, and feed the OpenAPI document.
+ * type the handlers (through the json-schema-to-ts type provider), and feed
+ * the OpenAPI document.
  */
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { fieldTypes } from '@baas/protocol';
 
 export const errorEnvelope = {
   $id: 'ErrorEnvelope',
@@ -45,7 +48,7 @@ const field = {
   properties: {
     id: { type: 'string', maxLength: 64 },
     name: { type: 'string', maxLength: 63 },
-    type: { type: 'string' },
+    type: { type: 'string', enum: fieldTypes },
     required: { type: 'boolean' },
     unique: { type: 'boolean' },
     nullable: { type: 'boolean' },
@@ -58,6 +61,7 @@ const field = {
     collection: { type: 'string' },
   },
   required: ['name', 'type'],
+  additionalProperties: false,
 } as const;
 
 const rule = { type: ['string', 'null'], maxLength: 4096 } as const;
@@ -95,6 +99,18 @@ export const collection = {
 
 /** Schemas registered once with `addSchema` so routes can `$ref` them. */
 export const sharedSchemas = [errorEnvelope, record, collection];
+
+type References = [typeof errorEnvelope, typeof record, typeof collection];
+
+/**
+ * A plugin of routes whose JSON schemas type their handlers: `request.params`,
+ * `query` and `body` are what the schema accepts, and a handler's reply must
+ * fit the response schema of its status. `$ref`s to the shared schemas resolve.
+ */
+export type Routes = FastifyPluginAsyncJsonSchemaToTs<{
+  ValidatorSchemaOptions: { references: References };
+  SerializerSchemaOptions: { references: References };
+}>;
 
 /**
  * For routes whose replies are records: their schema is open (any field), so

@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../services/index.ts';
+import type { Routes } from '../schemas.ts';
 
-/** GET /v1/health: liveness plus which engine the instance runs on. */
-export function healthRoutes(app: FastifyInstance, services: Services): void {
+/** `GET /v1/health`: liveness plus which engine the instance runs on. */
+export const healthRoutes: Routes = async (app) => {
+  const services = app.baas;
   app.get('/v1/health', {
     schema: {
       tags: ['instance'],
@@ -12,9 +12,10 @@ export function healthRoutes(app: FastifyInstance, services: Services): void {
           type: 'object',
           properties: { status: { type: 'string' }, database: { type: 'string' } },
           required: ['status', 'database'],
+          additionalProperties: false,
         },
       },
     },
     handler: async () => ({ status: 'ok', database: services.config.databaseUrl ? 'postgres' : 'sqlite' }),
   });
-}
+};

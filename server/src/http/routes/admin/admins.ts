@@ -1,37 +1,37 @@
-import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../../services/index.ts';
-import { bearerToken, requireAdmin } from '../../plugins/actor.ts';
-import { errors } from '../../schemas.ts';
+import { bearerToken } from '../../plugins/actor.ts';
+import { errors, type Routes } from '../../schemas.ts';
 
 /** An admin as the API shows it (also the login reply's `admin`). */
 export const admin = {
   type: 'object',
   properties: { id: { type: 'string' }, email: { type: 'string' }, createdAt: { type: 'string' } },
   required: ['id', 'email', 'createdAt'],
+  additionalProperties: false,
 } as const;
 
 const session = {
   type: 'object',
   properties: { id: { type: 'string' }, createdAt: { type: 'string' }, expiresAt: { type: 'string' }, current: { type: 'boolean' } },
   required: ['id', 'createdAt', 'expiresAt', 'current'],
+  additionalProperties: false,
 } as const;
 
 /**
- * The instance's admins (list, create, delete) and the caller's own admin
- * sessions (list, log out). Admins only.
+ * The instance's admins (`/admins`: list, create, delete) and the caller's
+ * own admin sessions (`/auth/sessions`, `/auth/logout`). Admins only.
  */
-export function adminAdminRoutes(app: FastifyInstance, services: Services): void {
-  app.get('/v1/admin/admins', {
+export const adminAdminRoutes: Routes = async (app) => {
+  const services = app.baas;
+  app.get('/admins', {
     schema: {
       tags: ['admin'],
       summary: 'List instance admins',
-      response: { 200: { type: 'object', properties: { items: { type: 'array', items: admin } }, required: ['items'] }, ...errors(401, 403) },
+      response: { 200: { type: 'object', properties: { items: { type: 'array', items: admin } }, required: ['items'], additionalProperties: false }, ...errors(401, 403) },
     },
-    preHandler: async (request) => requireAdmin(request),
     handler: async () => ({ items: await services.admins.list() }),
   });
 
-  app.post<{ Body: { email: string; password: string } }>('/v1/admin/admins', {
+  app.post('/admins', {
     schema: {
       tags: ['admin'],
       summary: 'Create an instance admin',
@@ -43,7 +43,6 @@ export function adminAdminRoutes(app: FastifyInstance, services: Services): void
       },
       response: { 201: admin, ...errors(400, 401, 403, 409) },
     },
-    preHandler: async (request) => requireAdmin(request),
     handler: async (request, reply) => {
       const created = await services.admins.create(request.body.email, request.body.password);
       reply.status(201);
@@ -51,15 +50,14 @@ export function adminAdminRoutes(app: FastifyInstance, services: Services): void
     },
   });
 
-  app.delete<{ Params: { id: string }; Querystring: { force?: boolean } }>('/v1/admin/admins/:id', {
+  app.delete('/admins/:id', {
     schema: {
       tags: ['admin'],
       summary: 'Delete an admin (by id or email) and their sessions; never the last one, and yourself only with force=true',
-      params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 320 } } },
+      params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 320 } }, required: ['id'] },
       querystring: { type: 'object', properties: { force: { type: 'boolean' } }, additionalProperties: false },
       response: errors(400, 401, 403, 404, 409),
     },
-    preHandler: async (request) => requireAdmin(request),
     handler: async (request, reply) => {
       const actorId = request.actor.kind === 'admin' ? request.actor.id : undefined;
       await services.admins.delete(request.params.id, { actorId, force: request.query.force === true });
@@ -67,25 +65,23 @@ export function adminAdminRoutes(app: FastifyInstance, services: Services): void
     },
   });
 
-  app.post('/v1/admin/auth/logout', {
+  app.post('/auth/logout', {
     schema: { tags: ['admin'], summary: 'End the current admin session (its token stops working)', response: errors(401, 403) },
-    preHandler: async (request) => requireAdmin(request),
     handler: async (request, reply) => {
       await services.admins.logout(bearerToken(request)!);
       reply.status(204).send();
     },
   });
 
-  app.get('/v1/admin/auth/sessions', {
+  app.get('/auth/sessions', {
     schema: {
       tags: ['admin'],
       summary: "The caller's unexpired admin sessions, newest first",
-      response: { 200: { type: 'object', properties: { items: { type: 'array', items: session } }, required: ['items'] }, ...errors(401, 403) },
+      response: { 200: { type: 'object', properties: { items: { type: 'array', items: session } }, required: ['items'], additionalProperties: false }, ...errors(401, 403) },
     },
-    preHandler: async (request) => requireAdmin(request),
     handler: async (request) => {
       const adminId = request.actor.kind === 'admin' ? request.actor.id : '';
       return { items: await services.admins.sessions(adminId, bearerToken(request)) };
     },
   });
-}
+};

@@ -1,11 +1,10 @@
-import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../../services/index.ts';
-import { errors } from '../../schemas.ts';
+import { errors, type Routes } from '../../schemas.ts';
 import { admin } from './admins.ts';
 
-/** POST /v1/admin/auth/login: an instance admin's session token. */
-export function adminAuthRoutes(app: FastifyInstance, services: Services): void {
-  app.post<{ Body: { email: string; password: string } }>('/v1/admin/auth/login', {
+/** `POST /auth/login`: an instance admin's session token. */
+export const adminLoginRoutes: Routes = async (app) => {
+  const services = app.baas;
+  app.post('', {
     schema: {
       tags: ['admin'],
       summary: 'Sign in as an instance admin',
@@ -20,10 +19,11 @@ export function adminAuthRoutes(app: FastifyInstance, services: Services): void 
           type: 'object',
           properties: { token: { type: 'string' }, expiresAt: { type: 'string' }, admin },
           required: ['token', 'expiresAt', 'admin'],
+          additionalProperties: false,
         },
         ...errors(400, 401),
       },
     },
     handler: async (request) => services.admins.login(request.body.email, request.body.password),
   });
-}
+};

@@ -1,30 +1,27 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { publicUrlOf } from '../../../config.ts';
 import type { ProjectHandle } from '../../../db/registry.ts';
-import type { Services } from '../../../services/index.ts';
 import { confirmEmailChange, confirmEmailVerification, confirmPasswordReset, verifyMagicLink } from '../../../services/auth/email-confirm.ts';
 import {
   checkRedirect, sendEmailChange, sendMagicLink, sendPasswordReset, sendVerificationEmail, type EmailFlowContext,
 } from '../../../services/auth/email-requests.ts';
 import type { AuthSettings } from '../../../services/auth/settings.ts';
 import { publicUser, type UserRow } from '../../../services/auth/users.ts';
-import { listOutbox } from '../../../mail/index.ts';
-import { requireServiceRole } from '../../plugins/actor.ts';
-import { errors } from '../../schemas.ts';
-import { authUser, email, password, projectParams, sessionReply } from './auth-schemas.ts';
-import { requireUser, sessionMetaOf } from './auth.ts';
+import { requireUser, sessionMetaOf } from '../../plugins/actor.ts';
+import { errors, type Routes } from '../../schemas.ts';
+import { authUser, email, password, sessionReply } from './auth-schemas.ts';
 
 const token = { type: 'string', minLength: 1, maxLength: 200 } as const;
 // The users module's loose rule (something@something), checked up front: it depends on the input alone, so it reveals nothing.
 const address = { ...email, pattern: '^\\s*[^\\s@]+@[^\\s@]+\\s*$' } as const;
 const redirectTo = { type: 'string', maxLength: 2048, description: 'where the link leads; must be allowed by the auth settings (siteUrl, redirectUrls)' } as const;
-const accepted = { type: 'object', properties: { ok: { type: 'boolean', const: true } }, required: ['ok'] } as const;
-const userReply = { type: 'object', properties: { user: authUser }, required: ['user'] } as const;
+const accepted = { type: 'object', properties: { ok: { type: 'boolean', const: true } }, required: ['ok'], additionalProperties: false } as const;
+const userReply = { type: 'object', properties: { user: authUser }, required: ['user'], additionalProperties: false } as const;
 const tags = ['auth: email'];
 
 /**
- * The email flows: verification, password reset, magic link (link or code),
- * email change, and the outbox (service role).
+ * The email flows (`/auth`): verification, password reset, magic link (link
+ * or code) and email change.
  *
  * Every `request` route answers the same `202 {"ok": true}` whatever the
  * address: before the reply it does only what depends on the input alone
@@ -32,10 +29,10 @@ const tags = ['auth: email'];
  * reply (`mailer.later`), so neither the answer nor its timing tells whether
  * an account exists.
  */
-export function authEmailRoutes(app: FastifyInstance, services: Services): void {
-  const base = '/v1/projects/:project/auth';
+export const authEmailRoutes: Routes = async (app) => {
+  const services = app.baas;
   const publicUrl = publicUrlOf(services.config);
-  const flowOf = (request: FastifyRequest): EmailFlowContext => ({ project: request.project!, mailer: services.mailer, publicUrl, log: request.log });
+  const flowOf = (request: FastifyRequest): EmailFlowContext => ({ project: request.ctx.project, mailer: services.mailer, publicUrl, log: request.log });
 
   /** Registers a request route: validate, answer 202, do the work after the reply. */
   function requestRoute<B extends { email: string; redirectTo?: string }>(
@@ -45,20 +42,19 @@ export function authEmailRoutes(app: FastifyInstance, services: Services): void 
     work: (flow: EmailFlowContext, settings: AuthSettings, body: B, request: FastifyRequest) => Promise<void>,
     guard?: (request: FastifyRequest) => void,
   ): void {
-    app.post<{ Body: B }>(`${base}/${path}`, {
+    app.post<{ Body: B }>(`/${path}`, {
       // Guests' routes: a stale access token sent out of habit must not turn into a 401. The email change acts as the user, so there it must.
       config: { ignoresBadToken: !guard },
       schema: {
         tags,
         summary,
-        params: projectParams,
         body: { type: 'object', properties: { email: address, redirectTo, ...extra }, required: ['email'], additionalProperties: false },
         response: { 202: accepted, ...errors(400, 401, 403, 404, 429) },
       },
       handler: async (request, reply) => {
         guard?.(request);
         const body = request.body as B;
-        const settings = await checkRedirect(request.project!, body.redirectTo);
+        const settings = await checkRedirect(request.ctx.project, body.redirectTo);
         const flow = flowOf(request);
         services.mailer.later(request.log, () => work(flow, settings, body, request));
         reply.status(202);
@@ -69,17 +65,16 @@ export function authEmailRoutes(app: FastifyInstance, services: Services): void 
 
   /** Registers a confirm route: the token (and maybe more) in, `{user}` out. */
   function confirmRoute<B extends { token: string }>(path: string, summary: string, extra: Record<string, unknown>, confirm: (project: ProjectHandle, body: B) => Promise<UserRow>): void {
-    app.post<{ Body: B }>(`${base}/${path}`, {
+    app.post<{ Body: B }>(`/${path}`, {
       // The link may be opened in a browser whose stored access token has expired: the token in the body is the credential.
       config: { ignoresBadToken: true },
       schema: {
         tags,
         summary,
-        params: projectParams,
         body: { type: 'object', properties: { token, ...extra }, required: ['token', ...Object.keys(extra)], additionalProperties: false },
         response: { 200: userReply, ...errors(400, 403, 404, 409, 429) },
       },
-      handler: async (request) => ({ user: publicUser(await confirm(request.project!, request.body as B)) }),
+      handler: async (request) => ({ user: publicUser(await confirm(request.ctx.project, request.body as B)) }),
     });
   }
 
@@ -100,12 +95,11 @@ export function authEmailRoutes(app: FastifyInstance, services: Services): void 
     (flow, settings, body) => sendMagicLink(flow, settings, body.email, { redirectTo: body.redirectTo, createUser: body.createUser !== false }),
   );
 
-  app.post<{ Body: { token: string } | { email: string; code: string } }>(`${base}/magic-link/verify`, {
+  app.post('/magic-link/verify', {
     config: { ignoresBadToken: true },
     schema: {
       tags,
       summary: 'Sign in with the token of a magic link, or with the address and the code; answers a session',
-      params: projectParams,
       body: {
         type: 'object',
         properties: { token, email, code: { type: 'string', pattern: '^[0-9]{6}$' } },
@@ -114,41 +108,12 @@ export function authEmailRoutes(app: FastifyInstance, services: Services): void 
       },
       response: { 200: sessionReply, ...errors(400, 403, 404, 429) },
     },
-    handler: async (request) => verifyMagicLink(request.project!, request.body, sessionMetaOf(request)),
+    handler: async (request) => verifyMagicLink(request.ctx.project, request.body as { token: string } | { email: string; code: string }, sessionMetaOf(request)),
   });
 
   requestRoute('email-change/request', 'Mail a confirmation link to the new address of the signed-in user (always 202)', {},
-    (flow, settings, body, request) => sendEmailChange(flow, settings, requireUser(request).user.id, body.email, body.redirectTo),
-    (request) => void requireUser(request));
+    (flow, settings, body, request) => sendEmailChange(flow, settings, requireUser(request.ctx.actor).user.id, body.email, body.redirectTo),
+    (request) => void requireUser(request.ctx.actor));
   confirmRoute('email-change/confirm', 'Move the account to the new address with the token from the link', {},
     (project, body) => confirmEmailChange(project, body.token));
-
-  app.get<{ Querystring: { limit: number } }>(`${base}/outbox`, {
-    preHandler: async (request) => requireServiceRole(request),
-    schema: {
-      tags,
-      summary: 'The latest auth emails of the project, newest first (service role; for local development and the dashboard)',
-      params: projectParams,
-      querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 } }, additionalProperties: false },
-      response: {
-        200: {
-          type: 'object',
-          properties: {
-            items: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  id: { type: 'string' }, to: { type: 'string' }, subject: { type: 'string' }, text: { type: 'string' }, html: { type: ['string', 'null'] },
-                  createdAt: { type: 'string' }, sentAt: { type: ['string', 'null'] }, error: { type: ['string', 'null'] },
-                },
-              },
-            },
-          },
-        },
-        ...errors(400, 401, 403, 404),
-      },
-    },
-    handler: async (request) => ({ items: await listOutbox(request.project!.db, request.query.limit) }),
-  });
-}
+};

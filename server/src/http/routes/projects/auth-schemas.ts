@@ -1,12 +1,7 @@
 /**
  * JSON schemas of the auth routes: they validate input and shape (and
- * document) the replies. Shared by auth.ts, auth-sessions.ts and users.ts.
+ * document) the replies. Shared by the auth routes and users.ts.
  */
-import { projectId } from '../../schemas.ts';
-
-/** The `:project` params of every auth route. */
-export const projectParams = { type: 'object', properties: { project: projectId } } as const;
-
 /** A user as the API returns it. */
 export const authUser = {
   type: 'object',
@@ -23,6 +18,7 @@ export const authUser = {
     lastSignInAt: { type: ['string', 'null'] },
   },
   required: ['id', 'email', 'verified', 'anonymous', 'role', 'data', 'disabled', 'createdAt', 'updatedAt', 'lastSignInAt'],
+  additionalProperties: false,
 } as const;
 
 /** `{user, session: {accessToken, refreshToken, expiresAt}}`. */
@@ -34,9 +30,11 @@ export const sessionReply = {
       type: 'object',
       properties: { accessToken: { type: 'string' }, refreshToken: { type: 'string' }, expiresAt: { type: 'string' } },
       required: ['accessToken', 'refreshToken', 'expiresAt'],
+      additionalProperties: false,
     },
   },
   required: ['user', 'session'],
+  additionalProperties: false,
 } as const;
 
 export const email = { type: 'string', minLength: 3, maxLength: 254 } as const;
@@ -44,3 +42,25 @@ export const email = { type: 'string', minLength: 3, maxLength: 254 } as const;
 export const password = { type: 'string', minLength: 1, maxLength: 1024 } as const;
 /** Profile data: any JSON object, bounded so a profile cannot become a file store. */
 export const profileData = { type: 'object', additionalProperties: true, maxProperties: 100 } as const;
+
+/** An OAuth provider's name: a URL segment of the callback URL the provider is told about. */
+export const providerName = { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,39}$' } as const;
+
+/** An OAuth provider as replies show it: the secret only as a hint. */
+export const providerReply = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    kind: { type: 'string', enum: ['oidc', 'google', 'github'] },
+    clientId: { type: 'string' },
+    clientSecretHint: { type: 'string' },
+    issuer: { type: ['string', 'null'] },
+    scopes: { type: 'array', items: { type: 'string' } },
+    enabled: { type: 'boolean' },
+    callbackUrl: { type: 'string', description: 'register this redirect URI at the provider' },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+  },
+  required: ['name', 'kind'],
+  additionalProperties: false,
+} as const;

@@ -1,8 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import type { BatchOperation } from '@baas/protocol';
 import { MAX_BATCH_OPERATIONS, runBatch } from '../../../services/batch.ts';
-import { contextOf } from '../../plugins/actor.ts';
-import { collectionName, errors, projectId, recordId, recordSerializer } from '../../schemas.ts';
+import { collectionName, errors, recordId, recordSerializer, type Routes } from '../../schemas.ts';
 
 const data = { type: 'object', additionalProperties: true, maxProperties: 500 } as const;
 const operation = {
@@ -13,14 +10,13 @@ const operation = {
   ],
 } as const;
 
-/** POST /batch: several record writes, atomically, each under its rules. */
-export function batchRoutes(app: FastifyInstance): void {
-  app.post<{ Params: { project: string }; Body: { operations: BatchOperation[] } }>('/v1/projects/:project/batch', {
+/** `POST /batch`: several record writes, atomically, each under its rules. */
+export const batchRoutes: Routes = async (app) => {
+  app.post('', {
     ...recordSerializer,
     schema: {
       tags: ['records'],
       summary: 'Run record writes atomically: all succeed or none happen',
-      params: { type: 'object', properties: { project: projectId } },
       body: {
         type: 'object',
         properties: { operations: { type: 'array', items: operation, minItems: 1, maxItems: MAX_BATCH_OPERATIONS } },
@@ -33,13 +29,20 @@ export function batchRoutes(app: FastifyInstance): void {
           properties: {
             results: {
               type: 'array',
-              items: { type: 'object', properties: { status: { type: 'integer' }, body: { anyOf: [{ $ref: 'Record#' }, { type: 'null' }] } } },
+              items: {
+                type: 'object',
+                properties: { status: { type: 'integer' }, body: { anyOf: [{ $ref: 'Record#' }, { type: 'null' }] } },
+                required: ['status', 'body'],
+                additionalProperties: false,
+              },
             },
           },
+          required: ['results'],
+          additionalProperties: false,
         },
         ...errors(400, 401, 403, 404, 409, 413),
       },
     },
-    handler: async (request) => ({ results: await runBatch(contextOf(request), request.body.operations) }),
+    handler: async (request) => ({ results: await runBatch(request.ctx, request.body.operations) }),
   });
-}
+};

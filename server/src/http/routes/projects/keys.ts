@@ -1,29 +1,22 @@
-import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../../errors.ts';
 import { keysService } from '../../../services/keys.ts';
-import { requireServiceRole } from '../../plugins/actor.ts';
-import { errors, projectId } from '../../schemas.ts';
+import { errors, type Routes } from '../../schemas.ts';
 
 const key = {
   type: 'object',
   properties: { id: { type: 'string' }, name: { type: 'string' }, prefix: { type: 'string' }, createdAt: { type: 'string' } },
   required: ['id', 'name', 'prefix', 'createdAt'],
+  additionalProperties: false,
 } as const;
 
-/** Secret keys of a project (service role): list, create (secret shown once), revoke. */
-export function keyRoutes(app: FastifyInstance): void {
-  const base = '/v1/projects/:project/keys';
-  const params = { type: 'object', properties: { project: projectId } } as const;
-  const guard = { preHandler: async (request: Parameters<typeof requireServiceRole>[0]) => requireServiceRole(request) };
-
-  app.get(base, {
-    ...guard,
-    schema: { tags: ['keys'], summary: 'List secret keys (without secrets)', params, response: { 200: { type: 'object', properties: { items: { type: 'array', items: key } } }, ...errors(401, 403, 404) } },
-    handler: async (request) => ({ items: await keysService.list(request.project!.db) }),
+/** Secret keys of a project (`/keys`, service role): list, create (secret shown once), revoke. */
+export const keyRoutes: Routes = async (app) => {
+  app.get('', {
+    schema: { tags: ['keys'], summary: 'List secret keys (without secrets)', response: { 200: { type: 'object', properties: { items: { type: 'array', items: key } }, required: ['items'], additionalProperties: false }, ...errors(401, 403, 404) } },
+    handler: async (request) => ({ items: await keysService.list(request.ctx.db) }),
   });
 
-  app.post<{ Body: { name?: string } }>(base, {
-    ...guard,
+  app.post('', {
     // Every field is optional, so a bodiless POST (`baas keys create`) means "{}", not a 400.
     preValidation: async (request) => {
       request.body ??= {};
@@ -31,22 +24,23 @@ export function keyRoutes(app: FastifyInstance): void {
     schema: {
       tags: ['keys'],
       summary: 'Create a secret key; the secret is shown only in this reply',
-      params,
       body: { type: 'object', properties: { name: { type: 'string', minLength: 1, maxLength: 100 } }, additionalProperties: false },
-      response: { 201: { type: 'object', properties: { ...key.properties, secret: { type: 'string' } } }, ...errors(400, 401, 403, 404) },
+      response: {
+        201: { type: 'object', properties: { ...key.properties, secret: { type: 'string' } }, required: [...key.required, 'secret'], additionalProperties: false },
+        ...errors(400, 401, 403, 404),
+      },
     },
     handler: async (request, reply) => {
       reply.status(201);
-      return keysService.create(request.project!.db, request.body.name ?? 'key');
+      return keysService.create(request.ctx.db, request.body.name ?? 'key');
     },
   });
 
-  app.delete<{ Params: { project: string; id: string } }>(`${base}/:id`, {
-    ...guard,
-    schema: { tags: ['keys'], summary: 'Revoke a secret key', params: { type: 'object', properties: { project: projectId, id: { type: 'string', maxLength: 64 } } }, response: errors(401, 403, 404) },
+  app.delete('/:id', {
+    schema: { tags: ['keys'], summary: 'Revoke a secret key', params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] }, response: errors(401, 403, 404) },
     handler: async (request, reply) => {
-      if (!(await keysService.revoke(request.project!.db, request.params.id))) throw new ApiError('not_found', `no key '${request.params.id}'`);
+      if (!(await keysService.revoke(request.ctx.db, request.params.id))) throw new ApiError('not_found', `no key '${request.params.id}'`);
       reply.status(204).send();
     },
   });
-}
+};

@@ -1,27 +1,19 @@
-import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../../errors.ts';
-import { createUser, deleteUser, getUser, publicUser, updateUser, type NewUser, type UserPatch } from '../../../services/auth/users.ts';
-import { listUsers, MAX_USERS_LIMIT, type UserListOptions } from '../../../services/auth/users-list.ts';
-import { requireServiceRole } from '../../plugins/actor.ts';
-import { errors, projectId } from '../../schemas.ts';
-import { authUser, email, password, profileData, projectParams } from './auth-schemas.ts';
+import { createUser, deleteUser, getUser, publicUser, updateUser } from '../../../services/auth/users.ts';
+import { listUsers, MAX_USERS_LIMIT } from '../../../services/auth/users-list.ts';
+import { errors, type Routes } from '../../schemas.ts';
+import { authUser, email, password, profileData } from './auth-schemas.ts';
 
-type UserParams = { project: string; id: string };
-const userParams = { type: 'object', properties: { project: projectId, id: { type: 'string', maxLength: 64 } } } as const;
+const userParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
 const role = { type: ['string', 'null'], maxLength: 100 } as const;
+const tags = ['users'];
 
-/** The project's users, managed by the service role: list (filter language), create, read, change, disable, delete. */
-export function userRoutes(app: FastifyInstance): void {
-  const base = '/v1/projects/:project/users';
-  const tags = ['users'];
-  const guard = { preHandler: async (request: Parameters<typeof requireServiceRole>[0]) => requireServiceRole(request) };
-
-  app.get<{ Querystring: UserListOptions }>(base, {
-    ...guard,
+/** The project's users (`/users`, service role): list (filter language), create, read, change, disable, delete. */
+export const userRoutes: Routes = async (app) => {
+  app.get('', {
     schema: {
       tags,
       summary: 'List users (filter/sort over id, email, verified, anonymous, role, disabled, created_at, updated_at, last_sign_in_at)',
-      params: projectParams,
       querystring: {
         type: 'object',
         properties: {
@@ -32,17 +24,18 @@ export function userRoutes(app: FastifyInstance): void {
         },
         additionalProperties: false,
       },
-      response: { 200: { type: 'object', properties: { items: { type: 'array', items: authUser }, nextCursor: { type: ['string', 'null'] } } }, ...errors(400, 401, 403, 404) },
+      response: {
+        200: { type: 'object', properties: { items: { type: 'array', items: authUser }, nextCursor: { type: ['string', 'null'] } }, required: ['items', 'nextCursor'], additionalProperties: false },
+        ...errors(400, 401, 403, 404),
+      },
     },
-    handler: async (request) => listUsers(request.project!.db, request.query),
+    handler: async (request) => listUsers(request.ctx.db, request.query),
   });
 
-  app.post<{ Body: NewUser }>(base, {
-    ...guard,
+  app.post('', {
     schema: {
       tags,
       summary: 'Create a user',
-      params: projectParams,
       body: {
         type: 'object',
         properties: { email, password, verified: { type: 'boolean' }, data: profileData, role },
@@ -52,24 +45,22 @@ export function userRoutes(app: FastifyInstance): void {
       response: { 201: authUser, ...errors(400, 401, 403, 404, 409) },
     },
     handler: async (request, reply) => {
-      const user = await createUser(request.project!.db, request.body);
+      const user = await createUser(request.ctx.db, request.body);
       reply.status(201);
       return publicUser(user);
     },
   });
 
-  app.get<{ Params: UserParams }>(`${base}/:id`, {
-    ...guard,
+  app.get('/:id', {
     schema: { tags, summary: 'A user', params: userParams, response: { 200: authUser, ...errors(401, 403, 404) } },
     handler: async (request) => {
-      const user = await getUser(request.project!.db, request.params.id);
+      const user = await getUser(request.ctx.db, request.params.id);
       if (!user) throw new ApiError('not_found', `no user '${request.params.id}'`);
       return publicUser(user);
     },
   });
 
-  app.patch<{ Params: UserParams; Body: UserPatch }>(`${base}/:id`, {
-    ...guard,
+  app.patch('/:id', {
     schema: {
       tags,
       summary: 'Change a user; disabled: true also ends all their sessions',
@@ -81,15 +72,14 @@ export function userRoutes(app: FastifyInstance): void {
       },
       response: { 200: authUser, ...errors(400, 401, 403, 404, 409) },
     },
-    handler: async (request) => publicUser(await updateUser(request.project!.db, request.params.id, request.body)),
+    handler: async (request) => publicUser(await updateUser(request.ctx.db, request.params.id, request.body)),
   });
 
-  app.delete<{ Params: UserParams }>(`${base}/:id`, {
-    ...guard,
+  app.delete('/:id', {
     schema: { tags, summary: 'Delete a user with their sessions', params: userParams, response: { 204: { type: 'null' }, ...errors(401, 403, 404) } },
     handler: async (request, reply) => {
-      if (!(await deleteUser(request.project!.db, request.params.id))) throw new ApiError('not_found', `no user '${request.params.id}'`);
-      reply.status(204).send();
+      if (!(await deleteUser(request.ctx.db, request.params.id))) throw new ApiError('not_found', `no user '${request.params.id}'`);
+      reply.status(204).send(null);
     },
   });
-}
+};

@@ -1,8 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import { bucketsService, MAX_OBJECT_SIZE, type BucketInput } from '../../../../services/storage/buckets.ts';
-import type { Services } from '../../../../services/index.ts';
-import { contextOf, requireServiceRole } from '../../../plugins/actor.ts';
-import { errors, projectId } from '../../../schemas.ts';
+import { bucketsService, MAX_OBJECT_SIZE } from '../../../../services/storage/buckets.ts';
+import { errors, type Routes } from '../../../schemas.ts';
 
 const rule = { type: ['string', 'null'], maxLength: 4096 } as const;
 const settings = {
@@ -21,49 +18,53 @@ export const bucketSchema = {
     public: { type: 'boolean' },
     maxSize: { type: ['integer', 'null'] },
     allowedTypes: { type: ['array', 'null'], items: { type: 'string' } },
-    rules: { type: 'object', properties: { read: { type: ['string', 'null'] }, write: { type: ['string', 'null'] } } },
+    rules: {
+      type: 'object',
+      properties: { read: { type: ['string', 'null'] }, write: { type: ['string', 'null'] } },
+      required: ['read', 'write'],
+      additionalProperties: false,
+    },
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },
   },
   required: ['name', 'public', 'maxSize', 'allowedTypes', 'rules', 'createdAt', 'updatedAt'],
+  additionalProperties: false,
 } as const;
 
-/** Buckets of a project: the service role creates, changes and deletes them. */
-export function bucketRoutes(app: FastifyInstance, services: Services): void {
-  const base = '/v1/projects/:project/storage/buckets';
-  const params = { type: 'object', properties: { project: projectId } } as const;
-  const bucketParams = { type: 'object', properties: { project: projectId, bucket: bucketName } } as const;
-  const guard = { preHandler: async (request: Parameters<typeof requireServiceRole>[0]) => requireServiceRole(request) };
+const bucketParams = { type: 'object', properties: { bucket: bucketName }, required: ['bucket'] } as const;
 
-  app.get(base, {
-    ...guard,
-    schema: { tags: ['storage'], summary: 'List buckets (service role)', params, response: { 200: { type: 'object', properties: { items: { type: 'array', items: bucketSchema } } }, ...errors(401, 403, 404) } },
-    handler: async (request) => ({ items: await bucketsService.list(contextOf(request)) }),
+/** Buckets of a project (`/storage/buckets`, service role): create, change, delete. */
+export const bucketRoutes: Routes = async (app) => {
+  const services = app.baas;
+
+  app.get('', {
+    schema: {
+      tags: ['storage'],
+      summary: 'List buckets (service role)',
+      response: { 200: { type: 'object', properties: { items: { type: 'array', items: bucketSchema } }, required: ['items'], additionalProperties: false }, ...errors(401, 403, 404) },
+    },
+    handler: async (request) => ({ items: await bucketsService.list(request.ctx) }),
   });
 
-  app.post<{ Body: BucketInput & { name: string } }>(base, {
-    ...guard,
+  app.post('', {
     schema: {
       tags: ['storage'],
       summary: 'Create a bucket (service role)',
-      params,
       body: { type: 'object', properties: { name: bucketName, ...settings }, required: ['name'], additionalProperties: false },
       response: { 201: bucketSchema, ...errors(400, 401, 403, 404, 409) },
     },
     handler: async (request, reply) => {
       reply.status(201);
-      return bucketsService.create(contextOf(request), request.body);
+      return bucketsService.create(request.ctx, request.body);
     },
   });
 
-  app.get<{ Params: { bucket: string } }>(`${base}/:bucket`, {
-    ...guard,
+  app.get('/:bucket', {
     schema: { tags: ['storage'], summary: 'Get a bucket (service role)', params: bucketParams, response: { 200: bucketSchema, ...errors(401, 403, 404) } },
-    handler: async (request) => bucketsService.get(contextOf(request), request.params.bucket),
+    handler: async (request) => bucketsService.get(request.ctx, request.params.bucket),
   });
 
-  app.patch<{ Params: { bucket: string }; Body: Omit<BucketInput, 'name'> }>(`${base}/:bucket`, {
-    ...guard,
+  app.patch('/:bucket', {
     schema: {
       tags: ['storage'],
       summary: 'Change a bucket (service role); rules set to null lock them to the service role',
@@ -71,11 +72,10 @@ export function bucketRoutes(app: FastifyInstance, services: Services): void {
       body: { type: 'object', properties: settings, additionalProperties: false },
       response: { 200: bucketSchema, ...errors(400, 401, 403, 404) },
     },
-    handler: async (request) => bucketsService.update(contextOf(request), request.params.bucket, request.body),
+    handler: async (request) => bucketsService.update(request.ctx, request.params.bucket, request.body),
   });
 
-  app.delete<{ Params: { bucket: string }; Querystring: { force?: boolean } }>(`${base}/:bucket`, {
-    ...guard,
+  app.delete('/:bucket', {
     schema: {
       tags: ['storage'],
       summary: 'Delete a bucket (service role); 409 when it has objects unless ?force=true',
@@ -84,8 +84,8 @@ export function bucketRoutes(app: FastifyInstance, services: Services): void {
       response: errors(401, 403, 404, 409),
     },
     handler: async (request, reply) => {
-      await bucketsService.delete(contextOf(request), services.blobs, request.params.bucket, request.query.force);
+      await bucketsService.delete(request.ctx, services.blobs, request.params.bucket, request.query.force);
       reply.status(204).send();
     },
   });
-}
+};

@@ -1,14 +1,13 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
+import type { FromSchema } from 'json-schema-to-ts';
 import type { Readable } from 'node:stream';
 import { ApiError } from '../../../../errors.ts';
-import type { Services } from '../../../../services/index.ts';
 import { MAX_OBJECT_SIZE } from '../../../../services/storage/buckets.ts';
 import { MAX_LIST_LIMIT, objectsService, type StoredObject } from '../../../../services/storage/objects.ts';
 import { objectPathFromUrl } from '../../../../services/storage/paths.ts';
-import { MAX_DIMENSION, variantOf, wantsTransform, type TransformParams } from '../../../../services/storage/transforms.ts';
-import { contextOf } from '../../../plugins/actor.ts';
-import { errors, projectId } from '../../../schemas.ts';
+import { MAX_DIMENSION, variantOf, wantsTransform } from '../../../../services/storage/transforms.ts';
+import { errors, type Routes } from '../../../schemas.ts';
 import { attachmentDisposition, etagMatches, parseRange } from './http-semantics.ts';
 
 /** An object's metadata as replies show it. */
@@ -26,13 +25,10 @@ export const objectSchema = {
     updatedAt: { type: 'string' },
   },
   required: ['bucket', 'path', 'size', 'contentType', 'sha256', 'etag', 'owner', 'createdAt', 'updatedAt'],
+  additionalProperties: false,
 } as const;
 
-type Params = { project: string; bucket: string; '*': string };
-type ReadQuery = TransformParams & { download?: string; token?: string };
-type WriteQuery = { upsert?: boolean; token?: string };
-
-const params = { type: 'object', properties: { project: projectId, bucket: { type: 'string', maxLength: 63 } } } as const;
+const params = { type: 'object', properties: { bucket: { type: 'string', maxLength: 63 } }, required: ['bucket'] } as const;
 const readQuery = {
   type: 'object',
   properties: {
@@ -61,8 +57,8 @@ function rawObjectPath(request: FastifyRequest): string {
   return objectPathFromUrl(pathname.split('/').slice(8).join('/'));
 }
 
-function upsertOf(request: FastifyRequest<{ Querystring: WriteQuery }>): boolean {
-  return request.query.upsert === true || String(request.headers['x-upsert'] ?? '').toLowerCase() === 'true';
+function upsertOf(request: FastifyRequest, query: { upsert?: boolean }): boolean {
+  return query.upsert === true || String(request.headers['x-upsert'] ?? '').toLowerCase() === 'true';
 }
 
 /**
@@ -88,11 +84,10 @@ function uploadFailed(request: FastifyRequest, reply: FastifyReply, err: unknown
  * unconsumed, so no body (a JSON file included) is buffered or size-capped
  * by the JSON body limit.
  */
-export async function objectRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  const base = '/v1/projects/:project/storage/buckets/:bucket/objects';
-  const blobs = services.blobs;
+export const objectRoutes: Routes = async (app) => {
+  const blobs = app.baas.blobs;
 
-  app.get<{ Params: { project: string; bucket: string }; Querystring: { prefix?: string; limit?: number; cursor?: string } }>(base, {
+  app.get('', {
     schema: {
       tags: ['storage'],
       summary: 'List objects by prefix, in path order (read rule applies to each)',
@@ -102,13 +97,16 @@ export async function objectRoutes(app: FastifyInstance, services: Services): Pr
         properties: { prefix: { type: 'string', maxLength: 1024 }, limit: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT }, cursor: { type: 'string', maxLength: 1024 } },
         additionalProperties: false,
       },
-      response: { 200: { type: 'object', properties: { items: { type: 'array', items: objectSchema }, nextCursor: { type: ['string', 'null'] } } }, ...errors(400, 401, 403, 404) },
+      response: {
+        200: { type: 'object', properties: { items: { type: 'array', items: objectSchema }, nextCursor: { type: ['string', 'null'] } }, required: ['items', 'nextCursor'], additionalProperties: false },
+        ...errors(400, 401, 403, 404),
+      },
     },
-    handler: async (request) => objectsService.list(contextOf(request), request.params.bucket, request.query),
+    handler: async (request) => objectsService.list(request.ctx, request.params.bucket, request.query),
   });
 
-  const serve = (head: boolean) => async (request: FastifyRequest<{ Params: Params; Querystring: ReadQuery }>, reply: FastifyReply) => {
-    const ctx = contextOf(request);
+  const serve = (head: boolean) => async (request: FastifyRequest<{ Params: { bucket: string }; Querystring: FromSchema<typeof readQuery> }>, reply: FastifyReply) => {
+    const ctx = request.ctx;
     const path = rawObjectPath(request);
     const { bucket, object } = await objectsService.readable(ctx, request.params.bucket, path, request.query.token);
     const q = request.query;
@@ -144,22 +142,22 @@ export async function objectRoutes(app: FastifyInstance, services: Services): Pr
   };
 
   const readSchema = (summary: string) => ({ tags: ['storage'], summary, params, querystring: readQuery, response: errors(400, 401, 403, 404, 416) });
-  app.get<{ Params: Params; Querystring: ReadQuery }>(`${base}/*`, {
+  app.get('/*', {
     exposeHeadRoute: false,
     schema: readSchema('Download an object (Range, ETag/If-None-Match, ?download, ?width&height&fit&format for images)'),
     handler: serve(false),
   });
-  app.head<{ Params: Params; Querystring: ReadQuery }>(`${base}/*`, { schema: readSchema("An object's headers"), handler: serve(true) });
+  app.head('/*', { schema: readSchema("An object's headers"), handler: serve(true) });
 
-  app.delete<{ Params: Params }>(`${base}/*`, {
+  app.delete('/*', {
     schema: { tags: ['storage'], summary: 'Delete an object (write rule applies)', params, response: errors(400, 401, 403, 404) },
     handler: async (request, reply) => {
-      await objectsService.delete(contextOf(request), blobs, request.params.bucket, rawObjectPath(request));
+      await objectsService.delete(request.ctx, blobs, request.params.bucket, rawObjectPath(request));
       reply.status(204).send();
     },
   });
 
-  await app.register(async (uploads) => {
+  const uploadRoutes: Routes = async (uploads) => {
     uploads.removeAllContentTypeParsers();
     // Fastify refuses a body without Content-Type before any parser runs; S3 and curl --data-binary treat it as octet-stream.
     uploads.addHook('onRequest', async (request) => {
@@ -177,19 +175,19 @@ export async function objectRoutes(app: FastifyInstance, services: Services): Pr
       response: { 200: objectSchema, ...errors(400, 401, 403, 404, 409, 413, 415) },
     });
 
-    uploads.put<{ Params: Params; Querystring: WriteQuery }>(`${base}/*`, {
+    uploads.put('/*', {
       schema: uploadSchema('Upload an object from the raw body (Content-Type kept); x-upsert: true or ?upsert=true to replace'),
       handler: async (request, reply): Promise<StoredObject> => {
         const path = rawObjectPath(request);
         const length = request.headers['content-length'];
         try {
-          return await objectsService.upload(contextOf(request), blobs, {
+          return await objectsService.upload(request.ctx, blobs, {
             bucket: request.params.bucket,
             path,
             body: request.raw,
             contentType: request.headers['content-type'],
             declaredSize: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined,
-            upsert: upsertOf(request),
+            upsert: upsertOf(request, request.query),
             token: request.query.token,
           });
         } catch (err) {
@@ -198,7 +196,7 @@ export async function objectRoutes(app: FastifyInstance, services: Services): Pr
       },
     });
 
-    uploads.post<{ Params: Params; Querystring: WriteQuery }>(`${base}/*`, {
+    uploads.post('/*', {
       schema: uploadSchema('Upload an object from the first file of a multipart/form-data body'),
       handler: async (request, reply): Promise<StoredObject> => {
         const path = rawObjectPath(request);
@@ -206,12 +204,12 @@ export async function objectRoutes(app: FastifyInstance, services: Services): Pr
         try {
           const file = await request.file();
           if (!file) throw new ApiError('validation_failed', 'the form has no file');
-          return await objectsService.upload(contextOf(request), blobs, {
+          return await objectsService.upload(request.ctx, blobs, {
             bucket: request.params.bucket,
             path,
             body: file.file,
             contentType: file.mimetype,
-            upsert: upsertOf(request),
+            upsert: upsertOf(request, request.query),
             token: request.query.token,
           });
         } catch (err) {
@@ -219,5 +217,6 @@ export async function objectRoutes(app: FastifyInstance, services: Services): Pr
         }
       },
     });
-  });
-}
+  };
+  await app.register(uploadRoutes);
+};

@@ -1,0 +1,85 @@
+import type { FastifyPluginAsync, RouteOptions } from 'fastify';
+import { ApiError } from '../../../errors.ts';
+import { projectIdPattern } from '../../../services/projects.ts';
+import type { ServiceContext } from '../../../services/context.ts';
+import { actorOf, requireServiceRole } from '../../plugins/actor.ts';
+import { projectId, type Routes } from '../../schemas.ts';
+import { authRoutes } from './auth.ts';
+import { authEmailRoutes } from './auth-email.ts';
+import { authOAuthRoutes } from './auth-oauth.ts';
+import { authOutboxRoutes } from './auth-outbox.ts';
+import { authProviderRoutes } from './auth-providers.ts';
+import { authSessionRoutes } from './auth-sessions.ts';
+import { authSettingsRoutes } from './auth-settings.ts';
+import { batchRoutes } from './batch.ts';
+import { collectionRoutes } from './collections.ts';
+import { keyRoutes } from './keys.ts';
+import { realtimeRoutes } from './realtime.ts';
+import { realtimeSettingsRoutes } from './realtime-settings.ts';
+import { recordRoutes } from './records.ts';
+import { bucketRoutes } from './storage/buckets.ts';
+import { objectRoutes } from './storage/objects.ts';
+import { signRoutes } from './storage/sign.ts';
+import { userRoutes } from './users.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** A project route's service context: the project of the URL and the actor, resolved once by the scope's hook. */
+    ctx: ServiceContext;
+  }
+}
+
+/** The project's routes by prefix: where rules decide, and where only the service role may go. */
+const ruled: Array<[Routes, string]> = [
+  [recordRoutes, '/collections/:name/records'],
+  [batchRoutes, '/batch'],
+  [authRoutes, '/auth'],
+  [authEmailRoutes, '/auth'],
+  [authOAuthRoutes, '/auth'],
+  [authSessionRoutes, '/auth'],
+  [objectRoutes, '/storage/buckets/:bucket/objects'],
+  [signRoutes, '/storage/buckets/:bucket/sign'],
+  [realtimeRoutes, '/realtime'],
+];
+const serviceRoleOnly: Array<[Routes, string]> = [
+  [collectionRoutes, '/collections'],
+  [keyRoutes, '/keys'],
+  [userRoutes, '/users'],
+  [bucketRoutes, '/storage/buckets'],
+  [authSettingsRoutes, '/auth'],
+  [authProviderRoutes, '/auth/providers'],
+  [authOutboxRoutes, '/auth/outbox'],
+  [realtimeSettingsRoutes, '/realtime/settings'],
+];
+
+/**
+ * Everything under `/v1/projects/:project`, in one encapsulated scope. Its
+ * hook resolves the project (404 `project_not_found`) and the actor once,
+ * before any handler runs; an unknown route never reaches it, so it is a 404
+ * whoever asks. Routes in the nested service-role scope answer 401/403 to
+ * anyone but admins and the project's secret key.
+ */
+export const projectRoutes: FastifyPluginAsync = async (app) => {
+  const services = app.baas;
+  app.decorateRequest('ctx', null as never);
+  app.addHook('onRoute', declareProjectParam);
+  app.addHook('onRequest', async (request) => {
+    const id = (request.params as { project: string }).project;
+    const project = projectIdPattern.test(id) ? await services.registry.get(id) : undefined;
+    if (!project) throw new ApiError('project_not_found', `no project '${id}'`);
+    request.ctx = { project, actor: await actorOf(request, services, project), db: project.db };
+  });
+
+  // Rules decide who may: users, guests and the service role alike.
+  for (const [routes, prefix] of ruled) await app.register(routes, { prefix });
+  await app.register(async (serviceRole) => {
+    serviceRole.addHook('preHandler', async (request) => requireServiceRole(request.ctx.actor));
+    for (const [routes, prefix] of serviceRoleOnly) await serviceRole.register(routes, { prefix });
+  });
+};
+
+/** Every route of the scope documents `:project`, so no route schema repeats it. */
+function declareProjectParam(route: RouteOptions): void {
+  const schema = (route.schema ??= {}) as { params?: { type: 'object'; properties?: Record<string, unknown> } };
+  schema.params = { ...schema.params, type: 'object', properties: { project: projectId, ...schema.params?.properties } };
+}

@@ -1,0 +1,35 @@
+import type { ProjectHandle } from '../db/registry.ts';
+import { ApiError } from '../errors.ts';
+import type { AdminsService } from './admins.ts';
+import type { Actor } from './context.ts';
+import { keysService } from './keys.ts';
+import { authenticateAccessToken } from './auth/sessions.ts';
+import { authInfoOf } from './auth/users.ts';
+
+/**
+ * The one home of token resolution: who a bearer token makes its holder. An
+ * admin session token (`adm_`), a project's secret key (`sk_`, the service
+ * role; only on its own project), or a user access token (a JWT of the
+ * project, whose session must still exist). `project` is undefined on
+ * instance routes. A token that is present but not recognized is an
+ * `invalid_token` (401), never a guest.
+ */
+export async function actorOfToken(admins: AdminsService, token: string, project: ProjectHandle | undefined): Promise<Actor> {
+  if (token.startsWith('adm_')) {
+    const admin = await admins.authenticate(token);
+    if (!admin) throw new ApiError('invalid_token', 'the admin session is unknown or expired');
+    return { kind: 'admin', id: admin.id, email: admin.email };
+  }
+  if (token.startsWith('sk_')) {
+    // A secret key is the service role of one project: on instance routes (/v1/admin/...) it is a
+    // valid credential of the wrong kind (403), not a bad one (401).
+    if (!project) throw new ApiError('forbidden', 'a secret key works only on its project\'s routes; use an admin token');
+    const keyId = await keysService.resolve(project.db, token);
+    if (!keyId) throw new ApiError('invalid_token', 'the secret key is not valid for this project');
+    return { kind: 'service', keyId };
+  }
+  // Anything else is a user access token; it is only meaningful on its own project's routes.
+  if (!project) throw new ApiError('invalid_token', 'a user access token works only on its project\'s routes');
+  const { user, sessionId } = await authenticateAccessToken(project.db, project, token);
+  return { kind: 'user', user: authInfoOf(user), sessionId };
+}
