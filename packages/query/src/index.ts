@@ -33,6 +33,7 @@ export { check, bind, columnType, readsRelations } from './check.ts';
 export type { BoundExpr, BoundOperand, BindContext, Hop, StaticType } from './check.ts';
 export { toSql, toSqlBound } from './sql.ts';
 export { evaluate, evaluateBound } from './evaluate.ts';
+export { schemaLookup, serviceUsersLookup } from './lookup.ts';
 
 /** The SQL engines the compiler targets. */
 export type Dialect = 'sqlite' | 'postgres';

@@ -227,7 +227,7 @@ async function prefetchRelated(
   }
 }
 
-/** The fields of a user that rules may read (see services/schema-lookup.ts). */
+/** The fields of a user that rules may read (see @baas/query lookup.ts). */
 function userRow(row: DbRow): Row {
   return {
     id: row.id,

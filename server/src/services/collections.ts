@@ -6,7 +6,7 @@ import { ApiError } from '../errors.ts';
 import { nowIso } from '../ids.ts';
 import { alterCollectionTable, createCollectionTable, dropCollectionTable, storageNames } from '../db/collection-tables.ts';
 import { isPrivileged, type ServiceContext } from './context.ts';
-import { schemaLookup } from './schema-lookup.ts';
+import { schemaLookup } from '@baas/query';
 import { uniqueViolationError } from './unique.ts';
 
 const ruleNames: Array<keyof CollectionRules> = ['list', 'view', 'create', 'update', 'delete'];

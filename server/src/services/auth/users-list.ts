@@ -4,7 +4,7 @@ import { check, parse, parseSort, QueryError, toSql } from '@baas/query';
 import type { Database } from '../../db/database.ts';
 import { ApiError } from '../../errors.ts';
 import { nowIso } from '../../ids.ts';
-import { serviceUsersLookup } from '../schema-lookup.ts';
+import { serviceUsersLookup } from '@baas/query';
 import { afterCursor, decodeCursor, encodeCursor, orderBy, type OrderKey } from '../records/cursor.ts';
 import { decodeUser, publicUser } from './users.ts';
 

@@ -9,7 +9,7 @@ import { nowIso } from '../../ids.ts';
 import { tableName } from '../../db/collection-tables.ts';
 import { authOf, isPrivileged, type ServiceContext } from '../context.ts';
 import { collectionsService } from '../collections.ts';
-import { schemaLookup } from '../schema-lookup.ts';
+import { schemaLookup } from '@baas/query';
 
 /** Everything a records call needs about its collection, resolved once per call. */
 export interface CollectionAccess {
@@ -160,7 +160,7 @@ export function filterCondition(ctx: ServiceContext, access: CollectionAccess, s
 function viewGuard(ctx: ServiceContext, access: CollectionAccess, env: Env): SqlContext['visible'] {
   if (isPrivileged(ctx.actor)) return undefined;
   return (collection, row) => {
-    // Users expose only harmless fields to filters (see schema-lookup.ts).
+    // Users expose only harmless fields to filters (see @baas/query lookup.ts).
     if (collection === 'users') return undefined;
     const def = access.catalog.get(collection);
     const source = def?.rules.view;

@@ -1,5 +1,5 @@
 import type { CollectionDefinition } from '@baas/protocol';
-import type { FieldInfo, SchemaLookup } from '@baas/query';
+import type { FieldInfo, SchemaLookup } from './index.ts';
 
 /**
  * The fields of the built-in `users` collection that rules, filters and
