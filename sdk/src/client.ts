@@ -9,7 +9,9 @@ import { KeysApi } from './keys.ts';
 import { RealtimeClient, type RealtimeOptions } from './realtime/realtime.ts';
 import { RecordsApi } from './records.ts';
 import type { CollectionName, IsUntyped, SchemaOf, ShapeOf, UntypedSchema } from './schema.ts';
+import { SettingsApi } from './settings.ts';
 import { StorageApi } from './storage/storage.ts';
+import { UsersApi } from './users.ts';
 
 /** Options of `createClient`. */
 export interface ClientOptions {
@@ -59,6 +61,10 @@ export class BaasClient<S extends SchemaOf<S> = UntypedSchema> {
   readonly keys: KeysApi;
   /** Collection definitions of the project. */
   readonly collections: CollectionsApi;
+  /** The project's users (service role or admin). */
+  readonly users: UsersApi;
+  /** The project's auth, mail and realtime settings (service role or admin). */
+  readonly settings: SettingsApi;
   private readonly http: Transport;
   private readonly key: string | undefined;
 
@@ -77,6 +83,8 @@ export class BaasClient<S extends SchemaOf<S> = UntypedSchema> {
     this.admin = new AdminApi(this.http, (token) => this.setToken(token));
     this.keys = new KeysApi(this.http, base);
     this.collections = new CollectionsApi(this.http, base);
+    this.users = new UsersApi(this.http, base);
+    this.settings = new SettingsApi(this.http, base);
   }
 
   /** The fixed bearer credential: the token if set, else the key (not a signed-in user's token). */

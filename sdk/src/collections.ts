@@ -1,4 +1,4 @@
-import type { CollectionDefinition, CollectionRules, FieldDefinition, IndexDefinition } from '@baas/protocol';
+import type { CollectionDefinition, CollectionRules, FieldDefinition, IndexDefinition, RuleTestInput, RuleTestResult } from '@baas/protocol';
 import type { Transport } from './http.ts';
 import { pathOf } from './http.ts';
 
@@ -35,6 +35,15 @@ export class CollectionsApi {
   /** Changes a collection: rename, fields (matched by `id` across a rename), rules, indexes. */
   update(name: string, changes: CollectionInput): Promise<CollectionDefinition> {
     return this.http.request('PATCH', `${this.base()}/collections${pathOf(name)}`, { body: changes });
+  }
+
+  /**
+   * Judges the collection's rules (or draft `rules`) as one user, or a guest,
+   * over a sample of its records: which records each rule lets through, with
+   * the SQL the records API runs.
+   */
+  testRules(name: string, input: RuleTestInput = {}): Promise<RuleTestResult> {
+    return this.http.request('POST', `${this.base()}/collections${pathOf(name)}/rules/test`, { body: input });
   }
 
   /** Deletes a collection and all its records. */

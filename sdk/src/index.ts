@@ -14,4 +14,6 @@ export { StorageApi, BucketsApi, Bucket, type BucketInfo, type BucketSettings, t
 export { AdminApi, AdminsApi, ProjectsApi, type Admin, type AdminSession, type AdminSessionInfo, type Project, type CreatedProject } from './admin.ts';
 export { KeysApi, type ApiKey, type CreatedKey } from './keys.ts';
 export { CollectionsApi, type CollectionInput } from './collections.ts';
-export type { CollectionDefinition, FieldDefinition, CollectionRules, IndexDefinition, ListResult, ErrorCode, AuthUser, AuthSessionInfo, SessionTokens, RealtimeChangeAction, PresenceEntry, StorageObject, StorageBucket } from '@baas/protocol';
+export { UsersApi, type NewUser, type UserPatch, type UserListOptions } from './users.ts';
+export { SettingsApi } from './settings.ts';
+export type { CollectionDefinition, FieldDefinition, CollectionRules, IndexDefinition, ListResult, ErrorCode, AuthUser, AuthSessionInfo, SessionTokens, RealtimeChangeAction, PresenceEntry, StorageObject, StorageBucket, AuthSettings, RealtimeSettings, RuleTestInput, RuleTestResult, RuleVerdict, RealtimeStats, TestMailResult, OutboxEntry, OAuthProvider, OAuthProviderInput } from '@baas/protocol';

@@ -3,3 +3,4 @@ export * from './collections.ts';
 export * from './auth.ts';
 export * from './realtime.ts';
 export * from './storage.ts';
+export * from './dashboard.ts';

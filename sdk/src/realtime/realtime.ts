@@ -1,4 +1,4 @@
-import type { RealtimeChangeAction, RealtimeClientMessage, RealtimeServerFrame } from '@baas/protocol';
+import type { RealtimeChangeAction, RealtimeClientMessage, RealtimeServerFrame, RealtimeStats } from '@baas/protocol';
 import { safe, type BaasError } from '../errors.ts';
 import type { Transport } from '../http.ts';
 import { Channel } from './channel.ts';
@@ -111,6 +111,11 @@ export class RealtimeClient {
     protected readonly base: () => string,
     protected readonly options: RealtimeOptions,
   ) {}
+
+  /** The project's open connections, subscriptions and channels on the server (service role or admin). */
+  stats(): Promise<RealtimeStats> {
+    return this.http.request('GET', `${this.base()}/realtime/stats`);
+  }
 
   /** Whether the socket is open now (false while connecting, reconnecting or idle). */
   get connected(): boolean {
