@@ -11,6 +11,7 @@ import { healthRoutes } from './http/routes/health.ts';
 import { adminRoutes } from './http/routes/admin/index.ts';
 import { projectRoutes } from './http/routes/projects/index.ts';
 import { registerWebsocket } from './http/routes/projects/realtime.ts';
+import { dashboardRoutes } from './http/routes/dashboard.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -68,6 +69,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(adminRoutes, { prefix: '/v1/admin' });
   await app.register(projectRoutes, { prefix: '/v1/projects/:project' });
+  await dashboardRoutes(app);
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

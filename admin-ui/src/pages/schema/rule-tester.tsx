@@ -1,0 +1,97 @@
+import { useState } from 'react';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import type { CollectionDefinition, CollectionRules } from '@baas/sdk';
+import { useProject } from '../../lib/project.ts';
+import { SelectField, TextField } from '../../ui/field.tsx';
+import { Empty, ErrorMessage } from '../../ui/states.tsx';
+import { summary } from '../records/format.ts';
+
+const judged = ['list', 'view', 'update', 'delete'] as const;
+
+/**
+ * Judges the (draft) rules as a chosen user or a guest over the newest
+ * records: the server runs the same SQL the records API would, so what it
+ * answers is what that user gets.
+ */
+export function RuleTester({ collection, draftRules }: { collection: CollectionDefinition; draftRules: CollectionRules }) {
+  const { project, client } = useProject();
+  const [search, setSearch] = useState('');
+  const [user, setUser] = useState('');
+  const users = useQuery({
+    queryKey: ['users', project, 'tester', search],
+    queryFn: () => client.users.list({ limit: 50, filter: search ? client.filter('email ~ {:q} || id = {:q}', { q: search }) : undefined }),
+  });
+  const test = useMutation({
+    mutationFn: () => client.collections.testRules(collection.name, { user: user || null, rules: draftRules, limit: 25 }),
+  });
+  const result = test.data;
+
+  return (
+    <section className="panel stack" aria-labelledby="rule-tester" style={{ marginTop: '1rem' }}>
+      <h2 id="rule-tester">Rule tester</h2>
+      <p className="muted small" style={{ margin: 0 }}>
+        Which of the newest records each rule lets through, for a user or a guest. Unsaved rule edits are tested as they stand.
+      </p>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          test.mutate();
+        }}
+      >
+        <TextField label="Find a user" type="search" placeholder="email or id" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <SelectField
+          label="Test as"
+          value={user}
+          onChange={(e) => setUser(e.target.value)}
+          options={[['', 'A guest (signed out)'], ...(users.data?.items ?? []).map((u): [string, string] => [u.id, u.email ?? `${u.id} (anonymous)`])]}
+        />
+        <button type="submit" className="primary" disabled={test.isPending}>
+          Test rules
+        </button>
+      </form>
+      <ErrorMessage error={users.error} title="Could not load the users" />
+      <ErrorMessage error={test.error} title="Could not test the rules" />
+      {result && result.records.length === 0 && <Empty title="No records to judge">Add a record, then test again.</Empty>}
+      {result && result.records.length > 0 && (
+        <div className="table-wrap">
+          <table aria-label="Rule verdicts">
+            <caption className="sr-only">What each rule allows {result.user ? result.user.email ?? result.user.id : 'a guest'}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Record</th>
+                {judged.map((r) => (
+                  <th key={r} scope="col">
+                    {r}
+                    <div className="small" style={{ fontWeight: 400 }}>
+                      {result.rules[r].rule === null ? 'locked' : result.rules[r].rule === '' ? 'everyone' : `${result.rules[r].allowed.length} of ${result.records.length}`}
+                    </div>
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {result.records.map((record) => (
+                <tr key={record.id}>
+                  <td className="cell">
+                    <code>{record.id}</code> <span className="muted">{summary(record, collection)}</span>
+                  </td>
+                  {judged.map((r) => {
+                    const yes = result.rules[r].allowed.includes(record.id);
+                    return (
+                      <td key={r} aria-label={`${r} ${record.id}: ${yes ? 'allowed' : 'denied'}`}>
+                        <span className={`verdict ${yes ? 'yes' : 'no'}`} aria-hidden="true">
+                          {yes ? '✓' : '✗'}
+                        </span>
+                      </td>
+                    );
+                  })}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
