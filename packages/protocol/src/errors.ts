@@ -33,6 +33,8 @@ export const errorStatus = {
   range_not_satisfiable: 416,
   rate_limited: 429,
   internal_error: 500,
+  /** The SMTP server refused a message or could not be reached (`details.reason`); only the test mail reports it. */
+  mail_failed: 502,
 } as const;
 
 /** A stable error code of the API. */

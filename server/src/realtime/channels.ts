@@ -21,6 +21,11 @@ interface Membership {
 export class Channels {
   private readonly channels = new Map<string, Map<string, Membership>>();
 
+  /** Channels with at least one member. */
+  get size(): number {
+    return this.channels.size;
+  }
+
   /**
    * Adds (or updates) a member: the member gets the channel's state, the
    * others a `join` diff.

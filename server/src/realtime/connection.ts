@@ -72,6 +72,16 @@ export class Connection implements Subscriber, ChannelMember {
   private outbox: string[] = [];
   private outboxBytes = 0;
 
+  /** The project this connection belongs to. */
+  get projectId(): string {
+    return this.project.id;
+  }
+
+  /** How many record subscriptions it holds (for the realtime stats). */
+  get subscriptionCount(): number {
+    return this.subs.size;
+  }
+
   constructor(
     private readonly socket: WebSocket,
     private readonly project: ProjectHandle,

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
-import { realtimeCloseCodes } from '@baas/protocol';
+import { realtimeCloseCodes, type RealtimeStats } from '@baas/protocol';
 import type { ProjectHandle } from '../db/registry.ts';
 import type { Services } from '../services/index.ts';
 import type { Identity } from './auth.ts';
@@ -63,6 +63,18 @@ export class RealtimeService {
     this.connections.add(connection);
     socket.on('close', () => this.connections.delete(connection));
     for (const [data, isBinary] of early) socket.emit('message', data, isBinary);
+  }
+
+  /** A project's open connections, their subscriptions and its channels in use, on this process. */
+  stats(projectId: string): RealtimeStats {
+    let connections = 0;
+    let subscriptions = 0;
+    for (const connection of this.connections) {
+      if (connection.projectId !== projectId) continue;
+      connections++;
+      subscriptions += connection.subscriptionCount;
+    }
+    return { connections, subscriptions, channels: this.channels.get(projectId)?.size ?? 0 };
   }
 
   /** Applies the change-log retention to every project; answers the number of changes deleted. */

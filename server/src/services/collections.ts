@@ -138,7 +138,7 @@ function stamp(def: CollectionDefinition): CollectionDefinition {
  * every rule of every collection still compiles (a rename or removed field
  * may break a rule elsewhere through a relation path).
  */
-function validateAgainst(catalog: ReadonlyMap<string, CollectionDefinition>): void {
+export function validateAgainst(catalog: ReadonlyMap<string, CollectionDefinition>): void {
   const lookup = schemaLookup(catalog);
   const problems: Record<string, { code: string; message: string; position?: number; column?: number }> = {};
   for (const def of catalog.values()) {

@@ -51,7 +51,8 @@ async function issueAndSend(
   const issued = await issueEmailToken(ctx.project.db, {
     kind: input.kind, userId: input.userId, email: input.to, ttl: settings.emailTokenTtl, redirectTo: input.redirectTo, withCode: input.withCode,
   });
-  const link = emailLink(input.redirectTo ?? settings.siteUrl ?? ctx.publicUrl, input.kind, issued.token);
+  // Without an app URL, the link opens the server's own page for it (the dashboard's /_/auth/<project>).
+  const link = emailLink(input.redirectTo ?? settings.siteUrl ?? hostedLinkPage(ctx.publicUrl, ctx.project.id), input.kind, issued.token);
   const message = renderAuthEmail(input.kind, { projectName: ctx.project.name, link, ttl: settings.emailTokenTtl, code: issued.code, newEmail: input.newEmail });
   await ctx.mailer.send(ctx.project, { to: input.to, ...message }, ctx.log);
 }
@@ -100,4 +101,9 @@ export async function sendEmailChange(ctx: EmailFlowContext, settings: AuthSetti
   const taken = await findUserByEmail(ctx.project.db, to);
   if (taken) return;
   await issueAndSend(ctx, settings, { kind: 'email_change', to, userId: user.id, redirectTo, newEmail: to });
+}
+
+/** The server's own page for email links of a project without an app URL (served by the dashboard). */
+export function hostedLinkPage(publicUrl: string, project: string): string {
+  return `${publicUrl}/_/auth/${encodeURIComponent(project)}`;
 }

@@ -67,7 +67,7 @@ withSmtp('verify email: signup, a real SMTP message, the link confirms the addre
   t.match(message!.subject, /Confirm your email for Test app/);
   t.match(message!.from, /no-reply@localhost/);
   t.match(message!.text, /expires in 1 hour/);
-  t.match(message!.html, /<a href="http:\/\/baas\.test\/#type=verify_email&#38;token=/, 'the HTML part links too (escaped)');
+  t.match(message!.html, /<a href="http:\/\/baas\.test\/_\/auth\/app#type=verify_email&#38;token=/, 'the HTML part links too (escaped)');
   const link = linkOf(message);
   t.equal(link.url.origin, 'http://baas.test', 'without a siteUrl the link goes to the public URL');
   t.equal(link.type, 'verify_email');

@@ -16,7 +16,7 @@ forEachEngine(t, 'outbox mode (no SMTP): the message lands in _outbox and the li
   t.equal(res.body.items.length, 1, 'one message: none for the unknown address');
   const [message] = res.body.items;
   t.match(message, { id: String, to: email, subject: /Confirm your email/, text: /#type=verify_email&token=/, html: /<a href=/, createdAt: String, sentAt: null, error: null });
-  t.match(message.text, /^Confirm email: http:\/\/127\.0\.0\.1:8787\/#type=verify_email&token=/m, 'without publicUrl or siteUrl the link goes to where the server listens');
+  t.match(message.text, /^Confirm email: http:\/\/127\.0\.0\.1:8787\/_\/auth\/app#type=verify_email&token=/m, 'without siteUrl the link opens the server\'s hosted page for the project');
 
   const token = new URLSearchParams(/#(\S+)/.exec(message.text)![1]).get('token');
   res = await api.request('POST', api.p('/auth/verify-email/confirm'), { body: { token } });

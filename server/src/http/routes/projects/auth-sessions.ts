@@ -4,7 +4,7 @@ import { publicJwks } from '../../../services/auth/signing-keys.ts';
 import { requireUser } from '../../plugins/actor.ts';
 import { errors, type Routes } from '../../schemas.ts';
 
-const sessionInfo = {
+export const sessionInfo = {
   type: 'object',
   properties: {
     id: { type: 'string' },

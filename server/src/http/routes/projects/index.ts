@@ -21,6 +21,10 @@ import { bucketRoutes } from './storage/buckets.ts';
 import { objectRoutes } from './storage/objects.ts';
 import { signRoutes } from './storage/sign.ts';
 import { userRoutes } from './users.ts';
+import { ruleTestRoutes } from './rules-test.ts';
+import { userSessionRoutes } from './user-sessions.ts';
+import { realtimeStatsRoutes } from './realtime-stats.ts';
+import { authTestMailRoutes } from './auth-test-mail.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -50,6 +54,11 @@ const serviceRoleOnly: Array<[Routes, string]> = [
   [authProviderRoutes, '/auth/providers'],
   [authOutboxRoutes, '/auth/outbox'],
   [realtimeSettingsRoutes, '/realtime/settings'],
+  // What the dashboard needs beyond the app-facing API.
+  [ruleTestRoutes, '/collections/:name/rules/test'],
+  [userSessionRoutes, '/users/:id/sessions'],
+  [realtimeStatsRoutes, '/realtime/stats'],
+  [authTestMailRoutes, '/auth/test-mail'],
 ];
 
 /**
