@@ -23,7 +23,7 @@ export function Shell({ children }: { children: ReactNode }) {
   const projects = useQuery({ queryKey: ['projects'], queryFn: () => admin.client().admin.projects.list() });
 
   return (
-    <div className="shell" data-menu={menu ? 'open' : 'closed'}>
+    <div className="shell" data-menu={menu ? 'open' : 'closed'} onKeyDown={(e) => e.key === 'Escape' && setMenu(false)}>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
@@ -37,9 +37,14 @@ export function Shell({ children }: { children: ReactNode }) {
         {project && <span className="badge accent">{project}</span>}
       </header>
       <nav id="sidebar" className="sidebar" aria-label="Main">
-        <Link to="/" className="brand">
-          <span className="brand-mark" aria-hidden="true">b</span>baas
-        </Link>
+        <div className="spread">
+          <Link to="/" className="brand">
+            <span className="brand-mark" aria-hidden="true">b</span>baas
+          </Link>
+          <button type="button" className="ghost icon menu-close" aria-label="Close menu" onClick={() => setMenu(false)}>
+            ✕
+          </button>
+        </div>
         <div className="nav">
           <NavLink to="/" end>
             Projects

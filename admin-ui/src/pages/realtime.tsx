@@ -136,7 +136,7 @@ function RateChart({ perSecond }: { perSecond: Map<number, number> }) {
         cursor: { show: false },
         scales: { y: { range: (_u, _min, max) => [0, Math.max(5, max)] } },
         axes: [axis, { ...axis, size: 40 }],
-        series: [{}, { label: 'changes/s', stroke: accent, fill: `${accent}33`, width: 2 }],
+        series: [{}, { label: 'changes/s', stroke: accent, fill: `${accent}33`, width: 2, points: { show: false } }],
       },
       series(),
       el,

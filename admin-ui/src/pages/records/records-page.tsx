@@ -126,9 +126,10 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
         const value = row.original[name];
         const expanded = row.original.expand?.[name];
         const text = cellText(value);
+        const isDate = name === 'created_at' || name === 'updated_at' || collection.fields.find((f) => f.name === name)?.type === 'date';
         return (
           <span title={text}>
-            {name === 'id' ? <code>{text}</code> : text}
+            {name === 'id' ? <code>{text}</code> : isDate && text ? <time dateTime={text}>{new Date(text).toLocaleString()}</time> : text}
             {expanded !== undefined && <span className="muted small"> → {summaryOf(expanded)}</span>}
           </span>
         );
@@ -272,7 +273,7 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
         <Empty title={filter ? 'No record matches the filter' : 'No records yet'}>{filter ? 'Change or clear the filter.' : 'Create one here or through the API.'}</Empty>
       )}
       {items.length > 0 && (
-        <div className="table-wrap" aria-busy={list.isFetching}>
+        <div className="table-wrap sticky-actions" aria-busy={list.isFetching}>
           <table aria-label={`Records of ${collection.name}`}>
             <thead>
               {table.getHeaderGroups().map((group) => (
