@@ -6,6 +6,7 @@ import { PageHead } from '../shell.tsx';
 import { ConfirmDialog } from '../ui/confirm.tsx';
 import { SecretOnce } from '../ui/copy.tsx';
 import { TextField } from '../ui/field.tsx';
+import { Table } from '../ui/table.tsx';
 import { Empty, ErrorMessage, Loading } from '../ui/states.tsx';
 
 /** The project's secret keys: list (never the secret), create (shown once), revoke. */
@@ -52,17 +53,7 @@ export default function KeysPage() {
         <ErrorMessage error={keys.error} title="Could not load the keys" />
         {keys.data?.length === 0 && <Empty title="No keys">Without a key only admins can manage this project.</Empty>}
         {keys.data && keys.data.length > 0 && (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Starts with</th>
-                  <th scope="col">Created</th>
-                  <th scope="col"><span className="sr-only">Actions</span></th>
-                </tr>
-              </thead>
-              <tbody>
+          <Table label="Keys" columns={['Name', 'Starts with', 'Created']} actions>
                 {keys.data.map((k) => (
                   <tr key={k.id}>
                     <td>{k.name}</td>
@@ -75,9 +66,7 @@ export default function KeysPage() {
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          </div>
+          </Table>
         )}
       </section>
       {revoking && (

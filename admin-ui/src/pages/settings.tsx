@@ -8,6 +8,7 @@ import { CopyButton } from '../ui/copy.tsx';
 import { Dialog } from '../ui/dialog.tsx';
 import { Checkbox, SelectField, TextArea, TextField } from '../ui/field.tsx';
 import { RuleInput } from '../ui/rule-input.tsx';
+import { Table } from '../ui/table.tsx';
 import { Empty, ErrorMessage, fieldProblems, Loading } from '../ui/states.tsx';
 
 /** A project's settings: auth (links, token lifetimes, passwords), OAuth providers, mail with a test, the channel rule. */
@@ -97,10 +98,7 @@ function ProvidersSection() {
       <ErrorMessage error={providers.error} title="Could not load the providers" />
       {providers.data?.length === 0 && <Empty title="No providers">Add Google, GitHub or any OpenID Connect provider for “Sign in with…”.</Empty>}
       {providers.data && providers.data.length > 0 && (
-        <div className="table-wrap">
-          <table aria-label="OAuth providers">
-            <thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Callback URL (register it at the provider)</th><th scope="col">Status</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
-            <tbody>
+        <Table label="OAuth providers" columns={['Name', 'Kind', 'Callback URL (register it at the provider)', 'Status']} actions>
               {providers.data.map((p) => (
                 <tr key={p.name}>
                   <td>{p.name}</td>
@@ -113,9 +111,7 @@ function ProvidersSection() {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </Table>
       )}
       {editing && <ProviderForm provider={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} onSaved={() => queries.invalidateQueries({ queryKey: key })} />}
       {removing && (
@@ -192,10 +188,7 @@ function MailSection() {
       <ErrorMessage error={outbox.error} title="Could not load the outbox" />
       {outbox.data?.length === 0 && <Empty title="No mail yet">Verification, reset and magic-link emails appear here.</Empty>}
       {outbox.data && outbox.data.length > 0 && (
-        <div className="table-wrap">
-          <table aria-label="Outbox">
-            <thead><tr><th scope="col">To</th><th scope="col">Subject</th><th scope="col">Created</th><th scope="col">Delivery</th></tr></thead>
-            <tbody>
+        <Table label="Outbox" columns={['To', 'Subject', 'Created', 'Delivery']}>
               {outbox.data.map((m) => (
                 <tr key={m.id}>
                   <td>{m.to}</td>
@@ -204,9 +197,7 @@ function MailSection() {
                   <td>{m.error ? <span className="badge danger" title={m.error}>failed</span> : m.sentAt ? <span className="badge ok">sent</span> : <span className="badge">outbox only</span>}</td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </Table>
       )}
     </section>
   );

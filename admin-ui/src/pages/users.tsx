@@ -6,6 +6,8 @@ import { PageHead } from '../shell.tsx';
 import { ConfirmDialog } from '../ui/confirm.tsx';
 import { Dialog } from '../ui/dialog.tsx';
 import { Checkbox, SelectField, TextArea, TextField } from '../ui/field.tsx';
+import { Pager, useCursors } from '../ui/pager.tsx';
+import { Table } from '../ui/table.tsx';
 import { expressionProblem, ProblemText } from '../ui/rule-input.tsx';
 import { Empty, ErrorMessage, fieldProblems, Loading } from '../ui/states.tsx';
 
@@ -24,15 +26,15 @@ export default function UsersPage() {
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState('');
   const [advanced, setAdvanced] = useState('');
-  const [cursors, setCursors] = useState<string[]>([]);
+  const cursors = useCursors();
   const [editing, setEditing] = useState<AuthUser | 'new' | null>(null);
   const [sessionsOf, setSessionsOf] = useState<AuthUser | null>(null);
   const [deleting, setDeleting] = useState<AuthUser | null>(null);
   const filter = [search && client.filter('(email ~ {:q} || id = {:q})', { q: search }), status, advanced && `(${advanced})`].filter(Boolean).join(' && ');
   const problem = advanced ? expressionProblem(advanced) : undefined;
   const users = useQuery({
-    queryKey: ['users', project, filter, cursors],
-    queryFn: () => client.users.list({ filter: filter || undefined, sort: '-created_at', limit: 50, cursor: cursors[cursors.length - 1] }),
+    queryKey: ['users', project, filter, cursors.cursor],
+    queryFn: () => client.users.list({ filter: filter || undefined, sort: '-created_at', limit: 50, cursor: cursors.cursor }),
     placeholderData: keepPreviousData,
     enabled: !problem,
   });
@@ -48,12 +50,12 @@ export default function UsersPage() {
       <div className="toolbar" role="search">
         <div className="field grow">
           <label htmlFor="user-search">Search users</label>
-          <input id="user-search" type="search" placeholder="email or id" value={search} onChange={(e) => { setSearch(e.target.value); setCursors([]); }} />
+          <input id="user-search" type="search" placeholder="email or id" value={search} onChange={(e) => { setSearch(e.target.value); cursors.reset(); }} />
         </div>
-        <SelectField label="Show" value={status} options={statusFilters} onChange={(e) => { setStatus(e.target.value); setCursors([]); }} />
+        <SelectField label="Show" value={status} options={statusFilters} onChange={(e) => { setStatus(e.target.value); cursors.reset(); }} />
         <div className="field grow">
           <label htmlFor="user-filter">Filter</label>
-          <input id="user-filter" className="code" placeholder="role = 'editor'" value={advanced} aria-invalid={problem ? true : undefined} onChange={(e) => { setAdvanced(e.target.value); setCursors([]); }} />
+          <input id="user-filter" className="code" placeholder="role = 'editor'" value={advanced} aria-invalid={problem ? true : undefined} onChange={(e) => { setAdvanced(e.target.value); cursors.reset(); }} />
         </div>
       </div>
       {problem && <ProblemText source={advanced} problem={problem} />}
@@ -61,19 +63,7 @@ export default function UsersPage() {
       {users.isPending && !problem && <Loading label="Loading users…" />}
       {users.data?.items.length === 0 && <Empty title={filter ? 'No user matches' : 'No users yet'}>{filter ? 'Change the search or the filter.' : 'Users appear here when they sign up, or create one.'}</Empty>}
       {users.data && users.data.items.length > 0 && (
-        <div className="table-wrap">
-          <table aria-label="Users">
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Status</th>
-                <th scope="col">Role</th>
-                <th scope="col">Last sign-in</th>
-                <th scope="col">Created</th>
-                <th scope="col"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
+        <Table label="Users" columns={['Email', 'Status', 'Role', 'Last sign-in', 'Created']} actions>
               {users.data.items.map((u) => (
                 <tr key={u.id}>
                   <td className="cell">
@@ -105,21 +95,9 @@ export default function UsersPage() {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </Table>
       )}
-      <nav className="pager" aria-label="Pages">
-        <span className="muted small">Page {cursors.length + 1}</span>
-        <span className="row">
-          <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-            Previous page
-          </button>
-          <button type="button" disabled={!users.data?.nextCursor} onClick={() => users.data?.nextCursor && setCursors([...cursors, users.data.nextCursor])}>
-            Next page
-          </button>
-        </span>
-      </nav>
+      <Pager cursors={cursors} nextCursor={users.data?.nextCursor} />
       {editing && <UserForm user={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} onSaved={refresh} />}
       {sessionsOf && <UserSessions user={sessionsOf} onClose={() => setSessionsOf(null)} />}
       {deleting && (
@@ -202,18 +180,7 @@ function UserSessions({ user, onClose }: { user: AuthUser; onClose: () => void }
       <ErrorMessage error={sessions.error ?? revoke.error} title="Sessions" />
       {sessions.data?.length === 0 && <Empty title="No active sessions">This user is signed in nowhere.</Empty>}
       {sessions.data && sessions.data.length > 0 && (
-        <div className="table-wrap">
-          <table aria-label="Sessions">
-            <thead>
-              <tr>
-                <th scope="col">Method</th>
-                <th scope="col">Device</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
+        <Table label="Sessions" columns={['Method', 'Device', 'Last used', 'Expires']} actions>
               {sessions.data.map((s) => (
                 <tr key={s.id}>
                   <td>{s.method}</td>
@@ -227,9 +194,7 @@ function UserSessions({ user, onClose }: { user: AuthUser; onClose: () => void }
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </Table>
       )}
     </Dialog>
   );

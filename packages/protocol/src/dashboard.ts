@@ -60,7 +60,9 @@ export interface OutboxEntry {
   text: string;
   html: string | null;
   createdAt: string;
+  /** When SMTP accepted it; null in outbox mode (never sent) or after a failure. */
   sentAt: string | null;
+  /** Why SMTP refused it. */
   error: string | null;
 }
 

@@ -1,22 +1,12 @@
 import { sql } from 'drizzle-orm';
+import type { OutboxEntry } from '@baas/protocol';
 import type { Database } from '../db/database.ts';
 import type { ProjectHandle } from '../db/registry.ts';
 import { newId, nowIso } from '../ids.ts';
 import { BaseMailer, silentLogger, type MailLogger, type MailMessage } from './mailer.ts';
 
-/** A message as the outbox lists it. */
-export interface OutboxEntry {
-  id: string;
-  to: string;
-  subject: string;
-  text: string;
-  html: string | null;
-  createdAt: string;
-  /** When SMTP accepted it; null in outbox mode (never sent) or after a failure. */
-  sentAt: string | null;
-  /** Why SMTP refused it. */
-  error: string | null;
-}
+/** A message as the outbox lists it (the wire type). */
+export type { OutboxEntry } from '@baas/protocol';
 
 /** Stores a message in the project's `_outbox`, with the outcome of sending it if there was one. */
 export async function recordMessage(db: Database, message: MailMessage, outcome: { sentAt?: string; error?: string } = {}): Promise<string> {

@@ -8,6 +8,7 @@ import { useProject } from '../../lib/project.ts';
 import { PageHead } from '../../shell.tsx';
 import { ConfirmDialog } from '../../ui/confirm.tsx';
 import { Checkbox, SelectField } from '../../ui/field.tsx';
+import { Pager, useCursors } from '../../ui/pager.tsx';
 import { expressionProblem, ProblemText, type ExpressionProblem } from '../../ui/rule-input.tsx';
 import { Empty, ErrorMessage, Loading } from '../../ui/states.tsx';
 import { cellText, download, toCsv } from './format.ts';
@@ -37,7 +38,7 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
   const sort = params.get('sort') ?? '-created_at';
   const perPage = Number(params.get('perPage') ?? 30);
   const [draft, setDraft] = useState(filter);
-  const [cursors, setCursors] = useState<string[]>([]);
+  const cursors = useCursors();
   const [expand, setExpand] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [editing, setEditing] = useState<Row | 'new' | null>(null);
@@ -47,7 +48,7 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
   const [liveError, setLiveError] = useState<unknown>(null);
   const records = client.collection(collection.name);
   const relations = collection.fields.filter((f) => f.type === 'relation').map((f) => f.name);
-  const cursor = cursors[cursors.length - 1];
+  const { cursor } = cursors;
   const key = ['records', project, collection.name, { filter, sort, perPage, cursor, expand }];
 
   const list = useQuery({
@@ -60,7 +61,7 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
   // Live: rows change in place; new records join the first page, or are counted when the user is elsewhere.
   useEffect(() => {
     setLiveError(null);
-    const firstPage = cursors.length === 0 && sort === '-created_at';
+    const firstPage = cursor === undefined && sort === '-created_at';
     return records.subscribe(
       filter ? { filter } : '*',
       (event) => {
@@ -98,7 +99,7 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
       else next.delete(k);
     }
     setParams(next, { replace: true });
-    setCursors([]);
+    cursors.reset();
     setSelected(new Set());
     setUnseen(0);
   };
@@ -300,20 +301,7 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
           </table>
         </div>
       )}
-      <nav className="pager" aria-label="Pages">
-        <span className="muted small">
-          Page {cursors.length + 1}
-          {list.data?.total !== undefined && ` of ${Math.max(1, Math.ceil(list.data.total / perPage))}`}
-        </span>
-        <span className="row">
-          <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-            Previous page
-          </button>
-          <button type="button" disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])}>
-            Next page
-          </button>
-        </span>
-      </nav>
+      <Pager cursors={cursors} nextCursor={list.data?.nextCursor} total={list.data?.total} perPage={perPage} />
 
       {editing && (
         <RecordForm

@@ -6,6 +6,8 @@ import { CopyButton } from '../../ui/copy.tsx';
 import { ConfirmDialog } from '../../ui/confirm.tsx';
 import { Dialog } from '../../ui/dialog.tsx';
 import { Checkbox } from '../../ui/field.tsx';
+import { Pager, useCursors } from '../../ui/pager.tsx';
+import { Table } from '../../ui/table.tsx';
 import { isImage, Thumbnail, useObjectUrl } from '../../ui/preview.tsx';
 import { Empty, ErrorMessage, Loading } from '../../ui/states.tsx';
 
@@ -22,7 +24,7 @@ export function ObjectBrowser({ bucket }: { bucket: BucketInfo }) {
   const { project, client } = useProject();
   const queries = useQueryClient();
   const [prefix, setPrefix] = useState('');
-  const [cursors, setCursors] = useState<string[]>([]);
+  const cursors = useCursors();
   const [uploads, setUploads] = useState<Upload[]>([]);
   const [replace, setReplace] = useState(false);
   const [over, setOver] = useState(false);
@@ -30,8 +32,8 @@ export function ObjectBrowser({ bucket }: { bucket: BucketInfo }) {
   const [deleting, setDeleting] = useState<StorageObject | null>(null);
   const [link, setLink] = useState<{ path: string; url: string } | null>(null);
   const api = client.storage.bucket(bucket.name);
-  const key = ['objects', project, bucket.name, prefix, cursors];
-  const list = useQuery({ queryKey: key, queryFn: () => api.list({ prefix: prefix || undefined, limit: 200, cursor: cursors[cursors.length - 1] }) });
+  const key = ['objects', project, bucket.name, prefix, cursors.cursor];
+  const list = useQuery({ queryKey: key, queryFn: () => api.list({ prefix: prefix || undefined, limit: 200, cursor: cursors.cursor }) });
   const refresh = () => queries.invalidateQueries({ queryKey: ['objects', project, bucket.name] });
 
   // Paths under the prefix: those with a further `/` are shown as one folder each.
@@ -77,13 +79,13 @@ export function ObjectBrowser({ bucket }: { bucket: BucketInfo }) {
       <div className="panel-head">
         <h2 id="objects-head">Files</h2>
         <nav aria-label="Folder" className="row small">
-          <button type="button" className="small ghost" onClick={() => { setPrefix(''); setCursors([]); }}>
+          <button type="button" className="small ghost" onClick={() => { setPrefix(''); cursors.reset(); }}>
             {bucket.name}
           </button>
           {crumbs.map((c, i) => (
             <span key={i} className="row">
               /
-              <button type="button" className="small ghost" onClick={() => { setPrefix(crumbs.slice(0, i + 1).join('/') + '/'); setCursors([]); }}>
+              <button type="button" className="small ghost" onClick={() => { setPrefix(crumbs.slice(0, i + 1).join('/') + '/'); cursors.reset(); }}>
                 {c}
               </button>
             </span>
@@ -133,24 +135,12 @@ export function ObjectBrowser({ bucket }: { bucket: BucketInfo }) {
       <ErrorMessage error={list.error} title="Could not list the files" />
       {list.data && folders.size === 0 && files.length === 0 && <Empty title={prefix ? 'This folder is empty' : 'No files yet'}>Upload one above.</Empty>}
       {(folders.size > 0 || files.length > 0) && (
-        <div className="table-wrap">
-          <table aria-label={`Files in ${bucket.name}/${prefix}`}>
-            <thead>
-              <tr>
-                <th scope="col"><span className="sr-only">Preview</span></th>
-                <th scope="col">Name</th>
-                <th scope="col">Size</th>
-                <th scope="col">Type</th>
-                <th scope="col">Updated</th>
-                <th scope="col"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
+        <Table label={`Files in ${bucket.name}/${prefix}`} columns={[<span className="sr-only">Preview</span>, 'Name', 'Size', 'Type', 'Updated']} actions>
               {[...folders].map((f) => (
                 <tr key={f}>
                   <td aria-hidden="true">📁</td>
                   <td colSpan={5}>
-                    <button type="button" className="small ghost" onClick={() => { setPrefix(f); setCursors([]); }}>
+                    <button type="button" className="small ghost" onClick={() => { setPrefix(f); cursors.reset(); }}>
                       {f.slice(prefix.length)}
                     </button>
                   </td>
@@ -183,16 +173,9 @@ export function ObjectBrowser({ bucket }: { bucket: BucketInfo }) {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </Table>
       )}
-      {(cursors.length > 0 || list.data?.nextCursor) && (
-        <nav className="pager" aria-label="Pages">
-          <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>Previous page</button>
-          <button type="button" disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])}>Next page</button>
-        </nav>
-      )}
+      {(cursors.page > 1 || list.data?.nextCursor) && <Pager cursors={cursors} nextCursor={list.data?.nextCursor} />}
       <ErrorMessage error={sign.error} title="Could not sign a link" />
       {link && (
         <Dialog title={`Signed link to ${link.path}`} onClose={() => setLink(null)}>
