@@ -154,7 +154,10 @@ t.test('an admin runs a project from the dashboard', async (t) => {
     const cheap = (await admin('GET', `/collections/products/records?filter=${encodeURIComponent("title = 'Cheap'")}`)).body.items[0];
     await admin('PATCH', `/collections/products/records/${cheap.id}`, { price: 3 });
     await table.getByRole('row').filter({ hasText: 'Cheap' }).getByRole('cell', { name: '3', exact: true }).waitFor({ timeout: 5000 });
-    t.pass('a create and an update reached the open table');
+    const mid = (await admin('GET', `/collections/products/records?filter=${encodeURIComponent("title = 'Mid'")}`)).body.items[0];
+    await admin('DELETE', `/collections/products/records/${mid.id}`);
+    await table.locator('tr.gone', { hasText: 'Mid' }).waitFor({ timeout: 5000 });
+    t.pass('a create, an update and a delete reached the open table; the deleted row stays in place, struck through');
   });
 
   await t.test('storage: upload an image and preview it through a transform', async (t) => {

@@ -56,7 +56,9 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
     queryFn: () => records.list({ filter: filter || undefined, sort, limit: perPage, cursor, count: true, expand: expand && relations.length ? relations : undefined }),
     placeholderData: keepPreviousData,
   });
-  useEffect(() => setMarks({}), [list.dataUpdatedAt]);
+  // Marks belong to the rows of one view; live patches keep them, a new view starts clean.
+  const view = JSON.stringify(key);
+  useEffect(() => setMarks({}), [view]);
 
   // Live: rows change in place; new records join the first page, or are counted when the user is elsewhere.
   useEffect(() => {
