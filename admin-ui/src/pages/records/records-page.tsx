@@ -84,7 +84,7 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
       },
       { onError: setLiveError },
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // One subscription per view: `key` and `records` derive from these.
   }, [project, collection.name, filter, sort, perPage, cursor, expand]);
 
   const lookup = useMemo(() => schemaLookup(new Map(all.map((c) => [c.name, c] as const))), [all]);
@@ -179,11 +179,11 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
         ),
       },
     ];
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The header and cell renderers close over these; the rest of the page state does not change the columns.
   }, [collection, sort, items, selected]);
   const table = useReactTable({ data: items, columns, getCoreRowModel: getCoreRowModel(), getRowId: (r) => r.id, manualSorting: true });
 
-  const exportAs = async (format: 'json' | 'csv') => {
+  const exportAs = (format: 'json' | 'csv') => {
     const base = `${project}-${collection.name}`;
     if (format === 'json') download(`${base}.json`, JSON.stringify(items, null, 2), 'application/json');
     else download(`${base}.csv`, toCsv(items, columnNames), 'text/csv');
@@ -201,10 +201,10 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
           </>
         }
       >
-        <button type="button" onClick={() => void exportAs('json')} disabled={!items.length}>
+        <button type="button" onClick={() => exportAs('json')} disabled={!items.length}>
           Export JSON
         </button>
-        <button type="button" onClick={() => void exportAs('csv')} disabled={!items.length}>
+        <button type="button" onClick={() => exportAs('csv')} disabled={!items.length}>
           Export CSV
         </button>
         <button type="button" className="primary" onClick={() => setEditing('new')}>

@@ -104,6 +104,6 @@ export async function sendEmailChange(ctx: EmailFlowContext, settings: AuthSetti
 }
 
 /** The server's own page for email links of a project without an app URL (served by the dashboard). */
-export function hostedLinkPage(publicUrl: string, project: string): string {
+function hostedLinkPage(publicUrl: string, project: string): string {
   return `${publicUrl}/_/auth/${encodeURIComponent(project)}`;
 }
