@@ -9,10 +9,13 @@ export type BatchOperation<S extends SchemaOf<S>> = {
     | { action: 'delete'; collection: K; id: string };
 }[CollectionName<S>];
 
-/** The result of one operation: the record of a create or update, nothing for a delete. */
+/**
+ * The result of one operation: the record of a create or update; null for a
+ * delete, and for an update (status 204) whose record the view rule hides.
+ */
 export interface BatchResult<R = RecordOf<CollectionShape>> {
   status: number;
-  body?: R;
+  body: R | null;
 }
 
 /**

@@ -106,7 +106,7 @@ t.test('collections and records', async (t) => {
 
   const one = await records.getOne(ids[2], { fields: 'id,title' });
   t.same(Object.keys(one).sort(), ['id', 'title']);
-  t.equal((await records.update(ids[2], { tag: 'x' })).tag, 'x');
+  t.equal((await records.update(ids[2], { tag: 'x' }))?.tag, 'x');
   await records.delete(ids[2]);
   t.match(await failure(() => records.getOne(ids[2])), { status: 404, code: 'record_not_found' });
 

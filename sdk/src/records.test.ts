@@ -51,3 +51,17 @@ t.test('batch: all or nothing, the failing operation named', async (t) => {
   t.match(err, { status: 400, code: 'validation_failed', details: { operation: 1 } });
   t.equal((await notes.getOne(target.id)).rank, 7, 'the delete before the failure was rolled back');
 });
+
+t.test('update answers null when the view rule hides the updated record', async (t) => {
+  await service.collections.create({
+    name: 'dropbox',
+    fields: [{ name: 'title', type: 'text', required: true }],
+    rules: { create: '', update: '', view: null },
+  });
+  const box = createClient({ url, project: 'app' }).collection<{ title: string }>('dropbox');
+  const note = await box.create({ title: 'sealed' });
+  t.equal(await box.update(note.id, { title: 'resealed' }), null);
+  const [result] = await createClient({ url, project: 'app' }).batch([{ action: 'update', collection: 'dropbox', id: note.id, data: {} }]);
+  t.same(result, { status: 204, body: null });
+  t.equal((await service.collection<{ title: string }>('dropbox').getOne(note.id)).title, 'resealed');
+});

@@ -92,9 +92,14 @@ export class RecordsApi<C extends CollectionShape = UntypedCollection> {
     return this.http.request('POST', this.path(), { body: data, query: { expand: joined(options.expand) } });
   }
 
-  /** Changes the given fields of a record. */
-  update(id: string, data: C['update'], options: Pick<ShapeOptions<C>, 'expand'> = {}): Promise<RecordOf<C>> {
-    return this.http.request('PATCH', this.path(id), { body: data, query: { expand: joined(options.expand) } });
+  /**
+   * Changes the given fields of a record; answers it as updated, or null when
+   * the collection's view rule hides it from the caller (the update rule let
+   * them write it, not read it).
+   */
+  async update(id: string, data: C['update'], options: Pick<ShapeOptions<C>, 'expand'> = {}): Promise<RecordOf<C> | null> {
+    const record = await this.http.request<RecordOf<C> | undefined>('PATCH', this.path(id), { body: data, query: { expand: joined(options.expand) } });
+    return record ?? null;
   }
 
   /** Deletes a record. */

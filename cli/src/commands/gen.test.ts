@@ -149,7 +149,7 @@ export async function valid(): Promise<string[]> {
   const title: string = await posts.getOne('id', { expand: 'author' }).then((r) => r.title);
   const updated = await posts.update('id', { status: 'draft' });
   const first = await client.collection('authors').getFirst("name = 'x'");
-  return [title, updated.title, first.name, String(status), String(views), String(author?.name)];
+  return [title, String(updated?.title), first.name, String(status), String(views), String(author?.name)];
 }
 
 ${misspelled}

@@ -3,7 +3,10 @@ import { ApiError } from '../errors.ts';
 import { withDb, type ServiceContext } from './context.ts';
 import { createRecord, deleteRecord, updateRecord } from './records/write.ts';
 
-/** The outcome of one batch operation, as a standalone call would have answered. */
+/**
+ * The outcome of one batch operation, as a standalone call would have
+ * answered: an update the view rule hides from the caller is a 204 with no body.
+ */
 export interface BatchResult {
   status: number;
   body: RecordData | null;
@@ -23,7 +26,10 @@ export async function runBatch(ctx: ServiceContext, operations: BatchOperation[]
     for (const [index, op] of operations.entries()) {
       try {
         if (op.action === 'create') results.push({ status: 201, body: await createRecord(inTx, op.collection, op.data) });
-        else if (op.action === 'update') results.push({ status: 200, body: await updateRecord(inTx, op.collection, op.id, op.data) });
+        else if (op.action === 'update') {
+          const updated = await updateRecord(inTx, op.collection, op.id, op.data);
+          results.push(updated === null ? { status: 204, body: null } : { status: 200, body: updated });
+        }
         else {
           await deleteRecord(inTx, op.collection, op.id);
           results.push({ status: 204, body: null });

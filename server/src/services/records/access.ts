@@ -2,14 +2,16 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { CollectionDefinition, CollectionRules, RecordData } from '@baas/protocol';
 import {
   bind, evaluateBound, parse, QueryError, readsRelations, toSqlBound,
-  type BoundExpr, type Env, type Expr, type SchemaLookup, type SqlContext,
+  type BoundExpr, type Dialect, type Env, type Expr, type SchemaLookup, type SqlContext,
 } from '@baas/query';
+import { columnType } from '@baas/schema';
 import { ApiError } from '../../errors.ts';
 import { nowIso } from '../../ids.ts';
 import { tableName } from '../../db/collection-tables.ts';
 import { authOf, isPrivileged, type ServiceContext } from '../context.ts';
 import { collectionsService } from '../collections.ts';
 import { schemaLookup } from '@baas/query';
+import { valuesToColumns } from './codec.ts';
 
 /** Everything a records call needs about its collection, resolved once per call. */
 export interface CollectionAccess {
@@ -121,21 +123,61 @@ export function ruleCondition(
 }
 
 /**
- * How to judge the create rule on a new record: in memory when the rule reads
- * no relation (the evaluator agrees with the SQL on every row, which the
- * query package's property test proves), saving a query per create; else as
- * SQL to run against the inserted row inside the transaction.
+ * A rule of a record collection, judged on one record: in memory when the
+ * rule reads no relation (the evaluator agrees with the SQL on every row,
+ * which the query package's property test proves), saving a query; else in
+ * SQL, on the row as `row` gives it (the stored row, or one not yet inserted).
  */
-export function createRuleCheck(
-  ctx: ServiceContext,
-  access: CollectionAccess,
-  env: Env,
-): { allows: (record: RecordData) => boolean } | { sql: SQL } | undefined {
-  const source = ruleSource(ctx, access.def, 'create');
-  if (source === undefined) return undefined;
+async function judgeRecord(ctx: ServiceContext, access: CollectionAccess, source: string, env: Env, record: RecordData, row: () => SQL): Promise<boolean> {
   const bound = boundFor(access, source, access.def.name);
-  if (readsRelations(bound)) return { sql: toSqlBound(bound, sqlContext(ctx, access, env, access.def.name)) };
-  return { allows: (record) => evaluateBound(bound, record, { schema: access.lookup, collection: access.def.name, env }) };
+  if (!readsRelations(bound)) return evaluateBound(bound, record, { schema: access.lookup, collection: access.def.name, env });
+  const alias = sql`${sql.identifier('__judged')}`;
+  const condition = toSqlBound(bound, { ...sqlContext(ctx, access, env, access.def.name), alias });
+  return (await ctx.db.get(sql`SELECT 1 AS ok FROM ${row()} AS ${alias} WHERE ${condition}`)) !== undefined;
+}
+
+/**
+ * Whether the create rule allows a new record, judged on the record as it
+ * will be stored, BEFORE it is inserted: a refused caller must learn nothing
+ * from the insert (a unique index answering 409, a relation check answering
+ * 400). A rule that reads relations sees them as they are before this create.
+ * 403 when the rule is locked.
+ */
+export async function createAllowed(ctx: ServiceContext, access: CollectionAccess, env: Env, record: RecordData): Promise<boolean> {
+  const source = ruleSource(ctx, access.def, 'create');
+  if (source === undefined) return true;
+  return judgeRecord(ctx, access, source, env, record, () => newRow(access.def, record, ctx.db.dialect));
+}
+
+/**
+ * Whether the caller may view a record as it now stands in `ctx.db` (after a
+ * write, inside its transaction): a write's reply must not show what a read
+ * would hide. A locked view rule hides it from everyone but the service role.
+ */
+export async function viewAllowed(ctx: ServiceContext, access: CollectionAccess, record: RecordData): Promise<boolean> {
+  if (isPrivileged(ctx.actor)) return true;
+  const source = access.def.rules.view;
+  if (source === null || source === undefined) return false;
+  if (source.trim() === '') return true;
+  return judgeRecord(ctx, access, source, envOf(ctx), record, () => sql`(SELECT * FROM ${access.table} WHERE ${sql.identifier('id')} = ${record.id})`);
+}
+
+/**
+ * A record not yet stored, as a one-row derived table with the columns of
+ * the collection's table, typed alike (PostgreSQL needs the casts to compare
+ * parameters with typed values).
+ */
+function newRow(def: CollectionDefinition, record: RecordData, dialect: Dialect): SQL {
+  const columns = valuesToColumns(def, record, dialect);
+  const text = dialect === 'postgres' ? 'text COLLATE "C"' : undefined;
+  const column = (name: string, value: unknown, type: string | undefined) => {
+    if (type === undefined) return sql`${value} AS ${sql.identifier(name)}`;
+    const [base, collation] = type.split(' COLLATE ');
+    return sql`CAST(${value} AS ${sql.raw(base)})${sql.raw(collation ? ` COLLATE ${collation}` : '')} AS ${sql.identifier(name)}`;
+  };
+  const system = (['id', 'created_at', 'updated_at'] as const).map((name) => column(name, record[name], text));
+  const fields = def.fields.map((f) => column(f.name, columns.get(f.name) ?? null, dialect === 'postgres' ? columnType(f, dialect) : undefined));
+  return sql`(SELECT ${sql.join([...system, ...fields], sql`, `)})`;
 }
 
 /**

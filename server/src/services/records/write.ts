@@ -6,7 +6,7 @@ import { newId, nowIso } from '../../ids.ts';
 import { tableName } from '../../db/collection-tables.ts';
 import { withDb, type ServiceContext } from '../context.ts';
 import { uniqueViolationError } from '../unique.ts';
-import { accessCollection, and, createRuleCheck, envOf, ruleCondition, type CollectionAccess } from './access.ts';
+import { accessCollection, and, createAllowed, envOf, ruleCondition, viewAllowed, type CollectionAccess } from './access.ts';
 import { rowToRecord, valuesToColumns } from './codec.ts';
 import { logChange } from './changes.ts';
 import { expandRecords, parseExpand } from './expand.ts';
@@ -27,53 +27,57 @@ export async function getRecord(ctx: ServiceContext, collection: string, id: str
 }
 
 /**
- * Creates a record: validate, judge the create rule on the new row (in memory
- * when the rule reads no relation; else in SQL on the inserted row inside the
- * transaction, rolled back with 403 when it fails), insert, log the change.
+ * Creates a record: validate, judge the create rule on the record as it will
+ * be stored (before the insert, so a refused caller never hears from a unique
+ * index or a relation check: 403 first), insert, log the change.
  */
 export async function createRecord(ctx: ServiceContext, collection: string, input: Record<string, unknown>): Promise<RecordData> {
   const access = await accessCollection(ctx, collection);
-  const rule = createRuleCheck(ctx, access, envOf(ctx, input));
+  const env = envOf(ctx, input);
   const values = validate(access.def, input, 'create');
   const now = nowIso();
   // id and timestamps first, as every other reply has them.
   const { id: clientId, ...fields } = values;
   const record: RecordData = { id: (clientId as string | undefined) ?? newId(), created_at: now, updated_at: now, ...fields };
-  if (rule && 'allows' in rule && !rule.allows(record)) throw createRefused(collection);
   return writing(access.def, () =>
     ctx.db.transaction(async (tx) => {
-      await checkRelations(withDb(ctx, tx), access, values);
+      const inTx = withDb(ctx, tx);
+      if (!(await createAllowed(inTx, access, env, record))) throw createRefused(collection);
+      await checkRelations(inTx, access, values);
       const columns = valuesToColumns(access.def, record, tx.dialect);
       const names = ['id', 'created_at', 'updated_at', ...columns.keys()];
       const params = [record.id, now, now, ...columns.values()];
       await tx.run(sql`INSERT INTO ${access.table} (${sql.join(names.map((n) => sql.identifier(n)), sql`, `)})
         VALUES (${sql.join(params.map((p) => sql`${p}`), sql`, `)})`);
-      if (rule && 'sql' in rule && !(await tx.get(sql`SELECT 1 AS ok FROM ${access.table} WHERE ${and(byId(record.id), rule.sql)}`))) {
-        throw createRefused(collection);
-      }
       await logChange(tx, collection, 'create', record, null);
       return record;
     }),
   );
 }
 
-/** Updates the fields given; the update rule is judged on the row as it was (and on `request.data`). */
-export async function updateRecord(ctx: ServiceContext, collection: string, id: string, input: Record<string, unknown>): Promise<RecordData> {
+/**
+ * Updates the fields given; the update rule is judged on the row as it was
+ * (and on `request.data`). Answers the record as updated, or null when the
+ * view rule hides it from the caller: the update rule lets a caller write,
+ * never read.
+ */
+export async function updateRecord(ctx: ServiceContext, collection: string, id: string, input: Record<string, unknown>): Promise<RecordData | null> {
   const access = await accessCollection(ctx, collection);
   const rule = ruleCondition(ctx, access, 'update', envOf(ctx, input));
   const values = validate(access.def, input, 'update');
   return writing(access.def, () =>
     ctx.db.transaction(async (tx) => {
+      const inTx = withDb(ctx, tx);
       const row = await tx.get(sql`SELECT * FROM ${access.table} WHERE ${and(byId(id), rule)}`);
       if (!row) throw notFound(collection, id);
-      await checkRelations(withDb(ctx, tx), access, values);
+      await checkRelations(inTx, access, values);
       const previous = rowToRecord(access.def, row, tx.dialect);
       const stored: RecordData = { ...previous, ...values, updated_at: nextUpdatedAt(previous.updated_at) };
       const columns = valuesToColumns(access.def, values, tx.dialect).set('updated_at', stored.updated_at);
       const assignments = [...columns].map(([name, value]) => sql`${sql.identifier(name)} = ${value}`);
       await tx.run(sql`UPDATE ${access.table} SET ${sql.join(assignments, sql`, `)} WHERE ${byId(id)}`);
       await logChange(tx, collection, 'update', stored, previous);
-      return stored;
+      return (await viewAllowed(inTx, access, stored)) ? stored : null;
     }),
   );
 }
@@ -91,8 +95,8 @@ export async function deleteRecord(ctx: ServiceContext, collection: string, id: 
 }
 
 /** Attaches expansions to a freshly written record, for replies that ask for them. */
-export async function expandOne(ctx: ServiceContext, collection: string, record: RecordData, expand: string | undefined): Promise<RecordData> {
-  if (!expand) return record;
+export async function expandOne<R extends RecordData | null>(ctx: ServiceContext, collection: string, record: R, expand: string | undefined): Promise<R> {
+  if (!expand || record === null) return record;
   const access = await accessCollection(ctx, collection);
   await expandRecords(ctx, access, access.def, [record], parseExpand(expand, access.def, access.catalog));
   return record;

@@ -86,14 +86,15 @@ export const recordRoutes: Routes = async (app) => {
     ...recordSerializer,
     schema: {
       tags: ['records'],
-      summary: 'Update fields of a record (update rule applies)',
+      summary: 'Update fields of a record (update rule applies); 204 when the view rule hides the updated record from the caller',
       params: recordParams,
       querystring: writeQuery,
       body,
-      response: { 200: record, ...errors(400, 401, 403, 404, 409, 413) },
+      response: { 200: record, 204: { type: 'null', description: 'updated; the view rule hides the record from the caller' }, ...errors(400, 401, 403, 404, 409, 413) },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const updated = await updateRecord(request.ctx, request.params.name, request.params.id, request.body);
+      if (updated === null) return reply.status(204).send();
       return expandOne(request.ctx, request.params.name, updated, request.query.expand);
     },
   });

@@ -63,7 +63,7 @@ const expected: Record<keyof typeof ruleStates, Record<Op, { open: string; draft
     list: { open: '200:1/1', draft: '200:0/0' },
     // view/update/delete: WHERE id = ? AND (rule): hidden rows are 404, never 403
     view: { open: '200', draft: '404' },
-    // create: inserted, checked, rolled back
+    // create: judged on the record as it would be stored, before the insert
     create: { open: '201', draft: '403' },
     update: { open: '200', draft: '404' },
     delete: { open: '204', draft: '404' },
