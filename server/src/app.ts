@@ -6,6 +6,7 @@ import { openServices, type Services } from './services/index.ts';
 import { registerErrorHandling } from './http/plugins/errors.ts';
 import { registerRateLimits } from './http/plugins/rate-limits.ts';
 import { registerCors } from './http/plugins/cors.ts';
+import { registerJsonBody } from './http/plugins/json-body.ts';
 import { sharedSchemas } from './http/schemas.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { adminRoutes } from './http/routes/admin/index.ts';
@@ -63,6 +64,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   });
 
   registerErrorHandling(app);
+  registerJsonBody(app);
   await registerCors(app, config);
   if (config.rateLimits) await registerRateLimits(app);
   await registerWebsocket(app);

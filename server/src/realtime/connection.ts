@@ -7,6 +7,7 @@ import type { Services } from '../services/index.ts';
 import { authenticate, type Identity } from './auth.ts';
 import type { ChannelMember, Channels } from './channels.ts';
 import { RealtimeError } from './errors.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json-depth.ts';
 import type { ProjectHub, Subscriber, Subscription } from './hub.ts';
 import { guestViewer, type Viewer } from './judge.ts';
 import { getRealtimeSettings, mayJoin } from './settings.ts';
@@ -170,17 +171,19 @@ export class Connection implements Subscriber, ChannelMember {
     this.tokens = Math.min(this.limits.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.limits.messagesPerSecond);
     this.refilledAt = now;
     if (this.tokens < 1) {
-      // The id lets the client fail the dropped call instead of waiting for an answer forever. It is
-      // read from the frame's start, not by parsing it: a flood must not cost a JSON parse per frame.
-      const id = /^\s*\{[^{]*?"id"\s*:\s*"([^"\\]{1,64})"/.exec(data.subarray(0, 256).toString('utf8'))?.[1];
-      this.error(id, 'rate_limited', `more than ${this.limits.messagesPerSecond} messages per second; message dropped`);
+      this.error(idOf(data), 'rate_limited', `more than ${this.limits.messagesPerSecond} messages per second; message dropped`);
       return;
     }
     this.tokens -= 1;
     let message: Record<string, unknown>;
     try {
       if (isBinary) throw new Error('binary');
-      message = JSON.parse(data.toString('utf8'));
+      const text = data.toString('utf8');
+      if (nestsDeeperThan(text)) {
+        this.error(idOf(data), 'invalid_message', `a message may nest at most ${MAX_JSON_DEPTH} levels of arrays and objects`);
+        return;
+      }
+      message = JSON.parse(text);
       if (message === null || typeof message !== 'object' || Array.isArray(message)) throw new Error('not an object');
     } catch {
       this.error(undefined, 'invalid_message', 'a message must be a JSON object in a text frame');
@@ -322,6 +325,15 @@ export class Connection implements Subscriber, ChannelMember {
     const error = details ? { code, message, details } : { code, message };
     this.send(JSON.stringify(id === undefined ? { op: 'error', error } : { op: 'error', id, error }));
   }
+}
+
+/**
+ * The id of a message that is refused unparsed, so the client can fail the
+ * call instead of waiting for an answer forever. It is read from the frame's
+ * start, not by parsing it: a flood must not cost a JSON parse per frame.
+ */
+function idOf(data: Buffer): string | undefined {
+  return /^\s*\{[^{]*?"id"\s*:\s*"([^"\\]{1,64})"/.exec(data.subarray(0, 256).toString('utf8'))?.[1];
 }
 
 /** A string field of a message: required unless `optional`, at most `max` characters. */
