@@ -125,6 +125,7 @@ t.test('email flows: verification, email change, password reset', async (t) => {
   const changed = await c.auth.confirmEmailChange({ token: (await mailTo(instance, 'eve2@example.com')).token });
   t.equal(changed.email, 'eve2@example.com');
   t.equal(c.auth.user?.email, 'eve2@example.com');
+  t.equal((await c.auth.getUser()).email, 'eve2@example.com', 'confirmed with the session, so the session goes on');
   t.match(await failure(() => client().auth.requestEmailChange({ email: 'x@example.com' })), { status: 401, code: 'unauthorized' }, 'email change needs a user');
 
   await c.auth.requestPasswordReset({ email: 'eve2@example.com' });

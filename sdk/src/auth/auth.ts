@@ -169,7 +169,12 @@ export class AuthClient implements TokenSource {
     await this.call('POST', '/verify-email/request', input);
   }
 
-  /** Marks the address verified with the token of the link. */
+  /**
+   * Marks the address verified with the token of the link. Call it signed in
+   * as the account (the link opened where the user signed up): confirmed
+   * from anywhere else, the server removes the password set before the
+   * address was verified and ends every session.
+   */
   confirmEmail(input: { token: string }): Promise<AuthUser> {
     return this.confirm('/verify-email/confirm', input);
   }
@@ -191,7 +196,7 @@ export class AuthClient implements TokenSource {
     await this.call('POST', '/email-change/request', input, true);
   }
 
-  /** Moves the account to the new address with the token of the link. */
+  /** Moves the account to the new address with the token of the link; like `confirmEmail`, call it signed in. */
   confirmEmailChange(input: { token: string }): Promise<AuthUser> {
     return this.confirm('/email-change/confirm', input);
   }
@@ -284,9 +289,14 @@ export class AuthClient implements TokenSource {
     return next;
   }
 
-  /** A confirm route's `{user}`, taken into the session when it is the signed-in user. */
+  /**
+   * A confirm route's `{user}`, taken into the session when it is the
+   * signed-in user. Sent with the session, when there is one: the server
+   * keeps the account's password only when the address is proved by a holder
+   * of the account (without one, whoever set the password never proved it).
+   */
   private async confirm(path: string, body: unknown): Promise<AuthUser> {
-    return this.updated((await this.call<{ user: AuthUser }>('POST', path, body)).user);
+    return this.updated((await this.call<{ user: AuthUser }>('POST', path, body, true)).user);
   }
 
   /** Takes a fresh copy of the signed-in user into the session (`user_updated` when it changed). */

@@ -3,6 +3,7 @@ import type { ProjectHandle } from '../../db/registry.ts';
 import { ApiError } from '../../errors.ts';
 import { consumeEmailToken, type EmailTokenProof, type EmailTokenRow } from './email-tokens.ts';
 import { issueSession, revokeUserSessions, type SessionMeta } from './sessions.ts';
+import { proveAddress } from './address-proof.ts';
 import { checkPassword, createUser, findUserByEmail, getUser, updateUser, type UserRow } from './users.ts';
 import { getAuthSettings } from './settings.ts';
 import type { Database } from '../../db/database.ts';
@@ -18,12 +19,14 @@ async function ownerOf(tx: Database, row: EmailTokenRow): Promise<UserRow> {
   return user;
 }
 
-/** Marks the address of the token's user verified; answers the user. */
-export async function confirmEmailVerification(project: ProjectHandle, token: string): Promise<UserRow> {
-  return consumeEmailToken(project.db, 'verify_email', { token }, async (tx, row) => {
-    const user = await ownerOf(tx, row);
-    return updateUser(tx, user.id, { verified: true });
-  });
+/**
+ * Marks the address of the token's user verified; answers the user.
+ * `holder` is the user of a session sent with the confirmation: without one
+ * of this account, the password set before the address was proved is
+ * removed and its sessions end (see proveAddress).
+ */
+export async function confirmEmailVerification(project: ProjectHandle, token: string, holder?: string): Promise<UserRow> {
+  return consumeEmailToken(project.db, 'verify_email', { token }, async (tx, row) => proveAddress(tx, await ownerOf(tx, row), { holder }));
 }
 
 /**
@@ -45,15 +48,16 @@ export async function confirmPasswordReset(project: ProjectHandle, token: string
 /**
  * Signs in with a magic link's token or its address and code. The first use
  * by an address without an account creates the account (verified, no
- * password); a user's address is marked verified.
+ * password); a user's address is marked verified, and an unverified
+ * account's password and sessions end (see proveAddress): the clicker owns
+ * the address, not necessarily the password.
  */
 export async function verifyMagicLink(project: ProjectHandle, proof: EmailTokenProof, meta: Omit<SessionMeta, 'method'>): Promise<SessionReply> {
   const user = await consumeEmailToken(project.db, 'magic_link', proof, async (tx, row) => {
-    let user = row.userId ? await ownerOf(tx, row) : await findUserByEmail(tx, row.email!);
+    const user = row.userId ? await ownerOf(tx, row) : await findUserByEmail(tx, row.email!);
     if (!user) return createUser(tx, { email: row.email, verified: true });
     if (user.disabled) throw new ApiError('forbidden', 'this account is disabled');
-    if (!user.verified) user = await updateUser(tx, user.id, { verified: true });
-    return user;
+    return user.verified ? user : proveAddress(tx, user);
   });
   // After the commit: the token is spent even if signing fails, which costs the user one more email at worst.
   return issueSession(project.db, project, user, { ...meta, method: 'magic_link' });
@@ -63,15 +67,17 @@ export async function verifyMagicLink(project: ProjectHandle, proof: EmailTokenP
  * Moves the user to the address the confirmation went to (verified: the mail
  * reached it). 409 `conflict` if another account took that address meanwhile.
  * An anonymous user who confirms an address becomes a regular (passwordless)
- * user with the same id.
+ * user with the same id. Confirmed without a session of the account
+ * (`holder`), the account's password and sessions end (see proveAddress):
+ * else an attacker could move their own account onto a victim's address.
  */
-export async function confirmEmailChange(project: ProjectHandle, token: string): Promise<UserRow> {
+export async function confirmEmailChange(project: ProjectHandle, token: string, holder?: string): Promise<UserRow> {
   return consumeEmailToken(project.db, 'email_change', { token }, async (tx, row) => {
     const user = row.userId ? await getUser(tx, row.userId) : undefined;
     if (!user || !row.email) throw new ApiError('invalid_email_token', 'the link is no longer valid for this account');
     if (user.disabled) throw new ApiError('forbidden', 'this account is disabled');
     const other = await findUserByEmail(tx, row.email);
     if (other && other.id !== user.id) throw new ApiError('conflict', 'another account has this email address now');
-    return updateUser(tx, user.id, { email: row.email, verified: true, ...(user.anonymous ? { anonymous: false } : {}) });
+    return proveAddress(tx, user, { holder, patch: { email: row.email, ...(user.anonymous ? { anonymous: false } : {}) } });
   });
 }

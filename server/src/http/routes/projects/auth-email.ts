@@ -63,8 +63,16 @@ export const authEmailRoutes: Routes = async (app) => {
     });
   }
 
-  /** Registers a confirm route: the token (and maybe more) in, `{user}` out. */
-  function confirmRoute<B extends { token: string }>(path: string, summary: string, extra: Record<string, unknown>, confirm: (project: ProjectHandle, body: B) => Promise<UserRow>): void {
+  /**
+   * Registers a confirm route: the token (and maybe more) in, `{user}` out.
+   * `confirm` also gets the holder: the user of a valid session sent along.
+   */
+  function confirmRoute<B extends { token: string }>(
+    path: string,
+    summary: string,
+    extra: Record<string, unknown>,
+    confirm: (project: ProjectHandle, body: B, holder: string | undefined) => Promise<UserRow>,
+  ): void {
     app.post<{ Body: B }>(`/${path}`, {
       // The link may be opened in a browser whose stored access token has expired: the token in the body is the credential.
       config: { ignoresBadToken: true },
@@ -74,14 +82,18 @@ export const authEmailRoutes: Routes = async (app) => {
         body: { type: 'object', properties: { token, ...extra }, required: ['token', ...Object.keys(extra)], additionalProperties: false },
         response: { 200: userReply, ...errors(400, 403, 404, 409, 429) },
       },
-      handler: async (request) => ({ user: publicUser(await confirm(request.ctx.project, request.body as B)) }),
+      handler: async (request) => {
+        const holder = request.ctx.actor.kind === 'user' ? request.ctx.actor.user.id : undefined;
+        return { user: publicUser(await confirm(request.ctx.project, request.body as B, holder)) };
+      },
     });
   }
 
   requestRoute('verify-email/request', 'Mail a verification link (always 202, whether or not the address has an account)', {},
     (flow, settings, body) => sendVerificationEmail(flow, settings, body.email, body.redirectTo));
-  confirmRoute('verify-email/confirm', 'Mark the address verified with the token from the link', {},
-    (project, body) => confirmEmailVerification(project, body.token));
+  confirmRoute('verify-email/confirm',
+    "Mark the address verified with the token from the link. Send the account's session along: without it, a password set before the address was verified is removed and every session ends", {},
+    (project, body, holder) => confirmEmailVerification(project, body.token, holder));
 
   requestRoute('password-reset/request', 'Mail a password-reset link (always 202)', {},
     (flow, settings, body) => sendPasswordReset(flow, settings, body.email, body.redirectTo));
@@ -114,6 +126,7 @@ export const authEmailRoutes: Routes = async (app) => {
   requestRoute('email-change/request', 'Mail a confirmation link to the new address of the signed-in user (always 202)', {},
     (flow, settings, body, request) => sendEmailChange(flow, settings, requireUser(request.ctx.actor).user.id, body.email, body.redirectTo),
     (request) => void requireUser(request.ctx.actor));
-  confirmRoute('email-change/confirm', 'Move the account to the new address with the token from the link', {},
-    (project, body) => confirmEmailChange(project, body.token));
+  confirmRoute('email-change/confirm',
+    "Move the account to the new address with the token from the link. Send the account's session along: without it, the password is removed and every session ends", {},
+    (project, body, holder) => confirmEmailChange(project, body.token, holder));
 };

@@ -94,7 +94,7 @@ export const recordRoutes: Routes = async (app) => {
     },
     handler: async (request, reply) => {
       const updated = await updateRecord(request.ctx, request.params.name, request.params.id, request.body);
-      if (updated === null) return reply.status(204).send();
+      if (updated === null) return reply.status(204).send(null);
       return expandOne(request.ctx, request.params.name, updated, request.query.expand);
     },
   });

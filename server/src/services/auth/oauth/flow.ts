@@ -6,9 +6,10 @@ import type { ProjectHandle } from '../../../db/registry.ts';
 import { ApiError } from '../../../errors.ts';
 import { hashSecret, randomToken } from '../../../crypto.ts';
 import { newId, nowIso } from '../../../ids.ts';
-import { issueSession, revokeUserSessions } from '../sessions.ts';
+import { proveAddress } from '../address-proof.ts';
+import { issueSession } from '../sessions.ts';
 import { getAuthSettings, isAllowedRedirect } from '../settings.ts';
-import { createUser, findUserByEmail, getUser, normalizeEmail, updateUser, type UserRow } from '../users.ts';
+import { createUser, findUserByEmail, getUser, normalizeEmail, type UserRow } from '../users.ts';
 import { authorizationUrl, exchangeCode, newChecks, type ProviderProfile } from './client.ts';
 import { getProvider, type OAuthProvider } from './providers.ts';
 
@@ -172,9 +173,8 @@ export async function exchangeSignInCode(
  * The user an identity signs in as. The linking policy:
  * 1. a known identity (provider + subject) is its user, whatever the email says now;
  * 2. else an email the provider VERIFIED links to the existing user with that
- *    email. If that user had never verified it, whoever set its password never
- *    proved owning the address (a pre-registered account could be an attacker's),
- *    so the password is removed and its sessions end; the user becomes verified;
+ *    email. If that user had never verified it, the password is removed and its
+ *    sessions end, as for every first proof of an address (see proveAddress);
  * 3. else a new user: with the email when verified (and marked verified),
  *    without any email otherwise. An unverified email is never attached to any
  *    account, so it can neither take one over nor block its real owner later.
@@ -209,11 +209,7 @@ async function linkOrCreate(tx: Database, provider: string, profile: ProviderPro
   let user = email ? await findUserByEmail(tx, email) : undefined;
   if (user) {
     if (user.disabled) throw new ApiError('forbidden', 'this account is disabled');
-    if (!user.verified) {
-      await tx.run(sql`UPDATE ${tx.table('_users')} SET password_hash = NULL WHERE id = ${user.id}`);
-      await revokeUserSessions(tx, user.id);
-      user = await updateUser(tx, user.id, { verified: true });
-    }
+    if (!user.verified) user = await proveAddress(tx, user);
   } else {
     const data: Record<string, unknown> = {};
     if (profile.name) data.name = profile.name;
