@@ -19,7 +19,7 @@ forEachEngine(t, 'outbox mode (no SMTP): the message lands in _outbox and the li
   t.match(message.text, /^Confirm email: http:\/\/127\.0\.0\.1:8787\/_\/auth\/app#type=verify_email&token=/m, 'without siteUrl the link opens the server\'s hosted page for the project');
 
   const token = new URLSearchParams(/#(\S+)/.exec(message.text)![1]).get('token');
-  res = await api.request('POST', api.p('/auth/verify-email/confirm'), { body: { token } });
+  res = await api.request('POST', api.p('/auth/verify-email/confirm'), { token: signed.body.session.accessToken, body: { token } });
   t.equal(res.status, 200);
   t.equal(res.body.user.verified, true);
 
