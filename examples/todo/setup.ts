@@ -28,7 +28,8 @@ export async function setUp(admin: BaasClient): Promise<void> {
   await admin.storage.buckets.create({
     name: 'attachments',
     maxSize: 10 * 1024 * 1024,
-    rules: { read: 'auth.id != null && object.owner = auth.id', write: 'auth.id != null && object.owner = auth.id' },
+    // Each user's files live under their own id: nobody can take another user's path first.
+    rules: { read: 'auth.id != null && object.owner = auth.id', write: 'auth.id != null && segment(object.path, 0) = auth.id && object.owner = auth.id' },
   });
 }
 

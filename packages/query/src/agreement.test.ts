@@ -19,10 +19,10 @@ const EXPRESSIONS_PER_RUN = 8;
 // ---- data -------------------------------------------------------------------------
 
 // A tiny alphabet so values collide, differ only by case, and contain LIKE/quote metacharacters.
-const char = fc.constantFrom('a', 'A', 'b', 'B', '%', '_', "'", '"', '\\', 'é', 'É');
+const char = fc.constantFrom('a', 'A', 'b', 'B', '%', '_', "'", '"', '\\', 'é', 'É', '/');
 // Mostly a few common strings, so equal and contained values actually occur.
 const str = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom('a', 'A', 'ab', 'aB', 'b%', '_', "a'", '"', '') },
+  { weight: 3, arbitrary: fc.constantFrom('a', 'A', 'ab', 'aB', 'b%', '_', "a'", '"', '', 'a/b', '/a', 'a//"b', 'a\\/b/') },
   { weight: 2, arbitrary: fc.array(char, { maxLength: 3 }).map((cs) => cs.join('')) },
 );
 const nullable = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null, freq: 5 });
@@ -105,9 +105,10 @@ const strOperand = fc.oneof(
   pick('title', 'body', 'status', 'day', 'id', 'author', 'parent', 'created_at'),
   pick('author.email', 'author.role', 'parent.title', 'parent.author.email', 'editors.email', 'parent.editors.role'),
   pick('lower(title)', 'lower(author.email)', 'auth.id', 'auth.email', 'auth.role', 'now'),
+  pick('segment(title, 0)', 'segment(body, 1)', 'segment(author.email, 2)', 'lower(segment(parent.title, 0))', 'segment(auth.data.s, 0)', 'segment(request.data.s, 1)'),
   strLit,
 );
-const numOperand = fc.oneof(pick('count', 'score', 'parent.count', 'length(tags)', 'length(title)', 'length(editors)'), numLit);
+const numOperand = fc.oneof(pick('count', 'score', 'parent.count', 'length(tags)', 'length(title)', 'length(editors)', 'length(segment(title, 1))'), numLit);
 const boolOperand = pick('published', 'parent.published', 'author.verified', 'editors.verified', 'auth.verified', 'auth.anonymous', 'true', 'false');
 const dynOperand = pick('auth.data.s', 'auth.data.n', 'auth.data.l', 'request.data.s', 'request.data.t', 'auth.data.missing');
 const multiOperand = pick('tags', 'editors', 'parent.tags');

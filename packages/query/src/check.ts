@@ -23,7 +23,10 @@ export interface Hop {
 }
 
 /** The functions of the language. */
-export type FunctionName = 'length' | 'lower';
+export type FunctionName = 'length' | 'lower' | 'segment';
+
+/** The highest index `segment()` accepts. */
+export const MAX_SEGMENT_INDEX = 63;
 
 /** A resolved operand. */
 export type BoundOperand =
@@ -31,7 +34,8 @@ export type BoundOperand =
   | { k: 'env'; path: string[]; type: StaticType; pos: number }
   /** `integer`: an integer column (PostgreSQL bigint), whose constants bind as integers so its index applies. */
   | { k: 'field'; hops: Hop[]; name: string; type: ColumnType; integer?: boolean; pos: number }
-  | { k: 'call'; fn: FunctionName; arg: BoundOperand; type: StaticType; pos: number }
+  /** `index`: segment()'s literal second argument. */
+  | { k: 'call'; fn: FunctionName; arg: BoundOperand; index?: number; type: StaticType; pos: number }
   /** A parenthesised condition used as a boolean value: `(a = 1) = published`. */
   | { k: 'condition'; expr: BoundExpr; type: 'boolean'; pos: number };
 
@@ -198,18 +202,26 @@ function path(node: PathNode, ctx: BindContext): BoundOperand {
   }
 }
 
+const arity: Record<FunctionName, number> = { length: 1, lower: 1, segment: 2 };
+
 function call(node: Extract<Expr, { kind: 'call' }>, ctx: BindContext): BoundOperand {
-  if (node.name !== 'length' && node.name !== 'lower') {
-    throw new QueryError(`unknown function '${node.name}' (available: length, lower)`, node.pos);
+  if (!Object.hasOwn(arity, node.name)) {
+    throw new QueryError(`unknown function '${node.name}' (available: ${Object.keys(arity).join(', ')})`, node.pos);
   }
-  if (node.args.length !== 1) throw new QueryError(`${node.name}() takes exactly 1 argument`, node.pos);
+  const fn = node.name as FunctionName;
+  if (node.args.length !== arity[fn]) throw new QueryError(`${fn}() takes exactly ${arity[fn]} argument${arity[fn] > 1 ? 's' : ''}`, node.pos);
   const arg = bindOperand(node.args[0], ctx);
-  const accepted: StaticType[] = node.name === 'length' ? ['string', 'multi', 'list', 'null', 'dynamic'] : ['string', 'null', 'dynamic'];
+  const accepted: StaticType[] = fn === 'length' ? ['string', 'multi', 'list', 'null', 'dynamic'] : ['string', 'null', 'dynamic'];
   if (!accepted.includes(arg.type)) {
-    throw new QueryError(`${node.name}() cannot take ${describe(arg)}`, arg.pos);
+    throw new QueryError(`${fn}() cannot take ${describe(arg)}`, arg.pos);
   }
-  const type: StaticType = node.name === 'length' ? 'number' : arg.type === 'dynamic' ? 'dynamic' : 'string';
-  return { k: 'call', fn: node.name, arg, type, pos: node.pos };
+  const type: StaticType = fn === 'length' ? 'number' : arg.type === 'dynamic' ? 'dynamic' : 'string';
+  if (fn !== 'segment') return { k: 'call', fn, arg, type, pos: node.pos };
+  const index = node.args[1];
+  if (index.kind !== 'literal' || typeof index.value !== 'number' || !Number.isInteger(index.value) || index.value < 0 || index.value > MAX_SEGMENT_INDEX) {
+    throw new QueryError(`segment()'s second argument must be a whole number from 0 to ${MAX_SEGMENT_INDEX}: segment(path, 0) is the first segment`, index.pos);
+  }
+  return { k: 'call', fn, arg, index: index.value, type, pos: node.pos };
 }
 
 /** Picks the operand to blame for a type mismatch: a literal if there is one, else the operator. */

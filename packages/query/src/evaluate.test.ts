@@ -25,7 +25,7 @@ const row: Row = {
   meta: { any: 'thing' },
 };
 const user: Env = {
-  auth: { id: 'u1', email: 'ann@x.io', verified: true, data: { plan: 'pro', n: 2, list: ['open', 'x'] } },
+  auth: { id: 'u1', email: 'ann@x.io', verified: true, data: { plan: 'pro', n: 2, list: ['open', 'x'], path: 'u1//f.png', empty: '' } },
   request: { data: { title: 'Hello World' } },
   now: '2024-05-01T12:00:00.000Z',
 };
@@ -60,6 +60,9 @@ const cases: Array<[string, boolean, Env?]> = [
   ["'a' in tags && !('b' in tags)", true],
   ['length(tags) = 2 && length(title) = 11', true],
   ["lower(title) = 'hello world'", true],
+  ["segment(title, 0) = 'Hello World' && segment(title, 1) = null", true],
+  ["segment(auth.data.path, 0) = auth.id && segment(auth.data.path, 1) = '' && segment(auth.data.path, 2) = 'f.png'", true],
+  ['segment(auth.data.empty, 0) = null && segment(body, 0) = null', true],
   ['author = auth.id', true],
   ['author = auth.id', false, guestEnv],
   ['auth.id = null', true, guestEnv],

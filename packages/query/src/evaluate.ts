@@ -6,7 +6,7 @@
 import type { Expr } from './ast.ts';
 import { bind, type BoundExpr, type BoundOperand } from './check.ts';
 import type { EvalContext, Row } from './index.ts';
-import { compare, equals, envValue, fromColumn, fromJs, lengthOf, lowerOf, TRUE, type Value } from './values.ts';
+import { compare, equals, envValue, fromColumn, fromJs, lengthOf, lowerOf, segmentOf, TRUE, type Value } from './values.ts';
 
 /**
  * Whether `row` (a decoded record of `ctx.collection`) satisfies the expression.
@@ -44,7 +44,7 @@ function alternatives(o: BoundOperand, row: Row, ctx: EvalContext): Value[] {
     case 'condition':
       return [{ t: 'boolean', v: evaluateBound(o.expr, row, ctx) }];
     case 'call':
-      return alternatives(o.arg, row, ctx).map(o.fn === 'length' ? lengthOf : lowerOf);
+      return alternatives(o.arg, row, ctx).map((v) => (o.fn === 'length' ? lengthOf(v) : o.fn === 'lower' ? lowerOf(v) : segmentOf(v, o.index!)));
     case 'field': {
       // null stands for a missing related record: its fields read as null, like SQL's empty scalar subquery.
       let records: Array<Row | null> = [row];

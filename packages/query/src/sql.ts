@@ -12,7 +12,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Expr } from './ast.ts';
 import { bind, type BoundExpr, type BoundOperand, type Hop } from './check.ts';
 import type { Dialect, SqlContext } from './index.ts';
-import { asciiLower, compare, envValue, fromJs, lengthOf, lowerOf, TRUE, type ColumnType, type Value } from './values.ts';
+import { asciiLower, compare, envValue, fromJs, lengthOf, lowerOf, segmentOf, TRUE, type ColumnType, type Value } from './values.ts';
 
 /** A compiled boolean; `c` is set when it is a known constant (for folding). */
 interface Bool {
@@ -178,7 +178,7 @@ class Compiler {
         return k(b.c === undefined ? { k: 'sql', sql: b.sql, type: 'boolean' } : { k: 'const', value: { t: 'boolean', v: b.c } });
       }
       case 'call':
-        return this.operand(o.arg, (t) => k(o.fn === 'length' ? this.length(t) : this.lower(t)));
+        return this.operand(o.arg, (t) => k(o.fn === 'length' ? this.length(t) : o.fn === 'lower' ? this.lower(t) : this.segment(t, o.index!)));
       case 'field':
         return this.path(o.hops, 0, this.main, (scope) => k({ k: 'sql', sql: scope(o.name), type: o.type, integer: o.integer }));
     }
@@ -233,6 +233,21 @@ class Compiler {
     if (t.k === 'const') return { k: 'const', value: lowerOf(t.value) };
     if (t.type === 'string') return { k: 'sql', sql: this.fold(t.sql), type: 'string' };
     return { k: 'const', value: { t: 'other' } };
+  }
+
+  /**
+   * values.segmentOf in SQL. SQLite has no split function: the text becomes a
+   * JSON array (json_quote escapes it, then each '/' closes one element and
+   * opens the next) whose n-th element json_extract reads, NULL past the end.
+   * PostgreSQL: string_to_array, whose subscript past the end is NULL too.
+   */
+  private segment(t: Term, n: number): Term {
+    if (t.k === 'const') return { k: 'const', value: segmentOf(t.value, n) };
+    if (t.type !== 'string') return { k: 'const', value: { t: 'other' } };
+    const sqlExpr = this.d === 'sqlite'
+      ? sql`(case when ${t.sql} <> '' then json_extract('[' || replace(json_quote(${t.sql}), '/', '","') || ']', ${`$[${n}]`}) end)`
+      : sql`((string_to_array(${t.sql}, '/'))[${sql.raw(String(n + 1))}] COLLATE "C")`;
+    return { k: 'sql', sql: sqlExpr, type: 'string' };
   }
 
   private compare(op: Parameters<typeof compare>[0], l: Term, r: Term): Bool {

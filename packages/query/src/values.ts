@@ -179,6 +179,19 @@ export function lowerOf(a: Value): Value {
 }
 
 /**
+ * `segment(text, n)`: the n-th (from 0) of the `/`-separated parts of a text,
+ * null when there are fewer (the empty text has none). Lets a rule read the
+ * folders of a path: `segment(object.path, 0) = auth.id`.
+ */
+export function segmentOf(a: Value, n: number): Value {
+  if (a.t === 'null') return NULL;
+  if (a.t !== 'string') return OTHER;
+  if (a.v === '') return NULL;
+  const part = a.v.split('/')[n];
+  return part === undefined ? NULL : { t: 'string', v: part };
+}
+
+/**
  * Reads an environment path (`auth.*`, `request.data.*`, `now`). A guest's auth is null,
  * so every `auth.*` is null. Only own properties are followed, so `request.data.__proto__`
  * or `auth.data.constructor` cannot reach the prototype chain.

@@ -5,11 +5,12 @@ import { ApiError } from '../../errors.ts';
 import { newId, nowIso } from '../../ids.ts';
 import { asUniqueViolation, type Database, type DbRow } from '../../db/database.ts';
 import type { BlobDriver } from '../../storage/driver.ts';
-import { authOf, isPrivileged, type ServiceContext } from '../context.ts';
+import type { ServiceContext } from '../context.ts';
+import { authInfoOf, getUser } from '../auth/users.ts';
 import { bucketsService, MAX_OBJECT_SIZE, typeAllowed, type Bucket } from './buckets.ts';
 import { validatePrefix } from './paths.ts';
-import { allowedByRule, type RuleObject } from './rules.ts';
-import { MAX_EXPIRES_IN, signToken, verifyToken, type SignedAction } from './signing.ts';
+import { allowedByRule, callerOf, objectColumns, ruleCondition, type RuleCaller, type RuleObject } from './rules.ts';
+import { MAX_EXPIRES_IN, signToken, verifyToken, type SignedAction, type Signer } from './signing.ts';
 
 /** An object's metadata as the API shows it (the wire type). */
 export type StoredObject = StorageObject;
@@ -83,32 +84,58 @@ export function normalizeContentType(raw: string | undefined): string {
   return [type.trim().toLowerCase(), ...params.map((p) => p.trim())].join('; ');
 }
 
+const invalidToken = () => new ApiError('forbidden', 'the signed URL is invalid, has expired, or its object was replaced or deleted');
+
+/** The signer of a URL as bucket rules judge them now; 403 when the signing user is gone or disabled. */
+async function callerOfSigner(ctx: ServiceContext, signer: Signer): Promise<RuleCaller> {
+  if (signer.kind === 'privileged') return { privileged: true, auth: null };
+  if (signer.kind === 'guest') return { privileged: false, auth: null };
+  const user = await getUser(ctx.db, signer.id);
+  if (!user || user.disabled) throw invalidToken();
+  return { privileged: false, auth: authInfoOf(user) };
+}
+
+function signerOf(caller: RuleCaller): Signer {
+  if (caller.privileged) return { kind: 'privileged' };
+  return caller.auth ? { kind: 'user', id: caller.auth.id } : { kind: 'guest' };
+}
+
 /**
  * Objects of a bucket. Reads: service role, public buckets, a valid read
- * token, or the read rule. Writes: service role, a valid write token, or the
- * write rule (on the new object, and on the one it replaces).
+ * token, or the read rule. Writes: service role, or the write rule, judged
+ * as the caller or as the signer of a write URL (on the new object, and on
+ * the one it replaces).
  */
 export const objectsService = {
   /**
    * An object the caller may read, with its bucket. A read rule that does not
    * hold answers 404, as a hidden record does; a locked rule (null) answers 403.
+   * A read token opens exactly the object it was signed for: once that object
+   * is replaced or deleted, the token is refused, whatever stands there now.
    */
   async readable(ctx: ServiceContext, bucketName: string, path: string, token?: string): Promise<{ bucket: Bucket; object: ObjectWithBlob }> {
     const bucket = await bucketsService.get(ctx, bucketName);
     const object = await findObject(ctx.db, bucket.name, path);
-    const viaToken = token !== undefined
-      ? await verifyToken(ctx.db, { project: ctx.project.id, bucket: bucket.name, path, action: 'read' }, token)
-      : undefined;
-    if (token !== undefined && !viaToken) throw new ApiError('forbidden', 'the signed URL is invalid or has expired');
-    if (!viaToken && !bucket.public && !isPrivileged(ctx.actor)) {
+    if (token !== undefined) {
+      const target = { project: ctx.project.id, bucket: bucket.name, path, action: 'read' as const, version: object?.blobKey };
+      if (!object || !(await verifyToken(ctx.db, target, token))) throw invalidToken();
+      return { bucket, object };
+    }
+    const caller = callerOf(ctx.actor);
+    if (!bucket.public && !caller.privileged) {
       if (bucket.rules.read === null) throw new ApiError('forbidden', `only the service role may read objects of '${bucket.name}'`);
-      if (object && !allowedByRule(ctx.actor, bucket.rules.read, ruleObject(object))) throw notFound(bucket.name, path);
+      if (object && !allowedByRule(caller, bucket.rules.read, ruleObject(object))) throw notFound(bucket.name, path);
     }
     if (!object) throw notFound(bucket.name, path);
     return { bucket, object };
   },
 
-  /** Streams an upload to a new blob, then records it; see the class comment for who may. */
+  /**
+   * Streams an upload to a new blob, then records it. The write rule is
+   * judged as the caller, or as the signer of a write URL, on the object as
+   * it will be stored (its real content type and size) and on the object it
+   * replaces: a URL lets its holder do what the signer could do, no more.
+   */
   async upload(ctx: ServiceContext, blobs: BlobDriver, input: UploadInput): Promise<StoredObject> {
     const bucket = await bucketsService.get(ctx, input.bucket);
     const { path, upsert } = input;
@@ -120,27 +147,23 @@ export const objectsService = {
     if (input.declaredSize !== undefined && input.declaredSize > limit) {
       throw new ApiError('payload_too_large', `the object is larger than the bucket's limit of ${limit} bytes`);
     }
-    const grant = input.token !== undefined
-      ? await verifyToken(ctx.db, { project: ctx.project.id, bucket: bucket.name, path, action: 'write' }, input.token)
-      : undefined;
-    if (input.token !== undefined && !grant) throw new ApiError('forbidden', 'the signed URL is invalid or has expired');
-    const trusted = isPrivileged(ctx.actor) || grant !== undefined;
-    const owner = grant ? grant.owner : (authOf(ctx.actor)?.id ?? null);
-    const mayWrite = (o: RuleObject) => trusted || allowedByRule(ctx.actor, bucket.rules.write, o);
-    // A signed URL carries its signer's right to write a path as it stood when signed; what
-    // stands there now may be someone else's. So it replaces only objects its signer owns
-    // (any object, when the service role signed it). Everyone else: the write rule.
-    const mayReplace = (o: RuleObject) =>
-      isPrivileged(ctx.actor) || (grant ? grant.owner === null || o.owner === grant.owner : mayWrite(o));
+    let caller = callerOf(ctx.actor);
+    if (input.token !== undefined) {
+      const signer = await verifyToken(ctx.db, { project: ctx.project.id, bucket: bucket.name, path, action: 'write' }, input.token);
+      if (!signer) throw invalidToken();
+      caller = await callerOfSigner(ctx, signer);
+    }
+    const owner = caller.auth?.id ?? null;
+    const mayWrite = (o: RuleObject) => allowedByRule(caller, bucket.rules.write, o);
     const denied = () => new ApiError('forbidden', `the write rule of bucket '${bucket.name}' does not allow this`);
 
     // Judge everything knowable before a byte is stored: a refused upload should not cost disk.
-    if (!trusted && bucket.rules.write === null) throw new ApiError('forbidden', `only the service role may write objects to '${bucket.name}'`);
+    if (!caller.privileged && bucket.rules.write === null) throw new ApiError('forbidden', `only the service role may write objects to '${bucket.name}'`);
     const planned = { bucket: bucket.name, path, contentType, owner };
     if (input.declaredSize !== undefined && !mayWrite({ ...planned, size: input.declaredSize })) throw denied();
     const existing = await findObject(ctx.db, bucket.name, path);
     if (existing && !upsert) throw exists(bucket.name, path);
-    if (existing && !mayReplace(ruleObject(existing))) throw denied();
+    if (existing && !mayWrite(ruleObject(existing))) throw denied();
 
     const blobKey = `${ctx.project.id}/${newId()}`;
     const stored = await blobs.put(blobKey, input.body, { contentType, size: input.declaredSize, maxSize: limit });
@@ -152,7 +175,7 @@ export const objectsService = {
         const values = { size: stored.size, sha256: stored.sha256 };
         if (current) {
           if (!upsert) throw exists(bucket.name, path);
-          if (!mayReplace(ruleObject(current))) throw denied();
+          if (!mayWrite(ruleObject(current))) throw denied();
           await tx.run(sql`UPDATE ${tx.table('_objects')} SET size = ${values.size}, content_type = ${contentType}, sha256 = ${values.sha256},
             etag = ${values.sha256}, owner = ${owner}, blob_key = ${blobKey}, updated_at = ${now} WHERE bucket = ${bucket.name} AND path = ${path}`);
           const stale = [current.blobKey, ...(await dropVariants(tx, bucket.name, path))];
@@ -172,38 +195,49 @@ export const objectsService = {
   },
 
   /**
-   * A token for a signed URL, if the caller may do `action` on the path now:
-   * read = may read the existing object; write = the write rule holds for an
-   * object at the path owned by the caller (size and contentType still null)
-   * and for the object it would replace. The upload made with the token is
-   * still bound by the bucket's maxSize and allowedTypes, and needs x-upsert to replace.
+   * A token for a signed URL, if the caller may do `action` on the path now.
+   * read: the caller may read the object, and the token opens that version
+   * of it only. write: the write rule holds for an object at the path owned
+   * by the caller, of the `contentType` they intend (null when not said), and
+   * for the object it would replace; the upload made with the token is
+   * judged again, as the signer, with its real content type and size, and
+   * stays bound by the bucket's maxSize and allowedTypes (x-upsert to replace).
    */
-  async sign(ctx: ServiceContext, bucketName: string, path: string, action: SignedAction, expiresIn: number): Promise<{ token: string; expiresAt: string }> {
+  async sign(
+    ctx: ServiceContext,
+    bucketName: string,
+    path: string,
+    action: SignedAction,
+    expiresIn: number,
+    intent: { contentType?: string } = {},
+  ): Promise<{ token: string; expiresAt: string }> {
     if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_EXPIRES_IN) {
       throw new ApiError('validation_failed', `expiresIn must be 1..${MAX_EXPIRES_IN} seconds`);
     }
-    const owner = authOf(ctx.actor)?.id ?? null;
+    const caller = callerOf(ctx.actor);
+    const target = { project: ctx.project.id, bucket: bucketName, path, action };
     if (action === 'read') {
-      await this.readable(ctx, bucketName, path);
-    } else {
-      const bucket = await bucketsService.get(ctx, bucketName);
-      const denied = new ApiError('forbidden', `the write rule of bucket '${bucket.name}' does not allow this`);
-      if (!isPrivileged(ctx.actor) && bucket.rules.write === null) throw denied;
-      if (!allowedByRule(ctx.actor, bucket.rules.write, { bucket: bucket.name, path, size: null, contentType: null, owner })) throw denied;
-      const existing = await findObject(ctx.db, bucket.name, path);
-      if (existing && !allowedByRule(ctx.actor, bucket.rules.write, ruleObject(existing))) throw denied;
+      const { object } = await this.readable(ctx, bucketName, path);
+      return signToken(ctx.db, { ...target, version: object.blobKey }, signerOf(caller), expiresIn);
     }
-    return signToken(ctx.db, { project: ctx.project.id, bucket: bucketName, path, action, owner }, expiresIn);
+    const bucket = await bucketsService.get(ctx, bucketName);
+    const denied = new ApiError('forbidden', `the write rule of bucket '${bucket.name}' does not allow this`);
+    const contentType = intent.contentType === undefined ? null : normalizeContentType(intent.contentType);
+    if (!allowedByRule(caller, bucket.rules.write, { bucket: bucket.name, path, size: null, contentType, owner: caller.auth?.id ?? null })) throw denied;
+    const existing = await findObject(ctx.db, bucket.name, path);
+    if (existing && !allowedByRule(caller, bucket.rules.write, ruleObject(existing))) throw denied;
+    return signToken(ctx.db, target, signerOf(caller), expiresIn);
   },
 
   /** Deletes an object the write rule allows (judged on the object as stored). */
   async delete(ctx: ServiceContext, blobs: BlobDriver, bucketName: string, path: string): Promise<void> {
     const bucket = await bucketsService.get(ctx, bucketName);
-    if (!isPrivileged(ctx.actor) && bucket.rules.write === null) throw new ApiError('forbidden', `only the service role may delete objects of '${bucket.name}'`);
+    const caller = callerOf(ctx.actor);
+    if (!caller.privileged && bucket.rules.write === null) throw new ApiError('forbidden', `only the service role may delete objects of '${bucket.name}'`);
     const keys = await ctx.db.transaction(async (tx) => {
       const object = await findObject(tx, bucket.name, path);
       if (!object) throw notFound(bucket.name, path);
-      if (!allowedByRule(ctx.actor, bucket.rules.write, ruleObject(object))) throw new ApiError('forbidden', `the write rule of bucket '${bucket.name}' does not allow this`);
+      if (!allowedByRule(caller, bucket.rules.write, ruleObject(object))) throw new ApiError('forbidden', `the write rule of bucket '${bucket.name}' does not allow this`);
       await tx.run(sql`DELETE FROM ${tx.table('_objects')} WHERE bucket = ${bucket.name} AND path = ${path}`);
       return [object.blobKey, ...(await dropVariants(tx, bucket.name, path))];
     });
@@ -212,39 +246,30 @@ export const objectsService = {
 
   /**
    * Objects under a prefix, in path (byte) order, after `cursor` (the last
-   * path of the previous page). The read rule filters in memory, so a page
-   * may scan more rows than it returns; `public` does not open listing.
+   * path of the previous page). The read rule is a condition of the query,
+   * as a collection's list rule is: a page, and its cursor, only ever see
+   * objects the caller may read. `public` does not open listing.
    */
   async list(ctx: ServiceContext, bucketName: string, options: { prefix?: string; limit?: number; cursor?: string }): Promise<{ items: StoredObject[]; nextCursor: string | null }> {
     const bucket = await bucketsService.get(ctx, bucketName);
-    if (!isPrivileged(ctx.actor) && bucket.rules.read === null) throw new ApiError('forbidden', `only the service role may list objects of '${bucket.name}'`);
+    const caller = callerOf(ctx.actor);
+    if (!caller.privileged && bucket.rules.read === null) throw new ApiError('forbidden', `only the service role may list objects of '${bucket.name}'`);
     const prefix = validatePrefix(options.prefix ?? '');
     const limit = Math.min(Math.max(options.limit ?? 100, 1), MAX_LIST_LIMIT);
-    const table = ctx.db.table('_objects');
     // Prefix by range, not LIKE: no wildcard escaping, and the primary key serves it on both engines.
     const chars = [...prefix];
     const last = chars.pop();
     const upper = last === undefined ? undefined : chars.join('') + String.fromCodePoint(last.codePointAt(0)! + 1);
-    const items: StoredObject[] = [];
-    let after = options.cursor;
-    for (let scanned = 0; items.length < limit && scanned < 20 * limit; ) {
-      const batch = Math.min(limit * 2, MAX_LIST_LIMIT);
-      const rows = await ctx.db.all(sql`SELECT * FROM ${table} WHERE bucket = ${bucket.name} AND path >= ${prefix}
-        ${upper === undefined ? sql`` : sql`AND path < ${upper}`} ${after === undefined ? sql`` : sql`AND path > ${after}`}
-        ORDER BY path LIMIT ${batch}`);
-      for (const row of rows) {
-        const object = rowToObject(row);
-        after = object.path;
-        scanned++;
-        if (allowedByRule(ctx.actor, bucket.rules.read, ruleObject(object))) {
-          items.push(publicObject(object));
-          // Full: the next page starts after this row, whether or not more rows follow.
-          if (items.length === limit) return { items, nextCursor: after };
-        }
-      }
-      if (rows.length < batch) return { items, nextCursor: null };
-    }
-    return { items, nextCursor: after ?? null };
+    const objects = sql.identifier('o');
+    const conditions = [sql`${objects}.bucket = ${bucket.name}`, sql`${objects}.path >= ${prefix}`];
+    if (upper !== undefined) conditions.push(sql`${objects}.path < ${upper}`);
+    if (options.cursor !== undefined) conditions.push(sql`${objects}.path > ${options.cursor}`);
+    const rule = ruleCondition(caller, bucket.rules.read, ctx.db.dialect, sql`${objects}`);
+    if (rule) conditions.push(rule);
+    const rows = await ctx.db.all(sql`SELECT * FROM (SELECT ${objectColumns(ctx.db.dialect)} FROM ${ctx.db.table('_objects')}) AS ${objects}
+      WHERE ${sql.join(conditions.map((c) => sql`(${c})`), sql` AND `)} ORDER BY ${objects}.path LIMIT ${limit + 1}`);
+    const items = rows.slice(0, limit).map((row) => publicObject(rowToObject(row)));
+    return { items, nextCursor: rows.length > limit ? items[items.length - 1].path : null };
   },
 };
 

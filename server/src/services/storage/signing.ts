@@ -8,11 +8,19 @@ export type SignedAction = 'read' | 'write';
 /** Longest validity of a signed URL: 7 days, as S3 presigned URLs. */
 export const MAX_EXPIRES_IN = 7 * 24 * 3600;
 
-/** What a valid token grants. */
-export interface SignedGrant {
+/**
+ * Who signed a URL: the holder acts as them. `privileged` = the service role
+ * or an admin; `guest`; or a user, by id (looked up again when the URL is used).
+ */
+export type Signer = { kind: 'privileged' } | { kind: 'guest' } | { kind: 'user'; id: string };
+
+/** What a token is for. `version` names the object a read URL was signed for (its blob). */
+export interface SignedTarget {
+  project: string;
+  bucket: string;
+  path: string;
   action: SignedAction;
-  /** The signer's user id: becomes the owner of an object uploaded with a write token. */
-  owner: string | null;
+  version?: string;
 }
 
 const SETTING = 'storage.signing_secret';
@@ -40,42 +48,45 @@ function secretOf(db: Database): Promise<Buffer> {
 }
 
 // JSON of an array: no separator a path could contain can make two different tuples sign alike.
-function mac(secret: Buffer, parts: Array<string | number | null>): string {
-  return createHmac('sha256', secret).update(JSON.stringify(['v1', ...parts])).digest('base64url');
+function mac(secret: Buffer, target: SignedTarget, exp: number, signer: string): string {
+  const parts = ['v2', target.project, target.bucket, target.path, target.action, target.version ?? '', exp, signer];
+  return createHmac('sha256', secret).update(JSON.stringify(parts)).digest('base64url');
+}
+
+const encodeSigner = (s: Signer) => (s.kind === 'user' ? `u:${s.id}` : s.kind === 'guest' ? 'g' : 'p');
+
+function decodeSigner(text: string): Signer | undefined {
+  if (text === 'p') return { kind: 'privileged' };
+  if (text === 'g') return { kind: 'guest' };
+  return text.startsWith('u:') && text.length > 2 ? { kind: 'user', id: text.slice(2) } : undefined;
 }
 
 /**
- * A token `<expiry>.<owner>.<hmac>` bound to project, bucket, path, action,
- * expiry (unix seconds) and signer. The HMAC-SHA256 key is the project's secret.
+ * A token `<expiry>.<signer>.<hmac>` bound to project, bucket, path, action,
+ * the object's version (read URLs), expiry (unix seconds) and signer. The
+ * HMAC-SHA256 key is the project's secret.
  */
-export async function signToken(
-  db: Database,
-  target: { project: string; bucket: string; path: string; action: SignedAction; owner: string | null },
-  expiresIn: number,
-): Promise<{ token: string; expiresAt: string }> {
+export async function signToken(db: Database, target: SignedTarget, signer: Signer, expiresIn: number): Promise<{ token: string; expiresAt: string }> {
   const exp = Math.floor(Date.now() / 1000) + expiresIn;
-  const owner = target.owner ?? '';
-  const sig = mac(await secretOf(db), [target.project, target.bucket, target.path, target.action, exp, owner]);
-  return { token: `${exp}.${Buffer.from(owner).toString('base64url')}.${sig}`, expiresAt: new Date(exp * 1000).toISOString() };
+  const who = encodeSigner(signer);
+  const sig = mac(await secretOf(db), target, exp, who);
+  return { token: `${exp}.${Buffer.from(who).toString('base64url')}.${sig}`, expiresAt: new Date(exp * 1000).toISOString() };
 }
 
 /**
- * Checks a token for this exact project, bucket, path and action; undefined
- * when it is malformed, tampered with, for another target, or expired. The
- * HMAC is compared in constant time.
+ * The signer of a token for this exact target (project, bucket, path, action
+ * and, for a read, the object's current version); undefined when it is
+ * malformed, tampered with, for another target or an object since replaced,
+ * or expired. The HMAC is compared in constant time.
  */
-export async function verifyToken(
-  db: Database,
-  target: { project: string; bucket: string; path: string; action: SignedAction },
-  token: string,
-): Promise<SignedGrant | undefined> {
-  const match = /^(\d{1,12})\.([A-Za-z0-9_-]{0,200})\.([A-Za-z0-9_-]{43})$/.exec(token);
+export async function verifyToken(db: Database, target: SignedTarget, token: string): Promise<Signer | undefined> {
+  const match = /^(\d{1,12})\.([A-Za-z0-9_-]{1,200})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!match) return undefined;
   const exp = Number(match[1]);
-  const owner = Buffer.from(match[2], 'base64url').toString('utf8');
-  const expected = Buffer.from(mac(await secretOf(db), [target.project, target.bucket, target.path, target.action, exp, owner]));
+  const who = Buffer.from(match[2], 'base64url').toString('utf8');
+  const expected = Buffer.from(mac(await secretOf(db), target, exp, who));
   const actual = Buffer.from(match[3]);
   if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return undefined;
   if (exp <= Math.floor(Date.now() / 1000)) return undefined;
-  return { action: target.action, owner: owner || null };
+  return decodeSigner(who);
 }
