@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { CollectionDefinition, CollectionRules, RecordData } from '@baas/protocol';
 import {
-  bind, evaluateBound, parse, QueryError, readsRelations, toSqlBound,
+  bind, evaluateBound, parse, QueryError, readsRelations, schemaLookup, toSqlBound,
   type BoundExpr, type Dialect, type Env, type Expr, type SchemaLookup, type SqlContext,
 } from '@baas/query';
 import { columnType } from '@baas/schema';
@@ -10,7 +10,6 @@ import { nowIso } from '../../ids.ts';
 import { tableName } from '../../db/collection-tables.ts';
 import { authOf, isPrivileged, type ServiceContext } from '../context.ts';
 import { collectionsService } from '../collections.ts';
-import { schemaLookup } from '@baas/query';
 import { valuesToColumns } from './codec.ts';
 
 /** Everything a records call needs about its collection, resolved once per call. */
