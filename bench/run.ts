@@ -3,17 +3,7 @@
  * prints one table of throughput and p99 against each scenario's baseline,
  * and writes bench/results/latest.json. A ratio below its target is reported,
  * not failed: the exit code is 0 unless the bench itself broke.
- *
- * Environment:
- *   BENCH_SECONDS          seconds per measurement (default 5)
- *   BENCH_WARMUP_SECONDS   unmeasured load before each measurement (default 1)
- *   BENCH_ROUNDS           measurements per side and operation, alternating order (default 2)
- *   BENCH_CONNECTIONS      autocannon connections (default 50)
- *   BENCH_SEED_RECORDS     records seeded on each side (default 10000)
- *   BENCH_ONLY             e.g. "records", "auth" or "records:create,auth:login" (default: all)
- *   BENCH_STORAGE_MB       size of the storage scenario's object in MB (default 50)
- *   BENCH_PROFILE=1        CPU-profile the servers during each measurement (bench/results/profiles/);
- *                          prints a summary per profile
+ * `pnpm bench --help` prints the settings below and exits.
  */
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +18,25 @@ import { storageScenario } from './scenarios/storage.ts';
 import { realtimeScenario } from './scenarios/realtime.ts';
 
 const scenarios: Scenario[] = [recordsScenario, storageScenario, authScenario, realtimeScenario];
+
+const usage = `Usage: pnpm bench [--help]
+
+Runs the benchmark scenarios (${scenarios.map((s) => s.name).join(', ')}), each against its baseline,
+prints a table of throughput and p99 latency with each ratio and its target, and writes
+bench/results/latest.json. Settings come from the environment:
+
+  BENCH_SECONDS          seconds per measurement (default 5)
+  BENCH_WARMUP_SECONDS   unmeasured load before each measurement (default 1)
+  BENCH_ROUNDS           measurements per side and operation, alternating order (default 2)
+  BENCH_CONNECTIONS      autocannon connections (default 50)
+  BENCH_SEED_RECORDS     records seeded on each side (default 10000)
+  BENCH_ONLY             e.g. "records", "auth" or "records:create,auth:login" (default: all)
+  BENCH_STORAGE_MB       size of the storage scenario's object in MB (default 50)
+  BENCH_PROFILE=1        CPU-profile the servers during each measurement (bench/results/profiles/)
+                         and print a summary per profile
+
+More in bench/README.md.
+`;
 
 function numberEnv(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -104,6 +113,16 @@ async function main(): Promise<number> {
   console.log(`\nresults: ${file}`);
   if (ctx.profileDir) summarizeProfiles(ctx.profileDir, (line) => console.log(line));
   return errors.length ? 1 : 0;
+}
+
+const args = process.argv.slice(2).filter((a) => a !== '--');
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
+if (args.length > 0) {
+  process.stderr.write(`error: unknown argument '${args[0]}': settings are environment variables\n\n${usage}`);
+  process.exit(1);
 }
 
 main().then(

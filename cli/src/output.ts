@@ -50,6 +50,8 @@ export function formatError(err: unknown): string {
     if (err.code === 'invalid_token') line += '; sign in again with `baas login` or pass --token';
     return oneLine(line);
   }
+  // A config names each bad setting on its own line.
+  if (err instanceof Error && err.name === 'ConfigError') return `error: ${err.message.split('\n').join('; ')}`;
   if (err instanceof Error) return oneLine(`error: ${err.message}`);
   return oneLine(`error: ${String(err)}`);
 }

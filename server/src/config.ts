@@ -1,5 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve, dirname } from 'node:path';
+import { Cron } from 'croner';
+import { z } from 'zod';
 
 /** The one typed configuration of a baas instance. */
 export interface Config {
@@ -56,133 +59,186 @@ export interface Config {
   realtimeHeartbeatSeconds: number;
   /** Seconds a connection may stay without subscriptions, channels or messages before it is closed (4000). */
   realtimeIdleSeconds: number;
+  /** A cron expression (5 or 6 fields, server time) for scheduled backups of the whole instance; unset = none. */
+  backupSchedule?: string;
+  /** Where backups are written and listed (relative to baas.json); default `backups` beside the data directory. */
+  backupDir: string;
+  /** How many scheduled backups to keep; older ones are deleted after each new one. */
+  backupKeep: number;
+  /** Also upload each scheduled backup to this S3 bucket (with the s3Endpoint, s3Region and credentials settings). */
+  backupS3Bucket?: string;
+  /** Key prefix of uploaded backups in backupS3Bucket. */
+  backupS3Prefix: string;
 }
 
-/** Defaults: the embedded engine in ./data. */
-export const defaultConfig: Config = {
-  dataDir: 'data',
-  port: 8787,
-  host: '127.0.0.1',
-  bodyLimit: 1024 * 1024,
-  logLevel: 'info',
-  adminSessionTtl: 7 * 24 * 3600,
-  rateLimits: true,
-  trustProxy: false,
-  corsOrigins: '*',
-  smtpFrom: 'baas <no-reply@localhost>',
-  storageDriver: 'fs',
-  s3Region: 'us-east-1',
-  s3ForcePathStyle: true,
-  s3ChecksumMode: 'when_required',
-  changeLogRetentionSeconds: 7 * 24 * 3600,
-  changeLogRetentionRows: 1_000_000,
-  realtimeSendBuffer: 4 * 1024 * 1024,
-  realtimeHeartbeatSeconds: 30,
-  realtimeIdleSeconds: 120,
-};
-
-/** Thrown for a config that cannot run; the message names the key. */
-export class ConfigError extends Error {}
+/** A config that cannot run; the message names each bad setting, its source and what is allowed. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
 
 /** The URL clients reach the instance at: `publicUrl`, or where it listens; no trailing slash. */
 export function publicUrlOf(config: Pick<Config, 'publicUrl' | 'host' | 'port'>): string {
   return (config.publicUrl ?? `http://${config.host}:${config.port}`).replace(/\/+$/, '');
 }
 
-const envKeys: Record<string, keyof Config> = {
-  BAAS_DATA_DIR: 'dataDir',
-  BAAS_PORT: 'port',
-  BAAS_HOST: 'host',
-  BAAS_DATABASE_URL: 'databaseUrl',
-  BAAS_BODY_LIMIT: 'bodyLimit',
-  BAAS_LOG_LEVEL: 'logLevel',
-  BAAS_ADMIN_SESSION_TTL: 'adminSessionTtl',
-  BAAS_RATE_LIMITS: 'rateLimits',
-  BAAS_TRUST_PROXY: 'trustProxy',
-  BAAS_CORS_ORIGINS: 'corsOrigins',
-  BAAS_PUBLIC_URL: 'publicUrl',
-  BAAS_SMTP_URL: 'smtpUrl',
-  BAAS_SMTP_FROM: 'smtpFrom',
-  BAAS_STORAGE_DRIVER: 'storageDriver',
-  BAAS_S3_ENDPOINT: 's3Endpoint',
-  BAAS_S3_REGION: 's3Region',
-  BAAS_S3_BUCKET: 's3Bucket',
-  BAAS_S3_ACCESS_KEY_ID: 's3AccessKeyId',
-  BAAS_S3_SECRET_ACCESS_KEY: 's3SecretAccessKey',
-  BAAS_S3_FORCE_PATH_STYLE: 's3ForcePathStyle',
-  BAAS_S3_CHECKSUM_MODE: 's3ChecksumMode',
-  BAAS_CHANGE_LOG_RETENTION_SECONDS: 'changeLogRetentionSeconds',
-  BAAS_CHANGE_LOG_RETENTION_ROWS: 'changeLogRetentionRows',
-  BAAS_REALTIME_SEND_BUFFER: 'realtimeSendBuffer',
-  BAAS_REALTIME_HEARTBEAT_SECONDS: 'realtimeHeartbeatSeconds',
-  BAAS_REALTIME_IDLE_SECONDS: 'realtimeIdleSeconds',
+// Value schemas. Environment variables are always strings, so numbers and
+// booleans also accept their string forms; the file may use either.
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess((v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v), z.number().int().min(min).max(max));
+/** true/false, or the usual words: yes/no, on/off, 1/0, y/n, enabled/disabled (any case). */
+const boolean = z.union([z.boolean(), z.stringbool()]);
+const text = z.string().trim().min(1);
+const url = (protocols: string[]) =>
+  z.string().refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol.slice(0, -1)));
+const isOrigin = (v: string) => URL.canParse(v) && new URL(v).origin === v.replace(/\/$/, '');
+const isAddressOrCidr = (v: string) => {
+  const [address, bits, extra] = v.split('/');
+  const family = isIP(address);
+  return family !== 0 && extra === undefined && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)));
+};
+const cron = z.string().refine((v) => {
+  try {
+    new Cron(v, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+const booleanWords = 'true or false (also yes/no, on/off, 1/0)';
+
+/** One setting: its env variable, how its value is checked, what is allowed (for errors), its default. */
+interface Setting {
+  env: string;
+  schema: z.ZodType;
+  allowed: string;
+  default?: unknown;
+}
+
+/** Every setting of baas.json and its BAAS_* variable. Defaults: the embedded engine in ./data. */
+const settings: Record<keyof Config, Setting> = {
+  dataDir: { env: 'BAAS_DATA_DIR', schema: text, allowed: 'a directory path (a string)', default: 'data' },
+  port: { env: 'BAAS_PORT', schema: integer(0, 65535), allowed: 'an integer from 0 to 65535 (0 = any free port)', default: 8787 },
+  host: { env: 'BAAS_HOST', schema: text, allowed: 'an address or host name to listen on, e.g. 127.0.0.1 or 0.0.0.0', default: '127.0.0.1' },
+  databaseUrl: { env: 'BAAS_DATABASE_URL', schema: url(['postgres', 'postgresql']), allowed: 'a postgres:// URL' },
+  bodyLimit: { env: 'BAAS_BODY_LIMIT', schema: integer(1), allowed: 'a number of bytes (an integer of at least 1)', default: 1024 * 1024 },
+  logLevel: {
+    env: 'BAAS_LOG_LEVEL',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    allowed: 'one of fatal, error, warn, info, debug, trace, silent',
+    default: 'info',
+  },
+  adminSessionTtl: { env: 'BAAS_ADMIN_SESSION_TTL', schema: integer(1), allowed: 'a number of seconds (an integer of at least 1)', default: 7 * 24 * 3600 },
+  trustProxy: {
+    env: 'BAAS_TRUST_PROXY',
+    schema: z.union([
+      boolean,
+      z.string().refine((v) => v.split(',').every((a) => isAddressOrCidr(a.trim()))).transform((v) => v.split(',').map((a) => a.trim()).join(',')),
+    ]),
+    allowed: `${booleanWords}, or proxy addresses/CIDRs separated by commas (e.g. 127.0.0.1,10.0.0.0/8)`,
+    default: false,
+  },
+  corsOrigins: {
+    env: 'BAAS_CORS_ORIGINS',
+    schema: z.string().refine((v) => v.trim() === '*' || v.split(',').map((o) => o.trim()).filter(Boolean).every(isOrigin)),
+    allowed: "'*' (any origin), origins separated by commas (e.g. https://app.example.com,http://localhost:5173), or '' for none",
+    default: '*',
+  },
+  rateLimits: { env: 'BAAS_RATE_LIMITS', schema: boolean, allowed: booleanWords, default: true },
+  publicUrl: { env: 'BAAS_PUBLIC_URL', schema: url(['http', 'https']), allowed: 'an http(s):// URL' },
+  smtpUrl: { env: 'BAAS_SMTP_URL', schema: url(['smtp', 'smtps']), allowed: 'an smtp:// or smtps:// URL' },
+  smtpFrom: { env: 'BAAS_SMTP_FROM', schema: text, allowed: 'an address, e.g. "baas <no-reply@example.com>"', default: 'baas <no-reply@localhost>' },
+  storageDriver: { env: 'BAAS_STORAGE_DRIVER', schema: z.enum(['fs', 's3']), allowed: 'fs or s3', default: 'fs' },
+  s3Endpoint: { env: 'BAAS_S3_ENDPOINT', schema: url(['http', 'https']), allowed: 'an http(s):// URL' },
+  s3Region: { env: 'BAAS_S3_REGION', schema: text, allowed: 'a region name, e.g. us-east-1', default: 'us-east-1' },
+  s3Bucket: { env: 'BAAS_S3_BUCKET', schema: text, allowed: 'a bucket name' },
+  s3AccessKeyId: { env: 'BAAS_S3_ACCESS_KEY_ID', schema: text, allowed: 'an access key id' },
+  s3SecretAccessKey: { env: 'BAAS_S3_SECRET_ACCESS_KEY', schema: text, allowed: 'a secret access key' },
+  s3ForcePathStyle: { env: 'BAAS_S3_FORCE_PATH_STYLE', schema: boolean, allowed: booleanWords, default: true },
+  s3ChecksumMode: { env: 'BAAS_S3_CHECKSUM_MODE', schema: z.enum(['when_required', 'when_supported']), allowed: 'when_required or when_supported', default: 'when_required' },
+  changeLogRetentionSeconds: { env: 'BAAS_CHANGE_LOG_RETENTION_SECONDS', schema: integer(0), allowed: 'a number of seconds (an integer, 0 = no age limit)', default: 7 * 24 * 3600 },
+  changeLogRetentionRows: { env: 'BAAS_CHANGE_LOG_RETENTION_ROWS', schema: integer(0), allowed: 'a number of rows (an integer, 0 = no count limit)', default: 1_000_000 },
+  realtimeSendBuffer: { env: 'BAAS_REALTIME_SEND_BUFFER', schema: integer(1024), allowed: 'a number of bytes (an integer of at least 1024)', default: 4 * 1024 * 1024 },
+  realtimeHeartbeatSeconds: { env: 'BAAS_REALTIME_HEARTBEAT_SECONDS', schema: integer(1), allowed: 'a number of seconds (an integer of at least 1)', default: 30 },
+  realtimeIdleSeconds: { env: 'BAAS_REALTIME_IDLE_SECONDS', schema: integer(1), allowed: 'a number of seconds (an integer of at least 1)', default: 120 },
+  backupSchedule: { env: 'BAAS_BACKUP_SCHEDULE', schema: cron, allowed: "a cron expression, e.g. '0 3 * * *' (every day at 03:00)" },
+  backupDir: { env: 'BAAS_BACKUP_DIR', schema: text, allowed: 'a directory path (a string)', default: 'backups' },
+  backupKeep: { env: 'BAAS_BACKUP_KEEP', schema: integer(1, 10_000), allowed: 'how many scheduled backups to keep (an integer from 1 to 10000)', default: 7 },
+  backupS3Bucket: { env: 'BAAS_BACKUP_S3_BUCKET', schema: text, allowed: 'a bucket name' },
+  backupS3Prefix: { env: 'BAAS_BACKUP_S3_PREFIX', schema: z.string(), allowed: 'a key prefix (a string)', default: 'backups/' },
 };
 
-/** Keys that may be absent (no default). */
-const optionalKeys = new Set<string>(['databaseUrl', 'publicUrl', 'smtpUrl', 's3Endpoint', 's3Bucket', 's3AccessKeyId', 's3SecretAccessKey']);
+/** Defaults: the embedded engine in ./data. */
+export const defaultConfig: Config = Object.fromEntries(
+  Object.entries(settings).flatMap(([key, s]) => (s.default === undefined ? [] : [[key, s.default]])),
+) as unknown as Config;
 
-const numericKeys = new Set<keyof Config>([
-  'port', 'bodyLimit', 'adminSessionTtl',
-  'changeLogRetentionSeconds', 'changeLogRetentionRows', 'realtimeSendBuffer', 'realtimeHeartbeatSeconds', 'realtimeIdleSeconds',
-]);
-const logLevels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+/** The environment variable of each setting (for docs and messages). */
+export const envNames: Record<keyof Config, string> = Object.fromEntries(
+  Object.entries(settings).map(([key, s]) => [key, s.env]),
+) as Record<keyof Config, string>;
 
 /**
  * Builds the config: defaults < baas.json (if `file` exists) < BAAS_* env < overrides.
- * A relative dataDir is resolved against the directory of baas.json (or cwd).
+ * Every value is checked against its setting; all problems are reported at once,
+ * each with the setting, where its value came from, and what is allowed.
+ * Relative dataDir and backupDir are resolved against the directory of `file` (or cwd).
  */
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; overrides?: Partial<Config> } = {}): Config {
   const env = options.env ?? process.env;
-  let fromFile: Record<string, unknown> = {};
-  let base = process.cwd();
-  if (options.file && existsSync(options.file)) {
-    try {
-      fromFile = JSON.parse(readFileSync(options.file, 'utf8'));
-    } catch (err) {
-      throw new ConfigError(`${options.file} is not valid JSON: ${(err as Error).message}`);
+  const file = options.file && existsSync(options.file) ? resolve(options.file) : undefined;
+  const fromFile = file ? readConfigFile(file) : {};
+  const problems: string[] = [];
+  for (const key of Object.keys(fromFile)) {
+    if (!(key in settings) && key !== '$schema') problems.push(`unknown config key '${key}' in ${file} (the settings are listed in the README)`);
+  }
+
+  const config: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(settings) as Array<[keyof Config, Setting]>) {
+    const override = options.overrides?.[key];
+    const envValue = env[setting.env];
+    let value: unknown;
+    let source: string;
+    if (override !== undefined) [value, source] = [override, 'given on the command line'];
+    else if (envValue !== undefined && envValue !== '') [value, source] = [envValue, `env ${setting.env}`];
+    else if (fromFile[key] !== undefined) {
+      [value, source] = [fromFile[key], `in ${file}`];
+      // "${NAME}" in baas.json: the value of env NAME (for secrets such as a database URL).
+      const reference = typeof value === 'string' ? /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value)?.[1] : undefined;
+      if (reference !== undefined) {
+        if (!env[reference]) {
+          problems.push(`config '${key}' (in ${file}) is read from env ${reference}, which is not set`);
+          continue;
+        }
+        [value, source] = [env[reference], `env ${reference}, named in ${file}`];
+      }
+    } else {
+      if (setting.default !== undefined) config[key] = setting.default;
+      continue;
     }
-    base = dirname(resolve(options.file));
+    const parsed = setting.schema.safeParse(value);
+    if (parsed.success) config[key] = parsed.data;
+    else problems.push(`config '${key}' (${source}) must be ${setting.allowed}; got ${JSON.stringify(value)}`);
   }
-  const fromEnv: Record<string, unknown> = {};
-  for (const [name, key] of Object.entries(envKeys)) {
-    if (env[name] !== undefined && env[name] !== '') fromEnv[key] = env[name];
+  if (config.storageDriver === 's3' && config.s3Bucket === undefined) {
+    problems.push(`config 's3Bucket' (env ${settings.s3Bucket.env}) is required when storageDriver is 's3'`);
   }
-  const merged: Record<string, unknown> = { ...defaultConfig, ...fromFile, ...fromEnv, ...stripUndefined(options.overrides ?? {}) };
-  for (const key of Object.keys(merged)) {
-    if (!(key in defaultConfig) && !optionalKeys.has(key) && key !== '$schema') {
-      throw new ConfigError(`unknown config key '${key}'`);
-    }
-  }
-  delete merged.$schema;
-  for (const key of numericKeys) {
-    const n = Number(merged[key]);
-    if (!Number.isInteger(n) || n < 0) throw new ConfigError(`config '${key}' must be a non-negative integer, got '${merged[key]}'`);
-    merged[key] = n;
-  }
-  if (!logLevels.has(String(merged.logLevel))) throw new ConfigError(`config 'logLevel' must be one of ${[...logLevels].join(', ')}`);
-  if (merged.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(String(merged.databaseUrl))) {
-    throw new ConfigError(`config 'databaseUrl' must be a postgres:// URL`);
-  }
-  if (typeof merged.trustProxy === 'string') {
-    const value = merged.trustProxy.trim();
-    merged.trustProxy = value === 'true' ? true : value === 'false' || value === '' ? false : value;
-  }
-  if (typeof merged.rateLimits === 'string') merged.rateLimits = merged.rateLimits !== 'false' && merged.rateLimits !== '0';
-  if (typeof merged.s3ForcePathStyle === 'string') merged.s3ForcePathStyle = merged.s3ForcePathStyle !== 'false' && merged.s3ForcePathStyle !== '0';
-  oneOf(merged, 'storageDriver', ['fs', 's3']);
-  oneOf(merged, 's3ChecksumMode', ['when_required', 'when_supported']);
-  if (merged.storageDriver === 's3' && !merged.s3Bucket) throw new ConfigError(`config 's3Bucket' is required when storageDriver is 's3'`);
-  for (const key of ['publicUrl', 'smtpUrl', 's3Endpoint'] as const) {
-    if (merged[key] !== undefined && !URL.canParse(String(merged[key]))) throw new ConfigError(`config '${key}' must be a URL`);
-  }
-  merged.dataDir = resolve(base, String(merged.dataDir));
-  return merged as unknown as Config;
+  if (problems.length) throw new ConfigError(problems.join('\n'));
+
+  // Without a baas.json, paths are still relative to where it would be: the instance's directory.
+  const base = options.file ? dirname(resolve(options.file)) : process.cwd();
+  config.dataDir = resolve(base, config.dataDir as string);
+  config.backupDir = resolve(base, config.backupDir as string);
+  return config as unknown as Config;
 }
 
-function oneOf(config: Record<string, unknown>, key: string, values: string[]): void {
-  if (!values.includes(String(config[key]))) throw new ConfigError(`config '${key}' must be one of ${values.join(', ')}`);
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+function readConfigFile(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${file} must hold a JSON object of settings`);
+  return parsed as Record<string, unknown>;
 }

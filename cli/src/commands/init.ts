@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
 import type { Command } from 'commander';
+import type { Config } from '@baas/server';
 import { urlFor } from '../connection.ts';
 import type { Io } from '../io.ts';
 import { CliError, fields, printJson, stepper } from '../output.ts';
@@ -17,6 +18,8 @@ export interface InitOptions {
   adminPassword?: string;
   port: number;
   host: string;
+  /** A PostgreSQL URL to record in baas.json; without it, BAAS_DATABASE_URL (if set) is recorded as a reference. */
+  databaseUrl?: string;
 }
 
 /** What `baas init --json` prints. */
@@ -43,6 +46,7 @@ export function registerInit(program: Command, io: Io): void {
     .option('--admin-password <password>', 'password of the first admin (default: a generated one, printed once)')
     .option('--port <port>', 'port to write into baas.json', parsePort, initDefaults.port)
     .option('--host <host>', 'host to write into baas.json', initDefaults.host)
+    .option('--database-url <url>', 'use this PostgreSQL database, recorded in baas.json (default: env BAAS_DATABASE_URL, recorded as a reference, else SQLite)')
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, flags: Omit<InitOptions, 'dir'> & { json?: boolean }) => {
       const result = await initInstance({ ...flags, dir }, io, flags.json === true);
@@ -54,45 +58,66 @@ export function registerInit(program: Command, io: Io): void {
 /**
  * Creates an instance in `options.dir`, working on the data directory directly.
  * Refuses when baas.json exists; on failure removes the data directory it created.
- * baas.json is written last, so a failed init can simply be run again.
+ * baas.json is written last, so a failed init can simply be run again. It
+ * records the database the instance lives in, so `baas serve` opens the same store.
  */
 export async function initInstance(options: InitOptions, io: Io, quiet: boolean): Promise<InitResult> {
   const dir = resolve(io.cwd, options.dir);
   const configFile = join(dir, 'baas.json');
   if (existsSync(configFile)) throw new CliError(`${configFile} already exists: this instance is set up (start it with \`baas serve\`)`);
+  // A URL given as a flag is written as given; one from the environment only by name, so no password lands in the file.
+  const databaseUrl = options.databaseUrl ?? (io.env.BAAS_DATABASE_URL ? '${BAAS_DATABASE_URL}' : undefined);
+  const { loadConfig } = await import('@baas/server');
   const dataDir = join(dir, 'data');
-  const password = options.adminPassword ?? generatePassword();
   const step = stepper(io, 5, quiet);
-  const { loadConfig, openServices } = await import('@baas/server');
-
   step(`creating the data directory ${dataDir}`);
   const createdData = !existsSync(dataDir);
   mkdirSync(dataDir, { recursive: true });
-  let services: Awaited<ReturnType<typeof openServices>> | undefined;
   try {
-    const config = loadConfig({ env: io.env, overrides: { dataDir, port: options.port, host: options.host, logLevel: 'silent' } });
-    step(`opening the instance store (${config.databaseUrl ? 'postgres' : 'sqlite'})`);
-    services = await openServices(config);
+    const config = loadConfig({ env: io.env, overrides: { dataDir, port: options.port, host: options.host, logLevel: 'silent', databaseUrl: options.databaseUrl } });
+    const created = await createInstance(config, options, step);
+    step(`writing ${configFile}`);
+    const recorded = { port: options.port, host: options.host, dataDir: 'data', ...(databaseUrl ? { databaseUrl } : {}) };
+    writeFileSync(configFile, JSON.stringify(recorded, null, 2) + '\n', { flag: 'wx' });
+    return { ...created, dir, url: urlFor(options.host, options.port) };
+  } catch (err) {
+    if (createdData) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/**
+ * The first admin and the first project in the store of `config`, which must
+ * hold no instance yet (`baas init`, and `baas serve --init` on an empty store).
+ */
+export async function createInstance(
+  config: Config,
+  options: Pick<InitOptions, 'project' | 'adminEmail' | 'adminPassword'>,
+  step: (label: string) => void,
+): Promise<Omit<InitResult, 'dir' | 'url'>> {
+  const { describeStore, dropInstance, instanceExists, openServices } = await import('@baas/server');
+  const engine = config.databaseUrl ? 'postgres' : 'sqlite';
+  step(`opening the instance store (${engine})`);
+  if (await instanceExists(config)) throw new CliError(`${describeStore(config)} already holds a baas instance: serve it with \`baas serve\``);
+  const password = options.adminPassword ?? generatePassword();
+  const services = await openServices(config);
+  try {
     step(`creating admin ${options.adminEmail}`);
     const admin = await services.admins.create(options.adminEmail, password);
     step(`creating project '${options.project}' and its secret key`);
     const { keys } = await services.projects.create(options.project);
-    step(`writing ${configFile}`);
-    writeFileSync(configFile, JSON.stringify({ port: options.port, host: options.host, dataDir: 'data' }, null, 2) + '\n', { flag: 'wx' });
     return {
-      dir,
-      url: urlFor(options.host, options.port),
       project: { id: options.project },
       secretKey: keys[0].secret,
       admin: { email: admin.email, ...(options.adminPassword === undefined ? { password } : {}) },
     };
   } catch (err) {
-    await services?.close();
-    services = undefined;
-    if (createdData) rmSync(dataDir, { recursive: true, force: true });
+    await services.close();
+    // Nothing half-made stays behind: the next init must find an empty store.
+    await dropInstance(config);
     throw err;
   } finally {
-    await services?.close();
+    await services.close();
   }
 }
 

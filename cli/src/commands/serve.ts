@@ -5,8 +5,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { buildApp } from '@baas/server';
 import { urlFor } from '../connection.ts';
 import type { Io } from '../io.ts';
-import { CliError, printJson } from '../output.ts';
-import { describeInit, initDefaults, initInstance } from './init.ts';
+import { CliError, printJson, stepper } from '../output.ts';
+import { createInstance, describeInit, initDefaults, initInstance, type InitResult } from './init.ts';
 
 type App = Awaited<ReturnType<typeof buildApp>>;
 
@@ -33,12 +33,12 @@ export function parsePort(value: string): number {
 export function registerServe(program: Command, io: Io): void {
   program
     .command('serve')
-    .description('run the server of the instance in the current directory (or --dir)')
+    .description('run the server of the instance in the current directory (or --dir); refuses a store without an instance unless --init')
     .option('--dir <dir>', 'directory with baas.json', '.')
     .option('--port <port>', 'port to listen on, 0 = any free one (default: baas.json, else 8787)', parsePort)
     .option('--host <host>', 'address to listen on (default: baas.json, else 127.0.0.1)')
     .option('--data <dir>', 'data directory (default: baas.json, else ./data)')
-    .option('--init', 'run `baas init` first when there is no baas.json')
+    .option('--init', 'create the instance first when there is none (no baas.json, or an empty data directory or database)')
     .option('--project <id>', 'with --init: id of the first project', initDefaults.project)
     .option('--admin-email <email>', 'with --init: email of the first admin', initDefaults.adminEmail)
     .option('--admin-password <password>', 'with --init: password of the first admin (default: generated)')
@@ -48,28 +48,39 @@ export function registerServe(program: Command, io: Io): void {
     });
 }
 
-/** Starts the server and stops it cleanly on SIGINT/SIGTERM. Resolves once listening. */
+/**
+ * Starts the server and stops it cleanly on SIGINT/SIGTERM. Resolves once listening.
+ * Refuses a store that holds no instance (a typo in dataDir or databaseUrl would
+ * otherwise serve a new, empty one) unless --init, which creates it.
+ */
 export async function serve(flags: ServeFlags, io: Io): Promise<App> {
   const dir = resolve(io.cwd, flags.dir ?? '.');
   const file = join(dir, 'baas.json');
-  if (!existsSync(file)) {
-    if (!flags.init) throw new CliError(`no baas.json in ${dir}: run \`baas init\` there first (or \`baas serve --init\`)`);
-    const result = await initInstance(
-      { dir, project: flags.project, adminEmail: flags.adminEmail, adminPassword: flags.adminPassword, port: flags.port || initDefaults.port, host: flags.host ?? initDefaults.host },
-      io,
-      flags.json === true,
-    );
-    // The credentials are shown this once; with --json they go to stderr so stdout stays one JSON document.
-    if (flags.json) io.stderr(JSON.stringify({ init: result }) + '\n');
-    else io.stderr(describeInit(result, io.cwd, true));
+  const { buildApp, describeStore, instanceExists, loadConfig } = await import('@baas/server');
+  const init = { project: flags.project, adminEmail: flags.adminEmail, adminPassword: flags.adminPassword };
+  let result: InitResult | undefined;
+  if (!existsSync(file) && flags.init) {
+    result = await initInstance({ ...init, dir, port: flags.port || initDefaults.port, host: flags.host ?? initDefaults.host }, io, flags.json === true);
   }
-
-  const { buildApp, loadConfig } = await import('@baas/server');
   const config = loadConfig({
     file,
     env: io.env,
     overrides: { port: flags.port, host: flags.host, dataDir: flags.data === undefined ? undefined : resolve(io.cwd, flags.data) },
   });
+  if (!result && !(await instanceExists(config))) {
+    const where = describeStore(config);
+    if (!flags.init) {
+      const hint = existsSync(file) ? 'check dataDir/databaseUrl in baas.json and BAAS_DATA_DIR/BAAS_DATABASE_URL' : `there is no baas.json in ${dir} either`;
+      throw new CliError(`no baas instance in ${where} (${hint}): create one with \`baas init\`, or \`baas serve --init\` to create it there`);
+    }
+    const created = await createInstance({ ...config, logLevel: 'silent' }, init, stepper(io, 3, flags.json === true));
+    result = { ...created, dir, url: urlFor(config.host, config.port) };
+  }
+  if (result) {
+    // The credentials are shown this once; with --json they go to stderr so stdout stays one JSON document.
+    if (flags.json) io.stderr(JSON.stringify({ init: result }) + '\n');
+    else io.stderr(describeInit(result, io.cwd, true));
+  }
   const app = await buildApp(config);
   try {
     await app.listen({ port: config.port, host: config.host });

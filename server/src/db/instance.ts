@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { sql } from 'drizzle-orm';
@@ -15,6 +15,8 @@ import { projectMigrations } from './project-schema.ts';
  * or schemas of one PostgreSQL database.
  */
 export interface StoreFactory {
+  /** Whether the instance store exists already (without creating it). */
+  hasInstance(): Promise<boolean>;
   openInstance(): Promise<Database>;
   openProject(id: string): Promise<Database>;
   dropProject(id: string): Promise<void>;
@@ -24,6 +26,10 @@ export interface StoreFactory {
 /** SQLite: `data/instance.db` and `data/projects/<id>/data.db`. */
 export class SqliteStores implements StoreFactory {
   constructor(private readonly dataDir: string) {}
+
+  async hasInstance(): Promise<boolean> {
+    return existsSync(join(this.dataDir, 'instance.db'));
+  }
 
   async openInstance(): Promise<Database> {
     mkdirSync(this.dataDir, { recursive: true });
@@ -54,6 +60,11 @@ export class PostgresStores implements StoreFactory {
     this.pool = createPool(url);
   }
 
+  async hasInstance(): Promise<boolean> {
+    const { rows } = await this.pool.query(`SELECT to_regclass('baas.admins') IS NOT NULL AS present`);
+    return rows[0].present === true;
+  }
+
   async openInstance(): Promise<Database> {
     return this.openSchema('baas', instanceMigrations);
   }
@@ -63,7 +74,11 @@ export class PostgresStores implements StoreFactory {
   }
 
   async dropProject(id: string): Promise<void> {
-    await this.pool.query(`DROP SCHEMA IF EXISTS ${quote(projectSchema(id))} CASCADE`);
+    await this.dropSchema(projectSchema(id));
+  }
+
+  async dropSchema(schema: string): Promise<void> {
+    await this.pool.query(`DROP SCHEMA IF EXISTS ${quote(schema)} CASCADE`);
   }
 
   async close(): Promise<void> {
@@ -86,4 +101,36 @@ export function projectSchema(id: string): string {
 /** The store factory the config asks for. */
 export function storesFor(config: Config): StoreFactory {
   return config.databaseUrl ? new PostgresStores(config.databaseUrl) : new SqliteStores(config.dataDir);
+}
+
+/** Whether the store the config names holds an instance (a typo in dataDir or databaseUrl points at none). */
+export async function instanceExists(config: Config): Promise<boolean> {
+  const stores = storesFor(config);
+  try {
+    return await stores.hasInstance();
+  } finally {
+    await stores.close();
+  }
+}
+
+/** Where the config's store is, for messages: the data directory, or the database URL without its password. */
+export function describeStore(config: Config): string {
+  if (!config.databaseUrl) return config.dataDir;
+  const url = new URL(config.databaseUrl);
+  if (url.password) url.password = '***';
+  return url.toString();
+}
+
+/** Removes the instance store of the config (a failed `baas init`): never call it on an instance in use. */
+export async function dropInstance(config: Config): Promise<void> {
+  if (!config.databaseUrl) {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(config.dataDir, `instance.db${suffix}`), { force: true });
+    return;
+  }
+  const stores = new PostgresStores(config.databaseUrl);
+  try {
+    await stores.dropSchema('baas');
+  } finally {
+    await stores.close();
+  }
 }

@@ -28,6 +28,7 @@ export async function openServices(config: Config): Promise<Services> {
   const registry = new ProjectRegistry(instance, stores);
   const mailer = createMailer(config);
   const blobs = openBlobDriver(config);
+  let closing: Promise<void> | undefined;
   return {
     config,
     instance,
@@ -36,13 +37,17 @@ export async function openServices(config: Config): Promise<Services> {
     projects: new ProjectsService(registry),
     mailer,
     blobs,
-    async close() {
-      blobs.close?.();
-      // Mail queued after a reply still needs the project stores.
-      await mailer.close();
-      await registry.closeAll();
-      await instance.close();
-      await stores.close();
+    /** Closes everything once; later calls get the same promise. */
+    close() {
+      closing ??= (async () => {
+        blobs.close?.();
+        // Mail queued after a reply still needs the project stores.
+        await mailer.close();
+        await registry.closeAll();
+        await instance.close();
+        await stores.close();
+      })();
+      return closing;
     },
   };
 }
