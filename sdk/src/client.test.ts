@@ -86,7 +86,7 @@ t.test('collections and records', async (t) => {
   t.same(updated.fields.map((f) => f.name), ['title', 'votes', 'tag']);
   t.match(await failure(() => client.collections.get('nope')), { status: 404, code: 'collection_not_found' });
 
-  type Post = { title: string; votes: number; tag: string | null };
+  type Post = { title: string; votes: number; tag?: string | null };
   const records = client.collection<Post>('posts');
   const ids: string[] = [];
   for (let i = 0; i < 5; i++) ids.push((await records.create({ title: `Post ${i}`, votes: i })).id);
@@ -113,6 +113,12 @@ t.test('collections and records', async (t) => {
   const invalid = await failure(() => records.create({ votes: 1 }));
   t.match(invalid, { status: 400, code: 'validation_failed', details: { fields: { title: {} } } });
   t.match(await failure(() => records.list({ filter: 'votes >>> 1' })), { status: 400, code: 'invalid_filter' });
+
+  // removing a field that holds data needs it said: the error names it, `drop` consents
+  await records.update(ids[3], { tag: 'y' });
+  const withoutTag = (await client.collections.get('posts')).fields.filter((f) => f.name !== 'tag');
+  t.match(await failure(() => client.collections.update('posts', { fields: withoutTag })), { status: 409, code: 'would_drop_data', details: { drop: [{ field: 'tag', records: 1 }] } });
+  t.same((await client.collections.update('posts', { fields: withoutTag }, { drop: ['tag'] })).fields.map((f) => f.name), ['title', 'votes']);
 
   // rules apply to a guest: list is open, create is locked
   const guest = createClient({ url, project: 'app' }).collection<Post>('posts');

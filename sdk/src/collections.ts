@@ -32,9 +32,14 @@ export class CollectionsApi {
     return this.http.request('POST', `${this.base()}/collections`, { body: definition });
   }
 
-  /** Changes a collection: rename, fields (matched by `id` across a rename), rules, indexes. */
-  update(name: string, changes: CollectionInput): Promise<CollectionDefinition> {
-    return this.http.request('PATCH', `${this.base()}/collections${pathOf(name)}`, { body: changes });
+  /**
+   * Changes a collection: rename, fields (matched by `id` across a rename), rules, indexes.
+   * Removing fields that hold data fails with `would_drop_data` (409, `details.drop`
+   * lists them with their record counts) unless `options.drop` names each of them.
+   */
+  update(name: string, changes: CollectionInput, options: { drop?: string[] } = {}): Promise<CollectionDefinition> {
+    const drop = options.drop?.length ? options.drop.join(',') : undefined;
+    return this.http.request('PATCH', `${this.base()}/collections${pathOf(name)}`, { body: changes, query: { drop } });
   }
 
   /**

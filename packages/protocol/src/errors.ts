@@ -28,6 +28,8 @@ export const errorStatus = {
   object_not_found: 404,
   conflict: 409,
   unique_violation: 409,
+  /** A collection change would remove fields that hold data; `details.drop` lists them (`[{field, records}]`). */
+  would_drop_data: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   range_not_satisfiable: 416,

@@ -4,7 +4,8 @@ import { normalizeCollection, SchemaError, toColumnValue } from '@baas/schema';
 import { check, parse, QueryError } from '@baas/query';
 import { ApiError } from '../errors.ts';
 import { nowIso } from '../ids.ts';
-import { alterCollectionTable, createCollectionTable, dropCollectionTable, storageNames } from '../db/collection-tables.ts';
+import { alterCollectionTable, createCollectionTable, dropCollectionTable, storageNames, tableName } from '../db/collection-tables.ts';
+import type { Database } from '../db/database.ts';
 import { isPrivileged, type ServiceContext } from './context.ts';
 import { schemaLookup } from '@baas/query';
 import { uniqueViolationError } from './unique.ts';
@@ -52,7 +53,13 @@ export const collectionsService = {
     return def;
   },
 
-  async update(ctx: ServiceContext, name: string, patch: unknown): Promise<CollectionDefinition> {
+  /**
+   * Changes a collection. Removing fields that hold data (a value other than
+   * null in some record) is refused with 409 `would_drop_data` naming them and
+   * their record counts, unless `options.drop` names each of them: a PATCH with
+   * a partial field list must never silently delete columns.
+   */
+  async update(ctx: ServiceContext, name: string, patch: unknown, options: { drop?: readonly string[] } = {}): Promise<CollectionDefinition> {
     requirePrivileged(ctx);
     let updated!: CollectionDefinition;
     const result = await ctx.db.transaction(async (tx) => {
@@ -69,6 +76,7 @@ export const collectionsService = {
       next.set(updated.name, updated);
       validateAgainst(next);
       refuseNameClashes(next, updated);
+      await refuseDataLoss(tx, before, updated, options.drop ?? []);
       const defaults = new Map(
         updated.fields
           .filter((f) => f.default !== undefined && !before.fields.some((b) => b.id === f.id))
@@ -104,6 +112,29 @@ export const collectionsService = {
     ctx.project.collections = result;
   },
 };
+
+/** What removing fields from a collection would delete: the fields that hold a value in some record, with their counts. */
+export async function dataDropped(db: Database, before: CollectionDefinition, after: CollectionDefinition | undefined): Promise<Array<{ field: string; records: number }>> {
+  const removed = before.fields.filter((f) => !after?.fields.some((a) => a.id === f.id));
+  const out: Array<{ field: string; records: number }> = [];
+  for (const field of removed) {
+    const row = await db.get<{ n: number | string }>(
+      sql`SELECT count(*) AS n FROM ${db.table(tableName(before.name))} WHERE ${sql.identifier(field.name)} IS NOT NULL`,
+    );
+    const records = Number(row?.n ?? 0);
+    if (records > 0) out.push({ field: field.name, records });
+  }
+  return out;
+}
+
+async function refuseDataLoss(db: Database, before: CollectionDefinition, after: CollectionDefinition, allowed: readonly string[]): Promise<void> {
+  const refused = (await dataDropped(db, before, after)).filter((d) => !allowed.includes(d.field));
+  if (refused.length === 0) return;
+  const list = refused.map((d) => `${d.field} (${d.records} record${d.records === 1 ? '' : 's'})`).join(', ');
+  throw new ApiError('would_drop_data', `removing ${list} from '${before.name}' would delete their data; to drop it, say so with drop=${refused.map((d) => d.field).join(',')}`, {
+    drop: refused,
+  });
+}
 
 async function loadCatalog(ctx: ServiceContext): Promise<Map<string, CollectionDefinition>> {
   const rows = await ctx.db.all<{ definition: string }>(sql`SELECT definition FROM ${ctx.db.table('_collections')} ORDER BY name`);

@@ -186,7 +186,7 @@ forEachEngine(t, 'collections: PATCH fields, options, indexes, rules, rename', a
   const first = await addRecord(api, 'posts', { title: 'one', slug: 's1' });
   await addRecord(api, 'posts', { title: 'two', slug: 's1' });
 
-  const patch = (body: unknown, name = 'posts') => api.request('PATCH', api.p(`/collections/${name}`), { token: sk, body });
+  const patch = (body: unknown, name = 'posts', query = '') => api.request('PATCH', api.p(`/collections/${name}${query}`), { token: sk, body });
   const fieldsNow = async () => (await api.request('GET', api.p('/collections/posts'), { token: sk })).body.fields;
 
   // add a field: existing rows get its default
@@ -226,8 +226,19 @@ forEachEngine(t, 'collections: PATCH fields, options, indexes, rules, rename', a
   t.equal(res.body.error.code, 'invalid_schema');
   t.match(JSON.stringify(res.body.error.details.fields), /type_change/);
 
-  // remove a field
+  // remove a field that holds data: refused (a partial field list must not silently drop columns), then said explicitly
   res = await patch({ fields: fields.filter((f: any) => f.name !== 'votes') });
+  t.equal(res.status, 409, 'a drop of data nobody asked for');
+  t.same(res.body.error, {
+    code: 'would_drop_data',
+    message: "removing votes (2 records) from 'posts' would delete their data; to drop it, say so with drop=votes",
+    details: { drop: [{ field: 'votes', records: 2 }] },
+  });
+  res = await api.request('GET', api.p(`/collections/posts/records/${first.id}`), { token: sk });
+  t.equal(res.body.votes, 0, 'the refused change kept the data');
+  res = await patch({ fields: fields.filter((f: any) => f.name !== 'votes') }, 'posts', '?drop=other');
+  t.equal(res.status, 409, 'naming another field is not consent');
+  res = await patch({ fields: fields.filter((f: any) => f.name !== 'votes') }, 'posts', '?drop=votes');
   t.equal(res.status, 200, JSON.stringify(res.body));
   res = await api.request('GET', api.p(`/collections/posts/records/${first.id}`), { token: sk });
   t.notOk('votes' in res.body);
@@ -279,8 +290,15 @@ forEachEngine(t, 'collections: PATCH fields, options, indexes, rules, rename', a
   res = await api.request('PATCH', api.p(`/collections/posts/records/${first.id}`), { token: sk, body: { code: 'c1', rank: 1 } });
   t.equal(res.status, 200);
   res = await patch({ fields: (await fieldsNow()).filter((f: any) => f.name !== 'code' && f.name !== 'rank') });
+  t.same(res.body.error?.details, { drop: [{ field: 'code', records: 1 }, { field: 'rank', records: 1 }] }, 'both are named');
+  res = await patch({ fields: (await fieldsNow()).filter((f: any) => f.name !== 'code' && f.name !== 'rank') }, 'posts', '?drop=code,rank');
   t.equal(res.status, 200, JSON.stringify(res.body));
   t.same(res.body.indexes, [], 'an index over a removed field is dropped');
+  // a field that holds no value in any record goes without asking
+  res = await patch({ fields: [...(await fieldsNow()), { name: 'empty', type: 'text' }] });
+  t.equal(res.status, 200);
+  res = await patch({ fields: (await fieldsNow()).filter((f: any) => f.name !== 'empty') });
+  t.equal(res.status, 200, 'nothing to lose, nothing to ask');
   res = await api.request('GET', api.p(`/collections/posts/records/${first.id}`), { token: sk });
   t.notOk('code' in res.body || 'rank' in res.body);
 

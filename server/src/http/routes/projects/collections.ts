@@ -1,3 +1,4 @@
+import { ApiError } from '../../../errors.ts';
 import { collectionsService } from '../../../services/collections.ts';
 import { collectionName, errors, type Routes } from '../../schemas.ts';
 
@@ -39,12 +40,22 @@ export const collectionRoutes: Routes = async (app) => {
     ...validatedByService,
     schema: {
       tags: ['collections'],
-      summary: 'Change a collection: rename it, add/rename/remove fields (a field keeps its id across a rename), change options, rules and indexes',
+      summary: 'Change a collection: rename it, add/rename/remove fields (a field keeps its id across a rename), change options, rules and indexes. Removing fields that hold data is refused (409 would_drop_data) unless drop names them',
       params,
+      querystring: {
+        type: 'object',
+        properties: { drop: { type: 'string', description: 'comma-separated names of removed fields whose data may be deleted' } },
+      },
       body: one,
       response: { 200: one, ...errors(400, 401, 403, 404, 409) },
     },
-    handler: async (request) => collectionsService.update(request.ctx, request.params.name, request.body),
+    handler: async (request) => {
+      // The validator is off for this route (see validatedByService): check the one query parameter here.
+      const drop: unknown = request.query.drop;
+      if (drop !== undefined && typeof drop !== 'string') throw new ApiError('validation_failed', "'drop' must be a comma-separated list of field names");
+      const fields = drop?.split(',').map((f) => f.trim()).filter(Boolean);
+      return collectionsService.update(request.ctx, request.params.name, request.body, { drop: fields });
+    },
   });
 
   app.delete('/:name', {
