@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Config } from './config.ts';
+import { version } from './version.ts';
 import { ApiError } from './errors.ts';
 import { openServices, type Services } from './services/index.ts';
 import { registerErrorHandling } from './http/plugins/errors.ts';
@@ -21,7 +22,7 @@ declare module 'fastify' {
   }
 }
 
-export const version = '0.1.0';
+export { version };
 
 /**
  * Builds the baas HTTP app without listening: tests drive it with

@@ -11,6 +11,8 @@ export const errorStatus = {
   invalid_cursor: 400,
   invalid_path: 400,
   invalid_transform: 400,
+  /** A backup archive that cannot be restored: damaged, of another format or engine, or without what was asked for. */
+  invalid_backup: 400,
   /** An email-flow token or code that is unknown, used, expired or locked. */
   invalid_email_token: 400,
   /** An OAuth sign-in that cannot go on: unknown, used or expired state or sign-in code (`details.reason`). */

@@ -25,7 +25,7 @@ export interface StoreFactory {
 
 /** SQLite: `data/instance.db` and `data/projects/<id>/data.db`. */
 export class SqliteStores implements StoreFactory {
-  constructor(private readonly dataDir: string) {}
+  constructor(readonly dataDir: string) {}
 
   async hasInstance(): Promise<boolean> {
     return existsSync(join(this.dataDir, 'instance.db'));
@@ -55,7 +55,8 @@ export class SqliteStores implements StoreFactory {
 
 /** PostgreSQL: schema `baas` for the instance, `project_<id>` for each project. */
 export class PostgresStores implements StoreFactory {
-  private readonly pool: pg.Pool;
+  /** The instance's pool; backups take their snapshot on one of its connections. */
+  readonly pool: pg.Pool;
   constructor(url: string) {
     this.pool = createPool(url);
   }

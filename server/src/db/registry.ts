@@ -59,6 +59,14 @@ export class ProjectRegistry {
     return handle;
   }
 
+  /**
+   * Records a project whose store is already in place (a restored one), in
+   * `db` when the caller's transaction must carry it (the instance store by default).
+   */
+  async register(info: ProjectInfo, db: Database = this.instance): Promise<void> {
+    await db.run(sql`INSERT INTO ${db.table('projects')} (id, name, created_at) VALUES (${info.id}, ${info.name}, ${info.createdAt})`);
+  }
+
   /** Deletes the project and all of its data. */
   async delete(id: string): Promise<boolean> {
     const handle = await this.get(id);

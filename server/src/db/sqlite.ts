@@ -85,6 +85,14 @@ export class SqliteDatabase implements Database {
 
   async lockUntilCommit(): Promise<void> {}
 
+  /**
+   * Copies the store into `file` with SQLite's online backup API, all pages in
+   * one step: one read snapshot, consistent while writers go on (WAL lets them).
+   */
+  async backupTo(file: string): Promise<void> {
+    await this.db.backup(file, { progress: () => 0x7fffffff });
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }

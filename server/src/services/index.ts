@@ -11,6 +11,8 @@ import { openBlobDriver, type BlobDriver } from '../storage/index.ts';
 export interface Services {
   config: Config;
   instance: Database;
+  /** Where the stores live (SQLite files or PostgreSQL schemas): backups read and write them directly. */
+  stores: StoreFactory;
   registry: ProjectRegistry;
   admins: AdminsService;
   projects: ProjectsService;
@@ -32,6 +34,7 @@ export async function openServices(config: Config): Promise<Services> {
   return {
     config,
     instance,
+    stores,
     registry,
     admins: new AdminsService(instance, config.adminSessionTtl),
     projects: new ProjectsService(registry),
