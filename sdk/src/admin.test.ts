@@ -40,3 +40,30 @@ t.test('admin sessions and logout', async (t) => {
   t.match(reused, { status: 401, code: 'invalid_token' }, 'the server forgot it too');
   t.equal((await createClient({ url, token: instance.adminToken }).admin.admins.list()).length, 1, 'other sessions live on');
 });
+
+t.test('backups: run, list, download, restore a project under a new id, delete', async (t) => {
+  const client = createClient({ url, token: instance.adminToken });
+  t.same(await client.admin.backups.list(), { items: [], schedule: null });
+  const run = await client.admin.backups.run();
+  t.match(run, { scope: 'instance', project: null, trigger: 'api', status: 'ok', size: Number, available: true, file: /^baas-instance-\d{8}T\d{6}Z\.tar\.gz$/ });
+  const { items } = await client.admin.backups.list();
+  t.same(items.map((b) => b.id), [run.id]);
+
+  const res = await client.admin.backups.download(run.id);
+  t.equal(res.headers.get('content-type'), 'application/gzip');
+  const bytes = Buffer.from(await res.arrayBuffer());
+  t.equal(bytes.length, run.size);
+  t.same([bytes[0], bytes[1]], [0x1f, 0x8b], 'a gzip stream');
+
+  t.match(await client.admin.backups.restore(run.id, { project: 'app', as: 'app-copy' }), { id: 'app', restoredAs: 'app-copy' });
+  t.ok((await client.admin.projects.list()).some((p) => p.id === 'app-copy'));
+  t.match(await failure(() => client.admin.backups.restore(run.id, { project: 'app' })), { status: 409, code: 'conflict', message: /project 'app' exists/ });
+
+  const project = await client.admin.backups.run({ project: 'app-copy' });
+  t.match(project, { scope: 'project', project: 'app-copy', file: /^baas-app-copy-/ });
+  await client.admin.backups.delete(run.id);
+  t.match(await failure(() => client.admin.backups.download(run.id)), { status: 404 });
+  t.same((await client.admin.backups.list()).items.map((b) => b.id), [project.id]);
+  t.match(await failure(() => client.admin.backups.run({ project: 'nope' })), { status: 404, code: 'project_not_found' });
+  t.match(await failure(() => createClient({ url }).admin.backups.list()), { status: 401 });
+});

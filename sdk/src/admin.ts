@@ -38,12 +38,73 @@ export interface CreatedProject {
   keys: CreatedKey[];
 }
 
+/** One backup run (`GET /v1/admin/backups`). */
+export interface BackupRun {
+  id: string;
+  /** The archive's file name in the server's backup directory (a `baas backup` run: its path). */
+  file: string;
+  scope: 'instance' | 'project';
+  project: string | null;
+  trigger: 'schedule' | 'api' | 'cli';
+  status: 'running' | 'ok' | 'failed';
+  startedAt: string;
+  finishedAt: string | null;
+  /** Bytes of the archive. */
+  size: number | null;
+  error: string | null;
+  /** Whether the archive can still be downloaded (pruned or failed ones cannot). */
+  available: boolean;
+}
+
+/** The configured backup schedule. */
+export interface BackupSchedule {
+  cron: string;
+  /** When the next scheduled run starts. */
+  next: string | null;
+  /** How many scheduled archives are kept. */
+  keep: number;
+  /** The S3 bucket scheduled archives are uploaded to, if any. */
+  s3Bucket: string | null;
+}
+
+/** `/v1/admin/backups`: the run history, runs, downloads, project restores. */
+export class BackupsApi {
+  constructor(private readonly http: Transport) {}
+
+  /** Every run, newest first, and the schedule (null when none is configured). */
+  list(): Promise<{ items: BackupRun[]; schedule: BackupSchedule | null }> {
+    return this.http.request('GET', '/v1/admin/backups');
+  }
+
+  /** Takes a backup now, of the instance or of one project; resolves when the archive is written. */
+  run(options: { project?: string } = {}): Promise<BackupRun> {
+    return this.http.request('POST', '/v1/admin/backups', { body: options });
+  }
+
+  /** The archive (a gzipped tar), as a Response whose body streams it. */
+  download(id: string): Promise<Response> {
+    return this.http.send('GET', `/v1/admin/backups${pathOf(id)}/download`);
+  }
+
+  /** Restores one project of a backup under its id or `as` (which must be free). */
+  restore(id: string, options: { project?: string; as?: string } = {}): Promise<{ id: string; name: string; restoredAs: string; objects: number }> {
+    return this.http.request('POST', `/v1/admin/backups${pathOf(id)}/restore`, { body: options });
+  }
+
+  /** Deletes a backup's archive and history entry. */
+  async delete(id: string): Promise<void> {
+    await this.http.request('DELETE', `/v1/admin/backups${pathOf(id)}`);
+  }
+}
+
 /** Instance administration: signing in as an admin, managing projects and admins. */
 export class AdminApi {
   /** Projects of the instance (admin token required). */
   readonly projects: ProjectsApi;
   /** The instance's admins (admin token required). */
   readonly admins: AdminsApi;
+  /** Backups: history, runs, downloads, project restores (admin token required). */
+  readonly backups: BackupsApi;
 
   constructor(
     private readonly http: Transport,
@@ -51,6 +112,7 @@ export class AdminApi {
   ) {
     this.projects = new ProjectsApi(http);
     this.admins = new AdminsApi(http);
+    this.backups = new BackupsApi(http);
   }
 
   /** Signs in; on success the client sends the admin token from then on. */

@@ -11,6 +11,7 @@ import { registerJsonBody } from './http/plugins/json-body.ts';
 import { sharedSchemas } from './http/schemas.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { adminRoutes } from './http/routes/admin/index.ts';
+import { startBackupSchedule } from './backup/schedule.ts';
 import { projectRoutes } from './http/routes/projects/index.ts';
 import { registerWebsocket } from './http/routes/projects/realtime.ts';
 import { dashboardRoutes } from './http/routes/dashboard.ts';
@@ -71,6 +72,10 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await registerWebsocket(app);
   await app.register(healthRoutes);
   await app.register(adminRoutes, { prefix: '/v1/admin' });
+  if (config.backupSchedule) {
+    const schedule = startBackupSchedule(services, app.log);
+    app.addHook('onClose', async () => schedule.stop());
+  }
   await app.register(projectRoutes, { prefix: '/v1/projects/:project' });
   await dashboardRoutes(app);
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

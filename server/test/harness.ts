@@ -49,7 +49,7 @@ export async function startInstance(
   const database = engine === 'postgres' ? await createTempDatabase(serverUrl!) : undefined;
   // Rate limits are off by default: functional suites sign in far more often than
   // a person would. rate-limits.test.ts turns them on.
-  const config = loadConfig({ env: {}, overrides: { dataDir: dir.path, databaseUrl: database?.url, logLevel: 'silent', rateLimits: false, ...overrides } });
+  const config = loadConfig({ env: {}, overrides: { dataDir: dir.path, backupDir: `${dir.path}/backups`, databaseUrl: database?.url, logLevel: 'silent', rateLimits: false, ...overrides } });
   const app = await buildApp(config);
   await app.baas.admins.create('admin@example.com', 'correct horse battery');
   const { token } = await app.baas.admins.login('admin@example.com', 'correct horse battery');

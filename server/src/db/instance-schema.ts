@@ -11,4 +11,12 @@ export const instanceMigrations: Migration[] = [
       `CREATE TABLE ${t('settings')} (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
     ],
   },
+  {
+    // The history of backup runs: what the admin API lists and the dashboard shows.
+    version: 2,
+    statements: (dialect, t) => [
+      `CREATE TABLE ${t('backups')} (id TEXT PRIMARY KEY, file TEXT NOT NULL, scope TEXT NOT NULL, project TEXT, trigger TEXT NOT NULL, status TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, size ${dialect === 'postgres' ? 'bigint' : 'INTEGER'}, error TEXT)`,
+      `CREATE INDEX "backups_started" ON ${t('backups')} (started_at)`,
+    ],
+  },
 ];

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import { storesFor, type StoreFactory } from '../db/instance.ts';
 import { ProjectRegistry } from '../db/registry.ts';
 import { AdminsService } from './admins.ts';
+import { BackupsService } from './backups.ts';
 import { ProjectsService } from './projects.ts';
 import { createMailer, type Mailer } from '../mail/index.ts';
 import { openBlobDriver, type BlobDriver } from '../storage/index.ts';
@@ -20,6 +21,8 @@ export interface Services {
   mailer: Mailer;
   /** Where file objects' bytes live: fs under dataDir/storage, or S3. */
   blobs: BlobDriver;
+  /** Backup runs, their archives and history, and project restores. */
+  backups: BackupsService;
   close(): Promise<void>;
 }
 
@@ -31,7 +34,7 @@ export async function openServices(config: Config): Promise<Services> {
   const mailer = createMailer(config);
   const blobs = openBlobDriver(config);
   let closing: Promise<void> | undefined;
-  return {
+  const services: Services = {
     config,
     instance,
     stores,
@@ -52,5 +55,8 @@ export async function openServices(config: Config): Promise<Services> {
       })();
       return closing;
     },
+    backups: undefined as never,
   };
+  services.backups = new BackupsService(services);
+  return services;
 }

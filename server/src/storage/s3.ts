@@ -8,6 +8,26 @@ import { assertKey, meterFrom, type BlobDriver, type ByteRange, type PutOptions,
 const PART_SIZE = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 2;
 
+/** The settings an S3 client is made from (shared by blob storage and backup uploads). */
+export type S3Settings = Pick<Config, 's3Endpoint' | 's3Region' | 's3Bucket' | 's3AccessKeyId' | 's3SecretAccessKey' | 's3ForcePathStyle' | 's3ChecksumMode'>;
+
+/** An S3 client for the configured endpoint, region and credentials. */
+export function s3ClientOf(config: Omit<S3Settings, 's3Bucket'>): S3Client {
+  // Streamed bodies with flexible checksums get aws-chunked framing that many S3-compatible
+  // servers store verbatim inside the object; 'when_required' turns that off.
+  const checksums = config.s3ChecksumMode === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
+  return new S3Client({
+    endpoint: config.s3Endpoint,
+    region: config.s3Region,
+    forcePathStyle: config.s3ForcePathStyle,
+    credentials: config.s3AccessKeyId && config.s3SecretAccessKey
+      ? { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey }
+      : undefined,
+    requestChecksumCalculation: checksums,
+    responseChecksumValidation: checksums,
+  });
+}
+
 /**
  * Blobs as objects of one S3 (or S3-compatible) bucket, keyed by the blob key.
  * Uploads go through lib-storage's `Upload`: one PutObject for a small body,
@@ -18,22 +38,10 @@ export class S3Driver implements BlobDriver {
   private readonly client: S3Client;
   private readonly bucket: string;
 
-  constructor(config: Pick<Config, 's3Endpoint' | 's3Region' | 's3Bucket' | 's3AccessKeyId' | 's3SecretAccessKey' | 's3ForcePathStyle' | 's3ChecksumMode'>) {
+  constructor(config: S3Settings) {
     if (!config.s3Bucket) throw new Error('s3Bucket is required for the s3 storage driver');
     this.bucket = config.s3Bucket;
-    // Streamed bodies with flexible checksums get aws-chunked framing that many S3-compatible
-    // servers store verbatim inside the object; 'when_required' turns that off.
-    const checksums = config.s3ChecksumMode === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
-    this.client = new S3Client({
-      endpoint: config.s3Endpoint,
-      region: config.s3Region,
-      forcePathStyle: config.s3ForcePathStyle,
-      credentials: config.s3AccessKeyId && config.s3SecretAccessKey
-        ? { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey }
-        : undefined,
-      requestChecksumCalculation: checksums,
-      responseChecksumValidation: checksums,
-    });
+    this.client = s3ClientOf(config);
   }
 
   async put(key: string, body: Readable, options: PutOptions): Promise<PutResult> {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Actor } from '../../../services/context.ts';
 import { actorOf, requireAdmin } from '../../plugins/actor.ts';
 import { adminAdminRoutes } from './admins.ts';
+import { adminBackupRoutes } from './backups.ts';
 import { adminLoginRoutes } from './auth.ts';
 import { adminProjectRoutes } from './projects.ts';
 
@@ -29,5 +30,6 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     admins.addHook('preHandler', async (request) => requireAdmin(request.actor));
     await admins.register(adminAdminRoutes);
     await admins.register(adminProjectRoutes, { prefix: '/projects' });
+    await admins.register(adminBackupRoutes, { prefix: '/backups' });
   });
 };
