@@ -72,6 +72,16 @@ export function stepper(io: Io, total: number, quiet: boolean): (label: string) 
   };
 }
 
+/** Bytes for people: `512 B`, `3.4 MB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let n = bytes / 1024;
+  let i = 0;
+  for (; n >= 1024 && i < units.length - 1; i++) n /= 1024;
+  return `${n.toFixed(1)} ${units[i]}`;
+}
+
 function text(value: unknown): string {
   if (value === undefined || value === null) return '';
   return String(value);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAdmins } from './commands/admins.ts';
+import { registerBackup } from './commands/backup.ts';
 import { registerGen } from './commands/gen.ts';
 import { registerInit } from './commands/init.ts';
 import { registerKeys } from './commands/keys.ts';
@@ -31,6 +32,7 @@ export function buildProgram(io: Io): Command {
   registerKeys(program, io);
   registerAdmins(program, io);
   registerGen(program, io);
+  registerBackup(program, io);
   return program;
 }
 

@@ -4,3 +4,5 @@ export { loadConfig, defaultConfig, envNames, ConfigError, type Config } from '.
 export { openServices, type Services } from './services/index.ts';
 export { instanceExists, describeStore, dropInstance } from './db/instance.ts';
 export { ApiError } from './errors.ts';
+export { createBackup } from './backup/backup.ts';
+export { restoreInstance, restoreProject } from './backup/restore.ts';

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { buildApp } from '@baas/server';
 import { urlFor } from '../connection.ts';
+import { instanceConfig, noInstance, withInstanceDir } from '../instance.ts';
 import type { Io } from '../io.ts';
 import { CliError, printJson, stepper } from '../output.ts';
 import { createInstance, describeInit, initDefaults, initInstance, type InitResult } from './init.ts';
@@ -31,13 +32,10 @@ export function parsePort(value: string): number {
 
 /** `baas serve`. */
 export function registerServe(program: Command, io: Io): void {
-  program
-    .command('serve')
+  withInstanceDir(program.command('serve'))
     .description('run the server of the instance in the current directory (or --dir); refuses a store without an instance unless --init')
-    .option('--dir <dir>', 'directory with baas.json', '.')
     .option('--port <port>', 'port to listen on, 0 = any free one (default: baas.json, else 8787)', parsePort)
     .option('--host <host>', 'address to listen on (default: baas.json, else 127.0.0.1)')
-    .option('--data <dir>', 'data directory (default: baas.json, else ./data)')
     .option('--init', 'create the instance first when there is none (no baas.json, or an empty data directory or database)')
     .option('--project <id>', 'with --init: id of the first project', initDefaults.project)
     .option('--admin-email <email>', 'with --init: email of the first admin', initDefaults.adminEmail)
@@ -54,25 +52,16 @@ export function registerServe(program: Command, io: Io): void {
  * otherwise serve a new, empty one) unless --init, which creates it.
  */
 export async function serve(flags: ServeFlags, io: Io): Promise<App> {
+  const { buildApp, instanceExists } = await import('@baas/server');
   const dir = resolve(io.cwd, flags.dir ?? '.');
-  const file = join(dir, 'baas.json');
-  const { buildApp, describeStore, instanceExists, loadConfig } = await import('@baas/server');
   const init = { project: flags.project, adminEmail: flags.adminEmail, adminPassword: flags.adminPassword };
   let result: InitResult | undefined;
-  if (!existsSync(file) && flags.init) {
+  if (!existsSync(join(dir, 'baas.json')) && flags.init) {
     result = await initInstance({ ...init, dir, port: flags.port || initDefaults.port, host: flags.host ?? initDefaults.host }, io, flags.json === true);
   }
-  const config = loadConfig({
-    file,
-    env: io.env,
-    overrides: { port: flags.port, host: flags.host, dataDir: flags.data === undefined ? undefined : resolve(io.cwd, flags.data) },
-  });
+  const { file, config } = await instanceConfig(flags, io, { port: flags.port, host: flags.host });
   if (!result && !(await instanceExists(config))) {
-    const where = describeStore(config);
-    if (!flags.init) {
-      const hint = existsSync(file) ? 'check dataDir/databaseUrl in baas.json and BAAS_DATA_DIR/BAAS_DATABASE_URL' : `there is no baas.json in ${dir} either`;
-      throw new CliError(`no baas instance in ${where} (${hint}): create one with \`baas init\`, or \`baas serve --init\` to create it there`);
-    }
+    if (!flags.init) throw await noInstance(config, dir, file, 'create one with `baas init`, or `baas serve --init` to create it there');
     const created = await createInstance({ ...config, logLevel: 'silent' }, init, stepper(io, 3, flags.json === true));
     result = { ...created, dir, url: urlFor(config.host, config.port) };
   }
