@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClient, type BaasClient } from '@baas/sdk';
+import { BaasError, createClient, type BaasClient } from '@baas/sdk';
 import type { Command } from 'commander';
 import { storedSession } from './credentials.ts';
 import type { Io } from './io.ts';
@@ -74,4 +74,28 @@ function urlFromBaasJson(dir: string, env: NodeJS.ProcessEnv): string | undefine
   const port = Number(env.BAAS_PORT || (config.port ?? 8787));
   const host = env.BAAS_HOST || (typeof config.host === 'string' ? config.host : '127.0.0.1');
   return urlFor(host, port);
+}
+
+/**
+ * Runs `fn` with a client of the project. A key (--key, else BAAS_KEY unless
+ * --token or --email say to sign in as an admin) is the project's service
+ * role; otherwise the admin credentials of every command.
+ */
+export async function withProjectClient<T>(flags: ConnectionFlags & { key?: string; project: string }, io: Io, fn: (client: BaasClient) => Promise<T>): Promise<T> {
+  if (flags.key !== undefined && (flags.token !== undefined || flags.email !== undefined)) {
+    throw new CliError('pass either --key or admin credentials (--token, --email), not both');
+  }
+  const key = flags.key ?? (flags.token === undefined && flags.email === undefined ? io.env.BAAS_KEY || undefined : undefined);
+  const client = key === undefined ? await connect(flags, io, flags.project) : createClient({ url: resolveUrl(flags, io), project: flags.project, key });
+  try {
+    return await fn(client);
+  } catch (err) {
+    // The generic hint (`baas login`, --token) is about admin tokens, not keys.
+    if (key !== undefined && err instanceof BaasError && err.code === 'invalid_token') {
+      throw new CliError(`${err.message} (invalid_token): check --key (or env BAAS_KEY)`);
+    }
+    throw err;
+  } finally {
+    client.close();
+  }
 }

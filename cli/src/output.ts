@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { BaasError } from '@baas/sdk';
 import type { Io } from './io.ts';
 
@@ -89,4 +92,17 @@ function text(value: unknown): string {
 
 function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ');
+}
+
+/** Writes `text` to `file` through a temporary file and a rename: readers never see half a file. */
+export function writeAtomically(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    writeFileSync(temp, text);
+    renameSync(temp, file);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
 }

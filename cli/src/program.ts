@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAdmins } from './commands/admins.ts';
 import { registerBackup } from './commands/backup.ts';
+import { registerCollections } from './commands/collections.ts';
 import { registerGen } from './commands/gen.ts';
 import { registerInit } from './commands/init.ts';
 import { registerKeys } from './commands/keys.ts';
@@ -33,6 +34,7 @@ export function buildProgram(io: Io): Command {
   registerAdmins(program, io);
   registerGen(program, io);
   registerBackup(program, io);
+  registerCollections(program, io);
   return program;
 }
 

@@ -6,6 +6,7 @@ import { CollectionsApi } from './collections.ts';
 import { filter, type FilterValue } from './filter.ts';
 import { Transport } from './http.ts';
 import { KeysApi } from './keys.ts';
+import { SchemaApi } from './schema-code.ts';
 import { RealtimeClient, type RealtimeOptions } from './realtime/realtime.ts';
 import { RecordsApi } from './records.ts';
 import type { CollectionName, IsUntyped, SchemaOf, ShapeOf, UntypedSchema } from './schema.ts';
@@ -65,6 +66,8 @@ export class BaasClient<S extends SchemaOf<S> = UntypedSchema> {
   readonly users: UsersApi;
   /** The project's auth, mail and realtime settings (service role or admin). */
   readonly settings: SettingsApi;
+  /** The project's schema as code: export and atomic import. */
+  readonly schema: SchemaApi;
   private readonly http: Transport;
   private readonly key: string | undefined;
 
@@ -85,6 +88,7 @@ export class BaasClient<S extends SchemaOf<S> = UntypedSchema> {
     this.collections = new CollectionsApi(this.http, base);
     this.users = new UsersApi(this.http, base);
     this.settings = new SettingsApi(this.http, base);
+    this.schema = new SchemaApi(this.http, base);
   }
 
   /** The fixed bearer credential: the token if set, else the key (not a signed-in user's token). */

@@ -89,3 +89,26 @@ export type BatchOperation =
 
 /** The actions a change-log entry records. */
 export type ChangeAction = 'create' | 'update' | 'delete';
+
+/** A project's schema as code (`GET|PUT /v1/projects/:project/schema`, `baas collections export|import`). */
+export interface SchemaDocument {
+  format: 'baas-schema';
+  version: 1;
+  /** Definitions without createdAt/updatedAt. */
+  collections: CollectionDefinition[];
+  buckets: Array<{
+    name: string;
+    public: boolean;
+    maxSize: number | null;
+    allowedTypes: string[] | null;
+    rules: { read: string | null; write: string | null };
+  }>;
+}
+
+/** What a schema import changes, and the data it would delete. */
+export interface SchemaDiff {
+  collections: { added: string[]; changed: Array<{ name: string; changes: string[] }>; removed: string[] };
+  buckets: { added: string[]; changed: Array<{ name: string; changes: string[] }>; removed: string[] };
+  /** Data the import deletes: a field's values, a removed collection's records, a removed bucket's objects. */
+  dropped: Array<{ collection: string; field?: string; records: number } | { bucket: string; objects: number }>;
+}

@@ -17,6 +17,7 @@ import { keyRoutes } from './keys.ts';
 import { realtimeRoutes } from './realtime.ts';
 import { realtimeSettingsRoutes } from './realtime-settings.ts';
 import { recordRoutes } from './records.ts';
+import { schemaRoutes } from './schema.ts';
 import { bucketRoutes } from './storage/buckets.ts';
 import { objectRoutes } from './storage/objects.ts';
 import { signRoutes } from './storage/sign.ts';
@@ -47,6 +48,7 @@ const ruled: Array<[Routes, string]> = [
 ];
 const serviceRoleOnly: Array<[Routes, string]> = [
   [collectionRoutes, '/collections'],
+  [schemaRoutes, '/schema'],
   [keyRoutes, '/keys'],
   [userRoutes, '/users'],
   [bucketRoutes, '/storage/buckets'],
