@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAdmins } from './commands/admins.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerCollections } from './commands/collections.ts';
+import { registerUsers } from './commands/users.ts';
 import { registerGen } from './commands/gen.ts';
 import { registerInit } from './commands/init.ts';
 import { registerKeys } from './commands/keys.ts';
@@ -35,6 +36,7 @@ export function buildProgram(io: Io): Command {
   registerGen(program, io);
   registerBackup(program, io);
   registerCollections(program, io);
+  registerUsers(program, io);
   return program;
 }
 

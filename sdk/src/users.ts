@@ -76,6 +76,11 @@ export class UsersApi {
     return (await this.http.request<{ items: AuthSessionInfo[] }>('GET', this.path(id, 'sessions'))).items;
   }
 
+  /** Ends every session of the user at once; answers how many ended. */
+  async revokeSessions(id: string): Promise<number> {
+    return (await this.http.request<{ revoked: number }>('DELETE', this.path(id, 'sessions'))).revoked;
+  }
+
   /** Ends one session of the user: its access and refresh tokens stop working at once. */
   async revokeSession(id: string, sessionId: string): Promise<void> {
     await this.http.request('DELETE', this.path(id, 'sessions', sessionId));

@@ -1,5 +1,5 @@
 import { ApiError } from '../../../errors.ts';
-import { listSessions, revokeSession } from '../../../services/auth/sessions.ts';
+import { listSessions, revokeSession, revokeUserSessions } from '../../../services/auth/sessions.ts';
 import { getUser } from '../../../services/auth/users.ts';
 import { errors, type Routes } from '../../schemas.ts';
 import { sessionInfo } from './auth-sessions.ts';
@@ -18,6 +18,19 @@ export const userSessionRoutes: Routes = async (app) => {
     handler: async (request) => {
       if (!(await getUser(request.ctx.db, request.params.id))) throw new ApiError('not_found', `no user '${request.params.id}'`);
       return { items: await listSessions(request.ctx.db, request.params.id) };
+    },
+  });
+
+  app.delete('', {
+    schema: {
+      tags: ['users'],
+      summary: "End all of a user's sessions: their access and refresh tokens stop working at once",
+      params: { type: 'object', properties: { id }, required: ['id'] },
+      response: { 200: { type: 'object', properties: { revoked: { type: 'integer' } }, required: ['revoked'], additionalProperties: false }, ...errors(401, 403, 404) },
+    },
+    handler: async (request) => {
+      if (!(await getUser(request.ctx.db, request.params.id))) throw new ApiError('not_found', `no user '${request.params.id}'`);
+      return { revoked: await revokeUserSessions(request.ctx.db, request.params.id) };
     },
   });
 
