@@ -96,3 +96,20 @@ t.test('list, then delete with confirmation, --yes, --force', async (t) => {
   run = await cli(['admins', 'delete', 'admin@example.com', '--yes', '--force', ...admin]);
   t.same(run.err, "error: 'admin@example.com' is the last admin: create another admin before deleting this one (conflict)\n");
 });
+
+t.test('reset-password works offline on the data directory and ends the sessions', async (t) => {
+  const data = ['--data', instance.app.baas.config.dataDir];
+  let run = await cli(['admins', 'reset-password', 'nobody@example.com', '--admin-password', 'a brand new password', ...data]);
+  t.match(run, { code: 1, err: /^error: no admin 'nobody@example\.com' \(the admins are: admin@example\.com[^)]*\) \(not_found\)\n$/ });
+  run = await cli(['admins', 'reset-password', 'admin@example.com', '--admin-password', 'short', ...data]);
+  t.match(run, { code: 1, err: /password: must have at least 10 characters/ });
+  run = await cli(['admins', 'reset-password', 'admin@example.com', '--json', ...data]);
+  t.equal(run.code, 0, run.err);
+  const { password } = JSON.parse(run.out);
+  t.match(password, /^[A-Za-z0-9]{20}$/);
+  t.ok(await canSignIn('admin@example.com', password), 'the new password works on the running server');
+  t.notOk(await canSignIn('admin@example.com', 'correct horse battery'), 'the old one does not');
+  t.equal(await instance.app.baas.admins.authenticate(instance.adminToken), undefined, 'the old sessions ended');
+  run = await cli(['admins', 'reset-password', 'admin@example.com', '--data', join(tmp.path, 'nowhere')]);
+  t.match(run, { code: 1, err: /^error: no baas instance in \S+nowhere/ });
+});

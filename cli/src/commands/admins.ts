@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { connect, withConnection, type ConnectionFlags } from '../connection.ts';
+import { openInstance, withInstanceDir, type InstanceFlags } from '../instance.ts';
 import type { Io } from '../io.ts';
 import { CliError, fields, printJson, table } from '../output.ts';
 import { generatePassword } from './init.ts';
@@ -7,7 +8,8 @@ import { generatePassword } from './init.ts';
 type Flags = ConnectionFlags & { json?: boolean };
 
 /**
- * `baas admins list|create|delete`, over HTTP through the SDK. The new admin's
+ * `baas admins list|create|delete`, over HTTP through the SDK; `reset-password`
+ * on the data directory. The new admin's
  * password is `--admin-password` (as in `baas init`): `--password` already
  * belongs to the admin who signs in to run the command.
  */
@@ -48,6 +50,32 @@ export function registerAdmins(program: Command, io: Io): void {
       await (await connect(flags, io)).admin.admins.delete(idOrEmail, { force: flags.force });
       if (flags.json) return printJson(io, { deleted: idOrEmail });
       io.stdout(`deleted admin '${idOrEmail}'\n`);
+    });
+
+  registerResetPassword(admins, io);
+}
+
+/** `baas admins reset-password`: offline, on the data directory, so it works when nobody can sign in. */
+function registerResetPassword(admins: Command, io: Io): void {
+  withInstanceDir(admins.command('reset-password'))
+    .description("set an admin's password on the data directory (offline: no sign-in needed) and end their sessions")
+    .argument('<email>', "the admin's email")
+    .option('--admin-password <password>', 'the new password, at least 10 characters (default: asked on a terminal, else generated)')
+    .option('--json', 'print JSON (with "password" when it was generated)')
+    .action(async (email: string, flags: InstanceFlags & { adminPassword?: string; json?: boolean }) => {
+      const services = await openInstance(flags, io);
+      try {
+        const chosen = flags.adminPassword ?? (await askPassword(io, email));
+        const password = chosen ?? generatePassword();
+        const admin = await services.admins.resetPassword(email, password);
+        const generated = chosen === undefined ? { password } : {};
+        if (flags.json) return printJson(io, { ...admin, ...generated });
+        const pairs: Array<[string, unknown]> = [['sessions', 'all ended']];
+        if (generated.password) pairs.push(['password', `${generated.password}   (generated: shown only now)`]);
+        io.stdout(`reset the password of ${admin.email}\n\n${fields(pairs)}`);
+      } finally {
+        await services.close();
+      }
     });
 }
 

@@ -83,6 +83,29 @@ export class AdminsService {
     });
   }
 
+  /**
+   * Sets an admin's password and ends all of their sessions (`baas admins
+   * reset-password`, offline: the way back in when it is lost).
+   */
+  async resetPassword(email: string, password: string): Promise<Admin> {
+    if (password.length < MIN_ADMIN_PASSWORD) {
+      throw new ApiError('validation_failed', 'invalid password', { fields: { password: { code: 'too_short', message: `must have at least ${MIN_ADMIN_PASSWORD} characters` } } });
+    }
+    const hash = await hashPassword(password);
+    return this.store.transaction(async (tx) => {
+      const row = await tx.get<{ id: string; email: string; created_at: string }>(
+        sql`SELECT id, email, created_at FROM ${tx.table('admins')} WHERE email = ${email.toLowerCase()}`,
+      );
+      if (!row) {
+        const known = (await tx.all<{ email: string }>(sql`SELECT email FROM ${tx.table('admins')} ORDER BY email`)).map((a) => a.email);
+        throw new ApiError('not_found', `no admin '${email}' (the admins are: ${known.join(', ') || 'none'})`);
+      }
+      await tx.run(sql`UPDATE ${tx.table('admins')} SET password_hash = ${hash} WHERE id = ${row.id}`);
+      await tx.run(sql`DELETE FROM ${tx.table('admin_sessions')} WHERE admin_id = ${row.id}`);
+      return { id: row.id, email: row.email, createdAt: row.created_at };
+    });
+  }
+
   async count(): Promise<number> {
     const row = await this.store.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${this.store.table('admins')}`);
     return Number(row?.n ?? 0);
