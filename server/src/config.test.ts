@@ -1,8 +1,8 @@
 import t from 'tap';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '@baas/testkit';
-import { ConfigError, defaultConfig, loadConfig } from './config.ts';
+import { ConfigError, defaultConfig, envNames, loadConfig } from './config.ts';
 
 const tmp = tempDir('baas-config-');
 t.teardown(() => tmp.remove());
@@ -76,4 +76,10 @@ t.test('good values: defaults, numbers from env strings, paths relative to baas.
   t.equal(config.corsOrigins, 'https://a.example.com,http://localhost:5173');
   t.equal(load({ corsOrigins: '' }).corsOrigins, '', "'' turns CORS off");
   t.same(Object.keys(loadConfig({ env: {} })).sort(), Object.keys(defaultConfig).sort(), 'no file: the defaults');
+});
+
+t.test("the README's table lists every setting with its variable", async (t) => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const rows = Object.fromEntries([...readme.matchAll(/^\| `(\w+)` \| `(BAAS_\w+)` \|/gm)].map((m) => [m[1], m[2]]));
+  t.same(rows, envNames);
 });
