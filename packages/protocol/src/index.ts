@@ -4,3 +4,4 @@ export * from './auth.ts';
 export * from './realtime.ts';
 export * from './storage.ts';
 export * from './dashboard.ts';
+export * from './backups.ts';

@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import type { BackupRun, BackupSchedule } from '@baas/protocol';
 import { Cron } from 'croner';
 import { sql } from 'drizzle-orm';
 import { createBackup } from '../backup/backup.ts';
@@ -15,24 +16,7 @@ import { newId, nowIso } from '../ids.ts';
 import { s3ClientOf } from '../storage/s3.ts';
 import type { Services } from './index.ts';
 
-/** One backup run, as the admin API lists it. */
-export interface BackupRun {
-  id: string;
-  /** The archive's file name in the backup directory (a CLI backup: its full path). */
-  file: string;
-  scope: 'instance' | 'project';
-  project: string | null;
-  /** Who started it: the schedule, an admin through the API, or `baas backup`. */
-  trigger: 'schedule' | 'api' | 'cli';
-  status: 'running' | 'ok' | 'failed';
-  startedAt: string;
-  finishedAt: string | null;
-  /** Bytes of the archive. */
-  size: number | null;
-  error: string | null;
-  /** Whether its archive is still on disk (pruned ones are not). */
-  available: boolean;
-}
+export type { BackupRun };
 
 interface Row {
   id: string;
@@ -78,7 +62,7 @@ export class BackupsService {
   }
 
   /** The configured schedule and its next run, or null when none is configured. */
-  schedule(): { cron: string; next: string | null; keep: number; s3Bucket: string | null } | null {
+  schedule(): BackupSchedule | null {
     const { backupSchedule, backupKeep, backupS3Bucket } = this.config;
     if (!backupSchedule) return null;
     return { cron: backupSchedule, next: new Cron(backupSchedule, { paused: true }).nextRun()?.toISOString() ?? null, keep: backupKeep, s3Bucket: backupS3Bucket ?? null };

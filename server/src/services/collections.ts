@@ -150,7 +150,8 @@ function requirePrivileged(ctx: ServiceContext): void {
   if (!isPrivileged(ctx.actor)) throw new ApiError('forbidden', 'only admins and the service role manage collections');
 }
 
-function normalize(input: unknown, existing?: CollectionDefinition): CollectionDefinition {
+/** A definition in canonical form, or 400 `invalid_schema` listing every problem. */
+export function normalize(input: unknown, existing?: CollectionDefinition): CollectionDefinition {
   try {
     return normalizeCollection(input, existing);
   } catch (err) {

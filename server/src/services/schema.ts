@@ -1,10 +1,9 @@
 import type { CollectionDefinition, SchemaDiff, SchemaDocument } from '@baas/protocol';
-import { normalizeCollection, SchemaError } from '@baas/schema';
 import { sql } from 'drizzle-orm';
 import { ApiError } from '../errors.ts';
 import type { BlobDriver } from '../storage/driver.ts';
 import { withDb, type ServiceContext } from './context.ts';
-import { collectionsService, dataDropped } from './collections.ts';
+import { collectionsService, dataDropped, normalize } from './collections.ts';
 import { bucketsService } from './storage/buckets.ts';
 
 export type { SchemaDocument, SchemaDiff };
@@ -14,15 +13,6 @@ class DryRun extends Error {}
 
 const isEmpty = (diff: SchemaDiff) =>
   [diff.collections.added, diff.collections.changed, diff.collections.removed, diff.buckets.added, diff.buckets.changed, diff.buckets.removed].every((l) => l.length === 0);
-
-function normalize(input: unknown, existing?: CollectionDefinition): CollectionDefinition {
-  try {
-    return normalizeCollection(input, existing);
-  } catch (err) {
-    if (err instanceof SchemaError) throw new ApiError('invalid_schema', err.message, err.details);
-    throw err;
-  }
-}
 
 /** Field-by-field what differs between two definitions of one collection, for people. */
 function describeChanges(before: CollectionDefinition, after: CollectionDefinition): string[] {
