@@ -153,17 +153,22 @@ export class BackupsService {
 
   /** The archive of a run, to download. */
   async open(id: string): Promise<{ run: BackupRun; stream: Readable; size: number }> {
-    const run = await this.get(id);
-    const path = this.pathOf(run);
-    if (run.status !== 'ok' || !existsSync(path)) throw new ApiError('not_found', `the archive of backup '${id}' is not on disk (failed or pruned)`);
+    const { run, path } = await this.archive(id);
     return { run, stream: createReadStream(path), size: statSync(path).size };
   }
 
   /** Restores one project of a run's archive, under its id or `as` (which must be free). */
   async restore(id: string, options: { project?: string; as?: string }) {
-    const { run, stream } = await this.open(id);
-    stream.destroy();
-    return restoreProject(this.services, { file: this.pathOf(run), project: options.project, as: options.as });
+    const { path } = await this.archive(id);
+    return restoreProject(this.services, { file: path, project: options.project, as: options.as });
+  }
+
+  /** A run with an archive on disk, or 404. */
+  private async archive(id: string): Promise<{ run: BackupRun; path: string }> {
+    const run = await this.get(id);
+    const path = this.pathOf(run);
+    if (run.status !== 'ok' || !existsSync(path)) throw new ApiError('not_found', `the archive of backup '${id}' is not on disk (failed or pruned)`);
+    return { run, path };
   }
 
   /** Deletes a run's archive and its history entry. */
