@@ -54,7 +54,8 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-function walk(dir: string): string[] {
+/** Every file below `dir` (none when it does not exist). */
+export function walk(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
@@ -119,6 +120,7 @@ export async function readArchive(file: string, into: string): Promise<Manifest>
   if (manifest.formatVersion > BACKUP_FORMAT_VERSION) throw refused(file, `it was made by a newer baas (format ${manifest.formatVersion}, this one reads ${BACKUP_FORMAT_VERSION})`);
   const listed = new Set<string>();
   for (const entry of manifest.files) {
+    if (typeof entry.path !== 'string' || entry.path.startsWith('/') || entry.path.split('/').includes('..')) throw refused(file, `its manifest names a path outside the archive (${entry.path})`);
     const path = join(into, entry.path);
     listed.add(entry.path);
     if (!existsSync(path)) throw refused(file, `${entry.path} is missing`);

@@ -13,7 +13,7 @@ import { projectIdPattern } from '../services/projects.ts';
 import type { Services } from '../services/index.ts';
 import { openBlobDriver, type BlobDriver } from '../storage/index.ts';
 import { FsDriver } from '../storage/fs.ts';
-import { archivePaths, readArchive, type Manifest, type ManifestProject } from './archive.ts';
+import { archivePaths, readArchive, walk, type Manifest, type ManifestProject } from './archive.ts';
 import { loadPostgres } from './postgres-store.ts';
 import { silent, type Progress } from './progress.ts';
 
@@ -43,7 +43,6 @@ async function withArchive<T>(config: Config, file: string, progress: Progress, 
 /** The archive's blob files of a project: [path in the extracted archive, blob key under `target`]. */
 function blobFiles(dir: string, source: string, target: string): Array<[string, string]> {
   const root = join(dir, archivePaths.blobs(source));
-  const walk = (d: string): string[] => (existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)])) : []);
   return walk(root).map((path) => [path, `${target}/${relative(root, path).split(sep).join('/')}`]);
 }
 

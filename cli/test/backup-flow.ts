@@ -1,8 +1,8 @@
-import t from 'tap';
+import type { Test } from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTempDatabase, engines, tempDir } from '@baas/testkit';
-import { cliEnv, runBaas, startServe, type Server } from '../../test/helpers.ts';
+import { createTempDatabase, tempDir } from '@baas/testkit';
+import { cliEnv, runBaas, startServe, type Server } from './helpers.ts';
 
 // `baas backup` and `baas restore` as real processes on real files: a serving
 // instance backed up while it takes writes restores into a fresh directory (or
@@ -39,8 +39,9 @@ async function contents(server: Server, token: string, project: string) {
   return { records, objects: objects.map((o) => ({ path: o.path, sha256: o.sha256, size: o.size })), bytes };
 }
 
-for (const engine of engines()) {
-  t.test(`backup under writes, restore into a fresh ${engine.name === 'sqlite' ? 'directory' : 'database'}, and one project into another instance [${engine.name}]`, async (t) => {
+/** The whole flow on one engine (one test file per engine: each spawns about ten CLI processes). */
+export async function backupFlow(t: Test, engine: { name: 'sqlite' | 'postgres'; databaseUrl?: string }): Promise<void> {
+  {
     const tmp = tempDir('baas-cli-backup-');
     t.teardown(() => tmp.remove());
     const databases = engine.databaseUrl ? await Promise.all([0, 1].map(() => createTempDatabase(engine.databaseUrl!))) : [];
@@ -126,5 +127,5 @@ for (const engine of engines()) {
     t.match(refused.stderr.trimEnd().split('\n').pop(), /^error: \S+damaged\.tar\.gz cannot be restored: .+; nothing was changed \(invalid_backup\)$/);
     const projects = await call(fresh, sk, 'GET', '/v1/projects/broken/collections').catch((err: Error) => err.message);
     t.match(projects, /404/, 'no project was made');
-  });
+  }
 }
