@@ -74,12 +74,15 @@ function SchemaEditor({ stored, all }: { stored?: CollectionDefinition; all: Col
   const save = useMutation({
     mutationFn: async () => {
       if (!stored) return client.collections.create(definition);
+      // The admin confirmed the losses (below): the fields removed may take their data with them.
+      const kept = new Set(fields.map((f) => f.def.id).filter(Boolean));
+      const drop = stored.fields.filter((f) => !f.id || !kept.has(f.id)).map((f) => f.name);
       return client.collections.update(stored.name, {
         ...(definition.name !== stored.name ? { name: definition.name } : {}),
         fields: definition.fields,
         rules: definition.rules,
         indexes: definition.indexes,
-      });
+      }, { drop });
     },
     onSuccess: async (saved) => {
       await queries.invalidateQueries({ queryKey: ['collections', project] });
