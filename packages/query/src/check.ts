@@ -94,7 +94,8 @@ export function columnType(info: FieldInfo): ColumnType {
   }
 }
 
-function lookup(ctx: BindContext, collection: string, name: string): FieldInfo | undefined {
+/** A field of a collection (system fields included), or undefined when there is none. */
+export function fieldInfo(ctx: BindContext, collection: string, name: string): FieldInfo | undefined {
   const info = ctx.schema.field(collection, name);
   // A lookup backed by a plain object can hand back inherited members ('constructor'): not fields.
   if (info && typeof info === 'object' && typeof info.type === 'string') return info;
@@ -188,7 +189,7 @@ function path(node: PathNode, ctx: BindContext): BoundOperand {
   const hops: Hop[] = [];
   for (let i = 0; ; i++) {
     const name = node.segments[i];
-    const info = lookup(ctx, collection, name);
+    const info = fieldInfo(ctx, collection, name);
     if (!info) {
       const where = i === 0 ? '' : ` in collection '${collection}'`;
       throw new QueryError(`unknown field '${name}'${where}`, node.positions[i]);

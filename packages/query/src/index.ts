@@ -29,7 +29,17 @@ export { compareOps } from './ast.ts';
 export { QueryError, MAX_SOURCE_LENGTH, MAX_DEPTH } from './errors.ts';
 export { parse } from './parser.ts';
 export { parseSort } from './sort.ts';
-export { check, bind, columnType, readsRelations } from './check.ts';
+export { check, bind, columnType, fieldInfo, readsRelations } from './check.ts';
+export {
+  parseAggregate, parseGroupBy, parseSelect, parseAggregateSort, AggregateError, dateUnits, aggregateFunctions, MAX_GROUP_KEYS, MAX_METRICS,
+} from './aggregate.ts';
+export type {
+  AggregateQuery, AggregateSource, AggregateParameter, AggregateOrder, AggregateFunction, DateUnit, GroupKey, Metric, ResultType,
+} from './aggregate.ts';
+export { aggregateToSql, aggregateItem } from './aggregate-sql.ts';
+export type { AggregateSqlContext } from './aggregate-sql.ts';
+export { parseSearch, fts5Match, fts5Phrase, tsQuery, tsPhrase, MAX_SEARCH_LENGTH, MAX_SEARCH_TERMS } from './search.ts';
+export type { SearchQuery, SearchTerm } from './search.ts';
 export type { BoundExpr, BoundOperand, BindContext, Hop, StaticType } from './check.ts';
 export { toSql, toSqlBound } from './sql.ts';
 export { evaluate, evaluateBound } from './evaluate.ts';
