@@ -109,13 +109,14 @@ function items(source: string, parameter: AggregateParameter, signed: boolean): 
       throw new AggregateError(parameter, `invalid item ${JSON.stringify(shown)} (expected name or fn(field))`, pos);
     }
     const sign = m[1] ? (m[1] as '-' | '+') : undefined;
+    const at = m.indices!;
     out.push({
       sign,
       name: m[2],
       arg: m[3],
       call: m[0].includes('('),
-      pos: pos + m.indices![2][0],
-      argPos: pos + (m.indices![3]?.[0] ?? m.indices![2][1]),
+      pos: pos + at[2]![0],
+      argPos: pos + (at[3]?.[0] ?? at[2]![1]),
     });
   }
   return out;
