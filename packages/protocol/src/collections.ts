@@ -57,6 +57,11 @@ export interface CollectionDefinition {
   fields: FieldDefinition[];
   rules: CollectionRules;
   indexes: IndexDefinition[];
+  /**
+   * The text fields full-text search reads (`?search=`), most important first:
+   * a match in an earlier field ranks higher. Absent: the collection is not searchable.
+   */
+  search?: string[];
   createdAt?: string;
   updatedAt?: string;
 }

@@ -92,6 +92,10 @@ const bodyCases: Array<[string, unknown, string, string]> = [
   ['bad index name', { name: 'a', indexes: [{ name: 'Idx', fields: ['id'] }] }, 'indexes.0.name', 'invalid_name'],
   ['unknown index option', { name: 'a', indexes: [{ fields: ['id'], where: 'x' }] }, 'indexes.0.where', 'unknown_option'],
   ['duplicate index names', { name: 'a', indexes: [{ name: 'i', fields: ['id'] }, { name: 'i', fields: ['created_at'] }] }, 'indexes.1.name', 'duplicate_name'],
+  ['search not an array', { name: 'a', search: 'x' }, 'search', 'invalid_type'],
+  ['search of an unknown field', { name: 'a', fields: [field({})], search: ['y'] }, 'search', 'unknown_field'],
+  ['search of a number field', { name: 'a', fields: [field({ type: 'number' })], search: ['x'] }, 'search', 'not_searchable'],
+  ['search of a field twice', { name: 'a', fields: [field({})], search: ['x', 'x'] }, 'search', 'duplicate_field'],
   ['unique index over json', { name: 'a', fields: [field({ type: 'json' })], indexes: [{ fields: ['x'], unique: true }] }, 'indexes.0.fields', 'not_indexable'],
 ];
 
@@ -286,6 +290,17 @@ t.test('patch: an unknown id falls back to the name', async (t) => {
 t.test('patch: errors of a patch are reported too', async (t) => {
   const errors = schemaErrors(() => normalizeCollection({ name: 'Bad', rules: { list: 3 } }, base()));
   t.same(Object.keys(errors).sort(), ['name', 'rules.list']);
+});
+
+t.test('patch: search follows renames, drops removed fields, and null clears it', async (t) => {
+  const before = normalizeCollection({ name: 'p', fields: [{ name: 'title', type: 'text' }, { name: 'body', type: 'text' }], search: ['title', 'body'] });
+  t.same(before.search, ['title', 'body']);
+  const [title] = before.fields;
+  const renamed = normalizeCollection({ fields: [{ id: title.id, name: 'heading', type: 'text' }] }, before);
+  t.same(renamed.search, ['heading'], 'the rename is followed, the removed body drops out');
+  t.same(normalizeCollection({ rules: { list: '' } }, before).search, ['title', 'body'], 'kept when not sent');
+  t.equal(normalizeCollection({ search: null }, before).search, undefined, 'null clears it');
+  t.equal(normalizeCollection({ search: [] }, before).search, undefined, 'so does []');
 });
 
 t.test('normalizing is idempotent', async (t) => {

@@ -36,7 +36,10 @@ const fieldKeys = new Set([
   'id', 'name', 'type', 'required', 'unique', 'nullable', 'default', 'min', 'max',
   'pattern', 'values', 'multiple', 'collection',
 ]);
-const collectionKeys = new Set(['name', 'fields', 'rules', 'indexes']);
+const collectionKeys = new Set(['name', 'fields', 'rules', 'indexes', 'search']);
+/** Most fields full-text search may read. */
+export const maxSearchFields = 16;
+const searchableTypes: readonly FieldType[] = ['text', 'email', 'url'];
 /** Present in GET replies; ignored on input so a fetched definition can be sent back as is. */
 const readOnlyCollectionKeys = new Set(['createdAt', 'updatedAt']);
 const indexKeys = new Set(['name', 'fields', 'unique']);
@@ -400,11 +403,40 @@ function carryIndexes(
   return nameIndexes(kept, collection, errors);
 }
 
+/** Checks `search`: distinct text, email or url fields of the collection. */
+function parseSearchFields(raw: unknown, fields: FieldDefinition[], errors: ErrorBag): string[] {
+  if (!Array.isArray(raw) || raw.length > maxSearchFields || !raw.every((n) => typeof n === 'string')) {
+    errors.add('search', 'invalid_type', `must be an array of at most ${maxSearchFields} field names`);
+    return [];
+  }
+  const out: string[] = [];
+  for (const name of raw as string[]) {
+    const field = fields.find((f) => f.name === name);
+    if (!field) errors.add('search', 'unknown_field', `'${name}' is not a field of the collection`);
+    else if (!searchableTypes.includes(field.type)) {
+      errors.add('search', 'not_searchable', `'${name}' is a ${field.type} field; search reads ${searchableTypes.join(', ')} fields`);
+    } else if (out.includes(name)) errors.add('search', 'duplicate_field', `'${name}' appears twice`);
+    else out.push(name);
+  }
+  return out;
+}
+
+/** Keeps `search` through a PATCH that does not send it: renames are followed (by field id), removed fields drop out. */
+function carrySearchFields(existing: CollectionDefinition, fields: FieldDefinition[]): string[] {
+  const idOf = new Map(existing.fields.map((f) => [f.name, f.id]));
+  return (existing.search ?? []).flatMap((name) => {
+    const id = idOf.get(name);
+    const now = fields.find((f) => (id ? f.id === id : f.name === name));
+    return now && searchableTypes.includes(now.type) ? [now.name] : [];
+  });
+}
+
 /**
  * Validates a collection definition: a create body (`{name, fields?, rules?,
- * indexes?}`) or, with `existing`, a PATCH body applied onto it. A PATCH may
+ * indexes?, search?}`) or, with `existing`, a PATCH body applied onto it. A PATCH may
  * rename the collection, replace `fields` (matched by id, then name; unmatched
- * existing fields are removed), merge `rules` and replace `indexes`.
+ * existing fields are removed), merge `rules` and replace `indexes` and `search`
+ * (`search: null` makes the collection unsearchable).
  *
  * Returns the definition in canonical form: every field has an id, options
  * that equal their default are left out, every index has a name, all five
@@ -419,7 +451,7 @@ export function normalizeCollection(input: unknown, existing?: CollectionDefinit
   }
   for (const key of Object.keys(input)) {
     if (!collectionKeys.has(key) && !readOnlyCollectionKeys.has(key)) {
-      errors.add(key, 'unknown_key', `'${key}' is not part of a collection definition (name, fields, rules, indexes)`);
+      errors.add(key, 'unknown_key', `'${key}' is not part of a collection definition (name, fields, rules, indexes, search)`);
     }
   }
 
@@ -460,8 +492,13 @@ export function normalizeCollection(input: unknown, existing?: CollectionDefinit
   else if (existing) indexes = carryIndexes(existing, name, fields, errors);
   else indexes = [];
 
+  let search: string[] = [];
+  if (input.search !== undefined && input.search !== null) search = parseSearchFields(input.search, fields, errors);
+  else if (existing && input.search === undefined) search = carrySearchFields(existing, fields);
+
   if (!errors.empty) throw new SchemaError(errors.fields);
   const out: CollectionDefinition = { name, fields, rules, indexes };
+  if (search.length) out.search = search;
   if (existing?.createdAt) out.createdAt = existing.createdAt;
   if (existing?.updatedAt) out.updatedAt = existing.updatedAt;
   return out;
