@@ -9,6 +9,10 @@ export const errorStatus = {
   invalid_rule: 400,
   invalid_schema: 400,
   invalid_cursor: 400,
+  /** A bad `groupBy`, `select` or `sort` of an aggregate (`details.parameter`, `details.position`). */
+  invalid_aggregate: 400,
+  /** A search that cannot run: too long, or on a collection without a `search` option. */
+  invalid_search: 400,
   invalid_path: 400,
   invalid_transform: 400,
   /** A backup archive that cannot be restored: damaged, of another format or engine, or without what was asked for. */

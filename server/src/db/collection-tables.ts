@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { CollectionDefinition, FieldDefinition } from '@baas/protocol';
 import { columnType } from '@baas/schema';
 import type { Database } from './database.ts';
+import { createSearchIndex, dropSearchIndex, searchSignature } from './search-index.ts';
 
 /**
  * DDL of the per-collection tables: one real table per collection, one typed
@@ -91,12 +92,15 @@ export async function createCollectionTable(db: Database, def: CollectionDefinit
   ];
   await db.run(sql`CREATE TABLE ${db.table(def.name)} (${sql.join(columns, sql`, `)})`);
   for (const spec of indexSpecs(def)) await createIndex(db, def.name, spec);
+  await createSearchIndex(db, def);
 }
 
 /**
  * Moves a table from one definition to the next: rename the table, drop
  * indexes that change, rename/drop/add columns (matched by field id), then
- * create the new indexes. Call inside a transaction: DDL is transactional on
+ * create the new indexes. The search index goes first and comes back last
+ * when what it depends on changes (it names the table and the columns), rebuilt
+ * in this transaction. Call inside a transaction: DDL is transactional on
  * both engines, so a failure leaves the old table untouched.
  */
 export async function alterCollectionTable(
@@ -105,6 +109,8 @@ export async function alterCollectionTable(
   after: CollectionDefinition,
   defaults: Map<string, unknown>,
 ): Promise<void> {
+  const reindex = searchSignature(before) !== searchSignature(after);
+  if (reindex) await dropSearchIndex(db, before);
   if (before.name !== after.name) {
     await db.run(sql`ALTER TABLE ${db.table(before.name)} RENAME TO ${sql.identifier(after.name)}`);
   }
@@ -134,9 +140,11 @@ export async function alterCollectionTable(
   for (const spec of newSpecs) {
     if (!oldSpecs.some((s) => sameSpec(s, spec))) await createIndex(db, table, spec);
   }
+  if (reindex) await createSearchIndex(db, after);
 }
 
-/** Drops a collection's table with its indexes. */
-export async function dropCollectionTable(db: Database, name: string): Promise<void> {
-  await db.run(sql`DROP TABLE IF EXISTS ${db.table(name)}`);
+/** Drops a collection's table with its indexes and its search index. */
+export async function dropCollectionTable(db: Database, def: CollectionDefinition): Promise<void> {
+  await dropSearchIndex(db, def);
+  await db.run(sql`DROP TABLE IF EXISTS ${db.table(def.name)}`);
 }

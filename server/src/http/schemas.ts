@@ -91,6 +91,7 @@ export const collection = {
     fields: { type: 'array', items: field, maxItems: 200 },
     rules,
     indexes: { type: 'array', items: index, maxItems: 64 },
+    search: { type: ['array', 'null'], items: { type: 'string' }, maxItems: 16, description: 'text fields full-text search reads, most important first' },
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },
   },

@@ -100,12 +100,13 @@ export const collectionsService = {
     requirePrivileged(ctx);
     const result = await ctx.db.transaction(async (tx) => {
       const catalog = await loadCatalog({ ...ctx, db: tx });
-      if (!catalog.has(name)) throw new ApiError('collection_not_found', `no collection '${name}'`);
+      const def = catalog.get(name);
+      if (!def) throw new ApiError('collection_not_found', `no collection '${name}'`);
       refuseIfReferenced(catalog, name, 'delete');
       const next = new Map(catalog);
       next.delete(name);
       validateAgainst(next);
-      await dropCollectionTable(tx, name);
+      await dropCollectionTable(tx, def);
       await tx.run(sql`DELETE FROM ${tx.table('_collections')} WHERE name = ${name}`);
       return next;
     });

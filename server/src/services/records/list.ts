@@ -1,6 +1,7 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { ListResult, RecordData } from '@baas/protocol';
-import { parseSort, QueryError } from '@baas/query';
+import { parseSearch, parseSort, QueryError, type SearchQuery } from '@baas/query';
+import { RANK_COLUMNS, rankedSearch, searchCondition, searchSnippets } from '../../db/search-index.ts';
 import { ApiError } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { accessCollection, and, envOf, filterCondition, ruleCondition, type CollectionAccess } from './access.ts';
@@ -11,6 +12,10 @@ import { expandRecords, parseExpand } from './expand.ts';
 /** The options of a record list, as the query string gives them. */
 export interface ListOptions {
   filter?: string;
+  /** Full-text search over the collection's `search` fields; ranks by relevance unless `sort` is given. */
+  search?: string;
+  /** With `search`: each item gets `_highlight`, HTML snippets of its matching fields with `<mark>` around matches. */
+  highlight?: boolean;
   sort?: string;
   limit?: number;
   cursor?: string;
@@ -24,19 +29,67 @@ export interface ListOptions {
 export const DEFAULT_LIMIT = 30;
 export const MAX_LIMIT = 500;
 
+/** The rows a list covers for this caller, and what an aggregate covers too. */
+export interface ListScope {
+  access: CollectionAccess;
+  /** The list rule and the filter, ANDed. */
+  ruleAndFilter: SQL;
+  /** With a search: the parsed search, and the rule, the filter and the match ANDed. */
+  search?: SearchQuery;
+  /** Every condition: what a count or an aggregate reads. */
+  where: SQL;
+}
+
 /**
- * Lists records the actor may see: the list rule is ANDed into the SQL (so
- * paging and counts stay correct), then the client's filter, then the keyset
- * cursor. Fetches one row more than asked to know whether a next page exists.
+ * The list rule ANDed with the client's filter and search: the one place that
+ * says which records a caller may list, used by lists, counts and aggregates.
  */
-export async function listRecords(ctx: ServiceContext, collection: string, options: ListOptions): Promise<ListResult> {
+export async function listScope(ctx: ServiceContext, collection: string, options: { filter?: string; search?: string }): Promise<ListScope> {
   const access = await accessCollection(ctx, collection);
   const env = envOf(ctx);
-  const rule = ruleCondition(ctx, access, 'list', env);
-  const filter = filterCondition(ctx, access, options.filter, env);
+  const ruleAndFilter = and(ruleCondition(ctx, access, 'list', env), filterCondition(ctx, access, options.filter, env));
+  const search = searchOf(access, options.search);
+  const where = search ? and(ruleAndFilter, searchCondition(ctx.db, access.def, access.table, search)) : ruleAndFilter;
+  return { access, ruleAndFilter, search, where };
+}
+
+function searchOf(access: CollectionAccess, source: string | undefined): SearchQuery | undefined {
+  if (source === undefined) return undefined;
+  let query: SearchQuery | undefined;
+  try {
+    query = parseSearch(source);
+  } catch (err) {
+    if (err instanceof QueryError) throw new ApiError('invalid_search', `invalid search: ${err.message}`, { position: err.position, column: err.column });
+    throw err;
+  }
+  if (query && !access.def.search?.length) {
+    throw new ApiError('invalid_search', `collection '${access.def.name}' is not searchable: give it a search option naming its text fields`);
+  }
+  return query;
+}
+
+// A ranked search pages by relevance: whether the whole search matched as a phrase, the rank, then id.
+const rankedKeys: OrderKey[] = [
+  { column: RANK_COLUMNS.phrase, desc: true },
+  { column: RANK_COLUMNS.rank, desc: true },
+  { column: 'id', desc: true },
+];
+
+/**
+ * Lists records the actor may see: the list rule is ANDed into the SQL (so
+ * paging and counts stay correct), then the client's filter and search, then
+ * the keyset cursor. A search without `sort` orders by relevance, and its
+ * cursor holds the last row's (phrase match, rank, id). Fetches one row more
+ * than asked to know whether a next page exists.
+ */
+export async function listRecords(ctx: ServiceContext, collection: string, options: ListOptions): Promise<ListResult> {
+  const scope = await listScope(ctx, collection, options);
+  const { access, search } = scope;
   const tree = parseExpand(options.expand, access.def, access.catalog);
-  const keys = orderKeys(access, options.sort);
-  const sortKey = options.sort ?? '';
+  const ranked = search !== undefined && !options.sort;
+  const keys = ranked ? rankedKeys : orderKeys(access, options.sort);
+  // The cursor belongs to its order: a ranked one to its search.
+  const sortKey = ranked ? `\u0000search:${options.search}` : (options.sort ?? '');
 
   const paged = options.page !== undefined || options.perPage !== undefined;
   if (paged && options.cursor) throw new ApiError('validation_failed', 'use either cursor or page, not both');
@@ -44,21 +97,27 @@ export async function listRecords(ctx: ServiceContext, collection: string, optio
   const page = options.page ?? 1;
   const cursor = options.cursor ? afterCursor(keys, decodeCursor(options.cursor, sortKey, keys)) : undefined;
 
-  const where = and(rule, filter, cursor);
-  const rows = await ctx.db.all(sql`SELECT * FROM ${access.table} WHERE ${where} ORDER BY ${orderBy(keys)}
+  const source = ranked
+    ? sql`(${rankedSearch(ctx.db, access.def, access.table, search, scope.ruleAndFilter)}) AS ranked WHERE ${and(cursor)}`
+    : sql`${access.table} WHERE ${and(scope.where, cursor)}`;
+  const rows = await ctx.db.all(sql`SELECT * FROM ${source} ORDER BY ${orderBy(keys)}
     LIMIT ${limit + 1}${paged ? sql` OFFSET ${(page - 1) * limit}` : sql``}`);
   const hasMore = rows.length > limit;
   if (hasMore) rows.length = limit;
 
   const items = rows.map((row) => rowToRecord(access.def, row, ctx.db.dialect));
   await expandRecords(ctx, access, access.def, items, tree);
+  if (search && options.highlight) {
+    const snippets = await searchSnippets(ctx.db, access.def, access.table, search, items.map((r) => r.id));
+    for (const item of items) item._highlight = snippets.get(item.id) ?? {};
+  }
   const result: ListResult = {
     items: project(items, options.fields),
     nextCursor: hasMore && !paged ? encodeCursor(sortKey, keys, rows[rows.length - 1]) : null,
   };
   if (paged) Object.assign(result, { page, perPage: limit });
   if (options.count) {
-    const counted = await ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${access.table} WHERE ${and(rule, filter)}`);
+    const counted = await ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${access.table} WHERE ${scope.where}`);
     result.total = Number(counted?.n ?? 0);
   }
   return result;
@@ -93,5 +152,6 @@ export function project(records: RecordData[], fields: string | undefined): Reco
   if (!fields) return records;
   const keep = new Set(fields.split(',').map((f) => f.trim()).filter(Boolean));
   keep.add('expand');
+  keep.add('_highlight');
   return records.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => keep.has(k))) as RecordData);
 }

@@ -4,6 +4,7 @@ import { projectIdPattern } from '../../../services/projects.ts';
 import type { ServiceContext } from '../../../services/context.ts';
 import { actorOf, requireServiceRole } from '../../plugins/actor.ts';
 import { projectId, type Routes } from '../../schemas.ts';
+import { aggregateRoutes } from './aggregate.ts';
 import { authRoutes } from './auth.ts';
 import { authEmailRoutes } from './auth-email.ts';
 import { authOAuthRoutes } from './auth-oauth.ts';
@@ -37,6 +38,7 @@ declare module 'fastify' {
 /** The project's routes by prefix: where rules decide, and where only the service role may go. */
 const ruled: Array<[Routes, string]> = [
   [recordRoutes, '/collections/:name/records'],
+  [aggregateRoutes, '/collections/:name/aggregate'],
   [batchRoutes, '/batch'],
   [authRoutes, '/auth'],
   [authEmailRoutes, '/auth'],

@@ -11,6 +11,8 @@ const listQuery = {
   type: 'object',
   properties: {
     filter: { type: 'string', maxLength: 4096, description: "rule-language filter: status = 'open' && votes > 3" },
+    search: { type: 'string', maxLength: 500, description: 'full-text search: words match as prefixes, "quoted phrases" exactly; ranked unless sort is given' },
+    highlight: { type: 'boolean', description: 'with search: _highlight holds HTML snippets of the matching fields, matches in <mark>' },
     sort: { type: 'string', maxLength: 500, description: 'comma-separated fields, - for descending: -created_at,title' },
     limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT },
     cursor: { type: 'string', maxLength: 4096 },
