@@ -8,6 +8,8 @@ export interface CollectionInput {
   fields?: FieldDefinition[];
   rules?: Partial<CollectionRules>;
   indexes?: IndexDefinition[];
+  /** The text fields full-text search reads, most important first; null makes the collection unsearchable. */
+  search?: string[] | null;
 }
 
 /** Collection definitions (schema) of the client's project: service role or admin. */

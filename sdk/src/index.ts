@@ -3,7 +3,8 @@ export { createClient, BaasClient, type ClientOptions, type Health } from './cli
 export { BaasError, isBaasError, type BaasErrorCode } from './errors.ts';
 export { filter, type FilterValue } from './filter.ts';
 export type { BatchOperation, BatchResult } from './batch.ts';
-export { RecordsApi, type BaasRecord, type ListOptions, type QueryOptions, type ShapeOptions, type FieldList } from './records.ts';
+export { RecordsApi, type BaasRecord, type ListOptions, type Listed, type QueryOptions, type ShapeOptions, type FieldList } from './records.ts';
+export type { AggregateFields, AggregateFieldsOf, AggregateItem, AggregateOptions, AggregateResult, DateUnit, GroupKey, Metric, ResultName } from './aggregate.ts';
 export type { CollectionShape, SchemaOf, UntypedSchema, UntypedCollection, UntypedRecord, ShapeOf, RecordOf, SystemFields, CollectionName } from './schema.ts';
 export { AuthClient, type AuthOptions, type AuthEvent, type Session, type MailRequest } from './auth/auth.ts';
 export { memoryStore, localStorageStore, type SessionStore } from './auth/stores.ts';

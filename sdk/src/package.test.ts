@@ -95,8 +95,23 @@ export async function run(): Promise<string> {
   for await (const item of todos.iterate()) item.title.toUpperCase();
   await client.batch([{ action: 'update', collection: 'todos', id: todo.id, data: { done: !done } }]);
   try { await todos.getOne('nope'); } catch (err) { if (isBaasError(err, 'record_not_found')) return err.code; }
+  const stats = await todos.aggregate({ groupBy: ['done', 'day(created_at)'], select: ['count', 'max(created_at)'], sort: ['-count', 'day_created_at'] });
+  const n: number = stats.items[0].count;
+  const d: boolean | null = stats.items[0].done;
+  const day: string | null = stats.items[0].day_created_at;
+  const latest: string | null = stats.items[0].max_created_at;
+  const total: number = (await todos.aggregate()).items[0].count;
+  const found = await todos.list({ search: 'milk', highlight: true });
+  const snippet: string | undefined = found.items[0]._highlight?.title;
+  void [n, d, day, latest, total, snippet];
   return page.items[0].title;
 }
+// @ts-expect-error sum of a text field
+todos.aggregate({ select: ['sum(title)'] });
+// @ts-expect-error day() of a field that is not a date
+todos.aggregate({ groupBy: ['day(title)'] });
+// @ts-expect-error a metric the reply does not have
+todos.aggregate({ select: ['count'] }).then((r) => r.items[0].sum_done);
 // @ts-expect-error a misspelled field
 todos.create({ titel: 'x', owner: 'u1' });
 // @ts-expect-error an unknown collection

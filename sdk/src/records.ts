@@ -1,10 +1,12 @@
 import type { ListResult } from '@baas/protocol';
+import type { AggregateItem, AggregateOptions, AggregateResult, GroupKey, Metric } from './aggregate.ts';
 import { BaasError } from './errors.ts';
 import type { Transport } from './http.ts';
 import { pathOf } from './http.ts';
 import { everyItem } from './pages.ts';
 import type { RealtimeClient, RecordEvent, SubscribeOptions, SubscriptionTarget, Unsubscribe } from './realtime/realtime.ts';
 import { watchList, type WatchOptions, type WatchState } from './realtime/watch.ts';
+import { watchAggregate } from './realtime/watch-aggregate.ts';
 import type { CollectionShape, RecordOf, UntypedCollection } from './schema.ts';
 
 /** A stored record without generated types: `T` plus the system fields. */
@@ -29,6 +31,14 @@ export type FieldList<T> = string | Array<(keyof T & string) | (string & {})>;
 export interface ListOptions<C extends CollectionShape = UntypedCollection> extends ShapeOptions<C> {
   /** A filter in the rule language: `status = 'open' && votes > 3`. Build it with `client.filter` when it holds user input. */
   filter?: string;
+  /**
+   * Full-text search over the collection's `search` fields: words match as
+   * prefixes, `"quoted phrases"` exactly, all are required. Ranked by
+   * relevance unless `sort` is given.
+   */
+  search?: string;
+  /** With `search`: each item gets `_highlight`, HTML snippets of its matching fields with `<mark>` around matches. */
+  highlight?: boolean;
   /** Fields to sort by, `-` for descending: `-created_at,title`. */
   sort?: FieldList<C['record']>;
   limit?: number;
@@ -39,6 +49,12 @@ export interface ListOptions<C extends CollectionShape = UntypedCollection> exte
   /** Adds `total` to the reply. */
   count?: boolean;
 }
+
+/** A listed record, with the snippets `highlight` asks for. */
+export type Listed<C extends CollectionShape> = RecordOf<C> & {
+  /** Field → HTML-escaped snippet with `<mark>` around what matched (only fields that matched). */
+  _highlight?: Partial<Record<keyof C['record'] & string, string>>;
+};
 
 /** What `iterate`, `getFirst` and `watch` accept: a query without paging. */
 export type QueryOptions<C extends CollectionShape = UntypedCollection> = Omit<ListOptions<C>, 'cursor' | 'page' | 'perPage' | 'count'>;
@@ -58,20 +74,49 @@ export class RecordsApi<C extends CollectionShape = UntypedCollection> {
   }
 
   /** One page of records; pass `nextCursor` back as `cursor` for the next. */
-  list(options: ListOptions<C> = {}): Promise<ListResult<RecordOf<C>>> {
-    const { filter, limit, cursor, page, perPage, count } = options;
+  list(options: ListOptions<C> = {}): Promise<ListResult<Listed<C>>> {
+    const { filter, search, highlight, limit, cursor, page, perPage, count } = options;
     return this.http.request('GET', this.path(), {
-      query: { filter, sort: joined(options.sort), limit, cursor, page, perPage, count, expand: joined(options.expand), fields: joined(options.fields) },
+      query: { filter, search, highlight, sort: joined(options.sort), limit, cursor, page, perPage, count, expand: joined(options.expand), fields: joined(options.fields) },
     });
   }
 
+  /**
+   * Counts, sums, averages and extremes per group, over the records the
+   * caller may list (the list rule applies, then `filter` and `search`):
+   * `aggregate({ groupBy: ['status', 'day(created_at)'], select: ['count', 'sum(votes)'], sort: ['-count'] })`
+   * gives items like `{ status: 'open', day_created_at: '2024-05-03T00:00:00.000Z', count: 3, sum_votes: 10 }`,
+   * typed from the generated schema.
+   */
+  aggregate<const G extends GroupKey<C> = never, const M extends Metric<C> = 'count'>(
+    options: AggregateOptions<C, G, M> = {},
+  ): Promise<AggregateResult<AggregateItem<C, G, M>>> {
+    const { filter, search, limit } = options;
+    return this.http.request('GET', `${this.base()}/collections${pathOf(this.name)}/aggregate`, {
+      query: { filter, search, limit, groupBy: joined(options.groupBy), select: joined(options.select), sort: joined(options.sort) },
+    });
+  }
+
+  /**
+   * A live aggregate: calls `callback` with the aggregate's items now, then
+   * again after records change (one fetch at a time; a burst of changes is
+   * answered by one more fetch). Returns the function that stops it.
+   */
+  watchAggregate<const G extends GroupKey<C> = never, const M extends Metric<C> = 'count'>(
+    options: AggregateOptions<C, G, M> & { onError?: (error: BaasError) => void },
+    callback: (items: AggregateItem<C, G, M>[], state: WatchState) => void,
+  ): Unsubscribe {
+    const { onError, ...query } = options;
+    return watchAggregate(this.name, this.realtime(), query.filter, () => this.aggregate<G, M>(query), callback, onError);
+  }
+
   /** Every matching record, page by page (keyset paging): `for await (const post of posts.iterate())`. */
-  iterate(options: QueryOptions<C> = {}): AsyncGenerator<RecordOf<C>> {
+  iterate(options: QueryOptions<C> = {}): AsyncGenerator<Listed<C>> {
     return everyItem((cursor) => this.list({ ...options, cursor }));
   }
 
   /** Also `for await (const record of collection)`: every record the caller may list. */
-  [Symbol.asyncIterator](): AsyncGenerator<RecordOf<C>> {
+  [Symbol.asyncIterator](): AsyncGenerator<Listed<C>> {
     return this.iterate();
   }
 
@@ -127,5 +172,5 @@ export class RecordsApi<C extends CollectionShape = UntypedCollection> {
 }
 
 function joined(value: string | readonly string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(',') : (value as string | undefined);
+  return typeof value === 'string' || value === undefined ? value : value.join(',');
 }

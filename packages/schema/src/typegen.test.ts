@@ -67,6 +67,10 @@ declare function getRecord<K extends CollectionName>(name: K): Schema[K]['record
 export const viaSchema: PostsRecord = getRecord('posts');
 export const names: CollectionName[] = ['posts', 'comments', 'post_tags', 'a_b', 'a__b', 'users_'];
 export type Distinct = [ABRecord, AB2Record, PostTagsRecord, Users2Record];
+export const sums: Array<Schema['posts']['aggregate']['number']> = ['score', 'views'];
+export const days: Array<Schema['posts']['aggregate']['date']> = ['created_at', 'updated_at'];
+// @ts-expect-error tags are many-valued: they do not group
+export const badGroup: Schema['posts']['aggregate']['group'] = 'tags';
 
 // Every line below must stay an error; tsc fails on an unused @ts-expect-error.
 // @ts-expect-error a misspelled field
@@ -125,7 +129,7 @@ t.test('output is deterministic and readable', async (t) => {
   t.match(a, /author\?: UsersRecord \| null;/);
   t.match(a, /comments\?: CommentsRecord\[\];/);
   t.match(a, /elsewhere\?: UnknownRecord \| null;/);
-  t.match(a, /post_tags: \{ record: PostTagsRecord; create: PostTagsCreate; update: PostTagsUpdate; expand: PostTagsExpand \};/);
+  t.match(a, /post_tags: \{ record: PostTagsRecord; create: PostTagsCreate; update: PostTagsUpdate; expand: PostTagsExpand; aggregate: PostTagsAggregateFields \};/);
   t.notMatch(a, /a\*\/b/, 'a default cannot close a doc comment');
   t.ok(a.indexOf('interface ABRecord') < a.indexOf('interface PostsRecord'), 'collections sorted by name');
   t.equal(generateTypes([]).includes('export interface Schema {\n}'), true, 'no collections is fine');

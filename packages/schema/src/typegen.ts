@@ -53,13 +53,25 @@ function fieldDoc(field: FieldDefinition): string[] {
   return notes.length ? [`  /** ${notes.join(', ').replace(/\*\//g, '*\\/')} */`] : [];
 }
 
+/** Field names by what an aggregate may do with them (as @baas/query's parseAggregate allows). */
+function aggregateFields(c: CollectionDefinition): Record<'group' | 'number' | 'date' | 'any', string[]> {
+  const fields = c.fields;
+  return {
+    group: ['id', ...fields.filter((f) => f.type !== 'json' && !isMultiple(f)).map((f) => f.name), 'created_at', 'updated_at'],
+    number: fields.filter((f) => f.type === 'number' || f.type === 'integer').map((f) => f.name),
+    date: [...fields.filter((f) => f.type === 'date').map((f) => f.name), 'created_at', 'updated_at'],
+    any: ['id', ...fields.map((f) => f.name), 'created_at', 'updated_at'],
+  };
+}
+
 /**
  * Emits a TypeScript module describing the given collections, for a typed
  * SDK: per collection `<Name>Record` (what the API returns, system fields
  * included), `<Name>Create` (required fields required, `id?` for
  * client-supplied ids), `<Name>Update` (everything optional) and
- * `<Name>Expand` (relation fields → related records), plus a `Schema` type
- * mapping collection names to `{ record, create, update, expand }`.
+ * `<Name>Expand` (relation fields → related records) and
+ * `<Name>AggregateFields` (which fields group, sum, truncate...), plus a
+ * `Schema` type mapping collection names to `{ record, create, update, expand, aggregate }`.
  * Output is deterministic: collections sorted by name, fields in definition
  * order.
  */
@@ -124,12 +136,16 @@ export function generateTypes(collections: CollectionDefinition[]): string {
       out.push(`  ${f.name}?: ${isMultiple(f) ? `${target}[]` : `${target} | null`};`);
     }
     out.push('}');
+
+    out.push('', `/** The fields of \`${c.name}\` that each part of an aggregate takes. */`, `export interface ${t}AggregateFields {`);
+    for (const [kind, names] of Object.entries(aggregateFields(c))) out.push(`  ${kind}: ${names.length ? names.map((n) => `'${n}'`).join(' | ') : 'never'};`);
+    out.push('}');
   }
 
-  out.push('', '/** Collection name → its record, create, update and expand shapes. */', 'export interface Schema {');
+  out.push('', '/** Collection name → its record, create, update, expand and aggregate shapes. */', 'export interface Schema {');
   for (const c of sorted) {
     const t = typeNames.get(c.name) as string;
-    out.push(`  ${c.name}: { record: ${t}Record; create: ${t}Create; update: ${t}Update; expand: ${t}Expand };`);
+    out.push(`  ${c.name}: { record: ${t}Record; create: ${t}Create; update: ${t}Update; expand: ${t}Expand; aggregate: ${t}AggregateFields };`);
   }
   out.push('}', '', '/** The name of a collection. */', 'export type CollectionName = keyof Schema;', '');
   return out.join('\n');

@@ -8,9 +8,10 @@ import type { RealtimeClient, RecordEvent, Unsubscribe } from './realtime.ts';
  * (without `limit`: every match). `expand` applies to the fetched list only:
  * changed records arrive without it, so a changed record keeps the expand it
  * had (which may then be stale) and a new one has none. `fields` is not
- * accepted: the list is kept sorted from whole records.
+ * accepted: the list is kept sorted from whole records, nor is `search`
+ * (whether a changed record matches one is the server's to judge).
  */
-export type WatchOptions<C extends CollectionShape> = Omit<QueryOptions<C>, 'fields'> & {
+export type WatchOptions<C extends CollectionShape> = Omit<QueryOptions<C>, 'fields' | 'search' | 'highlight'> & {
   /** The watch failed (its subscription was refused, or a fetch failed) and is over. */
   onError?: (error: BaasError) => void;
 };
