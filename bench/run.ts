@@ -16,8 +16,9 @@ import { authScenario } from './scenarios/auth.ts';
 import { recordsScenario } from './scenarios/records.ts';
 import { storageScenario } from './scenarios/storage.ts';
 import { realtimeScenario } from './scenarios/realtime.ts';
+import { queryScenario } from './scenarios/query.ts';
 
-const scenarios: Scenario[] = [recordsScenario, storageScenario, authScenario, realtimeScenario];
+const scenarios: Scenario[] = [recordsScenario, queryScenario, storageScenario, authScenario, realtimeScenario];
 
 const usage = `Usage: pnpm bench [--help]
 
@@ -31,6 +32,7 @@ bench/results/latest.json. Settings come from the environment:
   BENCH_CONNECTIONS      autocannon connections (default 50)
   BENCH_SEED_RECORDS     records seeded on each side (default 10000)
   BENCH_ONLY             e.g. "records", "auth" or "records:create,auth:login" (default: all)
+  BENCH_QUERY_RECORDS    records seeded for the query scenario (default 100000)
   BENCH_STORAGE_MB       size of the storage scenario's object in MB (default 50)
   BENCH_PROFILE=1        CPU-profile the servers during each measurement (bench/results/profiles/)
                          and print a summary per profile

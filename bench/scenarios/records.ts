@@ -4,11 +4,9 @@
  * evaluated) against a baas instance and against a raw Fastify +
  * better-sqlite3 baseline doing the same work with one prepared statement.
  */
-import { join } from 'node:path';
 import type autocannon from 'autocannon';
-import { combine, load, type Measurement } from '../lib/autocannon.ts';
+import { call, expect, measurePair } from '../lib/measure.ts';
 import { startChild, type ChildHandle } from '../lib/processes.ts';
-import { warningsFor } from '../lib/report.ts';
 import type { BenchContext, Row, Scenario } from '../lib/scenario.ts';
 import { makeItem, prng } from '../lib/data.ts';
 
@@ -112,7 +110,7 @@ export const recordsScenario: Scenario = {
         if (ctx.aborted()) break;
         await op.check(baas);
         await op.check(baseline);
-        rows.push(await measureOperation(ctx, op, baas, baseline));
+        rows.push(await measurePair(ctx, 'records', op, baas, baseline));
       }
       return rows;
     } finally {
@@ -127,49 +125,3 @@ async function start(ctx: BenchContext, name: SideName, script: string): Promise
   if (!Array.isArray(ids) || ids.length === 0 || typeof prefix !== 'string') throw new Error(`${name}: no seeded ids in its ready message`);
   return { name, child, prefix, ids };
 }
-
-/** Alternates the two sides round by round (ABBA...), each with a warm-up before its measurement. */
-async function measureOperation(ctx: BenchContext, op: Operation, baas: Side, baseline: Side): Promise<Row> {
-  const rounds: Array<{ subject: Measurement; baseline: Measurement }> = [];
-  for (let round = 0; round < ctx.rounds && !ctx.aborted(); round++) {
-    const order = round % 2 === 0 ? [baas, baseline] : [baseline, baas];
-    const got: Partial<Record<SideName, Measurement>> = {};
-    for (const side of order) {
-      if (ctx.aborted()) break;
-      const run = (seconds: number) => load({ url: side.child.url, connections: ctx.connections, seconds, request: op.request(side) });
-      if (ctx.warmupSeconds > 0) await run(ctx.warmupSeconds);
-      if (ctx.profileDir) await side.child.startProfile();
-      const m = await run(ctx.seconds);
-      if (ctx.profileDir) await side.child.stopProfile(join(ctx.profileDir, `records-${op.name}-r${round + 1}-${side.name}.cpuprofile`));
-      got[side.name] = m;
-      ctx.log(`  ${op.name.padEnd(6)} round ${round + 1}/${ctx.rounds} ${side.name.padEnd(8)} ${Math.round(m.reqPerSec)} req/s, p99 ${m.p99Ms} ms`);
-    }
-    if (got.baas && got.baseline) rounds.push({ subject: got.baas, baseline: got.baseline });
-  }
-  if (!rounds.length) throw new Error('interrupted before a full round');
-  const subject = combine(rounds.map((r) => r.subject));
-  const base = combine(rounds.map((r) => r.baseline));
-  return {
-    scenario: 'records',
-    operation: op.name,
-    unit: 'req/s',
-    subject,
-    baseline: base,
-    ratio: base.reqPerSec > 0 ? subject.reqPerSec / base.reqPerSec : undefined,
-    target: op.target,
-    rounds,
-    warnings: [...warningsFor('baas', subject), ...warningsFor('baseline', base)],
-  };
-}
-
-async function call(side: Side, method: string, path: string, status: number, body?: string): Promise<Record<string, any>> {
-  const res = await fetch(side.child.url + path, { method, body, headers: body ? json : undefined, signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  if (res.status !== status) throw new Error(`${side.name}: ${method} ${path} answered ${res.status}, expected ${status}: ${text.slice(0, 500)}`);
-  return JSON.parse(text);
-}
-
-function expect(side: Side, ok: boolean, what: string, got: unknown): void {
-  if (!ok) throw new Error(`${side.name}: ${what}; got ${JSON.stringify(got).slice(0, 500)}`);
-}
-
