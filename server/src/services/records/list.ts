@@ -34,9 +34,9 @@ export interface ListScope {
   access: CollectionAccess;
   /** The list rule and the filter, ANDed. */
   ruleAndFilter: SQL;
-  /** With a search: the parsed search, and the rule, the filter and the match ANDed. */
+  /** The parsed search, when there is one. */
   search?: SearchQuery;
-  /** Every condition: what a count or an aggregate reads. */
+  /** Every condition (the rule, the filter and the search match): what a count or an aggregate reads. */
   where: SQL;
 }
 
