@@ -53,9 +53,17 @@ export interface TodosExpand {
   owner?: UsersRecord | null;
 }
 
-/** Collection name → its record, create, update and expand shapes. */
+/** The fields of `todos` that each part of an aggregate takes. */
+export interface TodosAggregateFields {
+  group: 'id' | 'title' | 'done' | 'owner' | 'attachment' | 'created_at' | 'updated_at';
+  number: never;
+  date: 'created_at' | 'updated_at';
+  any: 'id' | 'title' | 'done' | 'owner' | 'attachment' | 'created_at' | 'updated_at';
+}
+
+/** Collection name → its record, create, update, expand and aggregate shapes. */
 export interface Schema {
-  todos: { record: TodosRecord; create: TodosCreate; update: TodosUpdate; expand: TodosExpand };
+  todos: { record: TodosRecord; create: TodosCreate; update: TodosUpdate; expand: TodosExpand; aggregate: TodosAggregateFields };
 }
 
 /** The name of a collection. */
