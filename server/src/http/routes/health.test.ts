@@ -39,7 +39,9 @@ forEachEngine(t, 'health and the OpenAPI document', async (t, api) => {
   const records = doc.paths['/v1/projects/{project}/collections/{name}/records'];
   t.ok(records?.get && records?.post, 'list and create');
   const listParams = records.get.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name).sort();
-  t.same(listParams, ['count', 'cursor', 'expand', 'fields', 'filter', 'limit', 'page', 'perPage', 'sort']);
+  t.same(listParams, ['count', 'cursor', 'expand', 'fields', 'filter', 'highlight', 'limit', 'page', 'perPage', 'search', 'sort']);
+  const aggregate = doc.paths['/v1/projects/{project}/collections/{name}/aggregate'];
+  t.same(aggregate?.get.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name).sort(), ['filter', 'groupBy', 'limit', 'search', 'select', 'sort']);
   const one = doc.paths['/v1/projects/{project}/collections/{name}/records/{id}'];
   t.ok(one?.get && one?.patch && one?.delete, 'get, update, delete');
   t.same(one.get.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name).sort(), ['expand', 'fields']);
