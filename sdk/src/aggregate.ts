@@ -29,12 +29,16 @@ export type DateUnit = 'day' | 'week' | 'month';
 /** A key of `groupBy`: a field, or `day(field)`, `week(field)`, `month(field)` of a date field. */
 export type GroupKey<C extends CollectionShape> = AggregateFieldsOf<C>['group'] | `${DateUnit}(${AggregateFieldsOf<C>['date']})`;
 
-/** A metric of `select`. */
-export type Metric<C extends CollectionShape> =
+/** A metric of `select` (any string without generated types). */
+export type Metric<C extends CollectionShape> = string extends AggregateFieldsOf<C>['any']
+  ? string
+  : TypedMetric<AggregateFieldsOf<C>>;
+
+type TypedMetric<A extends AggregateFields> =
   | 'count'
-  | `count(${AggregateFieldsOf<C>['any']})`
-  | `${'sum' | 'avg'}(${AggregateFieldsOf<C>['number']})`
-  | `${'min' | 'max'}(${AggregateFieldsOf<C>['number'] | AggregateFieldsOf<C>['date']})`;
+  | `count(${A['any']})`
+  | `${'sum' | 'avg'}(${A['number']})`
+  | `${'min' | 'max'}(${A['number'] | A['date']})`;
 
 /** The name a key or metric has in a result item: `fn(field)` → `fn_field`. */
 export type ResultName<K extends string> = K extends `${infer F}(${infer A})` ? `${F}_${A}` : K;

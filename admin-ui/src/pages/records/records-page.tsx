@@ -12,6 +12,7 @@ import { Pager, useCursors } from '../../ui/pager.tsx';
 import { expressionProblem, ProblemText, type ExpressionProblem } from '../../ui/rule-input.tsx';
 import { Empty, ErrorMessage, Loading } from '../../ui/states.tsx';
 import { cellText, download, toCsv } from './format.ts';
+import { GroupByPanel } from './group-by.tsx';
 import { RecordForm } from './record-form.tsx';
 
 type Row = BaasRecord & { expand?: Record<string, unknown> };
@@ -35,9 +36,14 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
   const queries = useQueryClient();
   const [params, setParams] = useSearchParams();
   const filter = params.get('filter') ?? '';
-  const sort = params.get('sort') ?? '-created_at';
+  const search = params.get('search') ?? '';
+  // A search ranks by relevance until a column is sorted.
+  const sort = params.get('sort') ?? (search ? '' : '-created_at');
   const perPage = Number(params.get('perPage') ?? 30);
   const [draft, setDraft] = useState(filter);
+  const [searchDraft, setSearchDraft] = useState(search);
+  const [grouping, setGrouping] = useState(false);
+  const searchable = (collection.search?.length ?? 0) > 0;
   const cursors = useCursors();
   const [expand, setExpand] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -49,11 +55,20 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
   const records = client.collection(collection.name);
   const relations = collection.fields.filter((f) => f.type === 'relation').map((f) => f.name);
   const { cursor } = cursors;
-  const key = ['records', project, collection.name, { filter, sort, perPage, cursor, expand }];
+  const key = ['records', project, collection.name, { filter, search, sort, perPage, cursor, expand }];
 
   const list = useQuery({
     queryKey: key,
-    queryFn: () => records.list({ filter: filter || undefined, sort, limit: perPage, cursor, count: true, expand: expand && relations.length ? relations : undefined }),
+    queryFn: () =>
+      records.list({
+        filter: filter || undefined,
+        search: search || undefined,
+        sort: sort || undefined,
+        limit: perPage,
+        cursor,
+        count: true,
+        expand: expand && relations.length ? relations : undefined,
+      }),
     placeholderData: keepPreviousData,
   });
   // Marks belong to the rows of one view; live patches keep them, a new view starts clean.
@@ -63,7 +78,7 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
   // Live: rows change in place; new records join the first page, or are counted when the user is elsewhere.
   useEffect(() => {
     setLiveError(null);
-    const firstPage = cursor === undefined && sort === '-created_at';
+    const firstPage = cursor === undefined && sort === '-created_at' && !search;
     return records.subscribe(
       filter ? { filter } : '*',
       (event) => {
@@ -85,7 +100,7 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
       { onError: setLiveError },
     );
     // One subscription per view: `key` and `records` derive from these.
-  }, [project, collection.name, filter, sort, perPage, cursor, expand]);
+  }, [project, collection.name, filter, search, sort, perPage, cursor, expand]);
 
   const lookup = useMemo(() => schemaLookup(new Map(all.map((c) => [c.name, c] as const))), [all]);
   const localProblem = useMemo(() => expressionProblem(draft, lookup, collection.name), [draft, lookup, collection.name]);
@@ -195,12 +210,15 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
         title={collection.name}
         subtitle={
           <>
-            {list.data?.total !== undefined ? `${list.data.total} record${list.data.total === 1 ? '' : 's'}${filter ? ' match the filter' : ''}` : ' '}
+            {list.data?.total !== undefined ? `${list.data.total} record${list.data.total === 1 ? '' : 's'}${search ? ' match' : filter ? ' match the filter' : ''}` : ' '}
             {' · '}
             <Link to={`/p/${project}/collections/${collection.name}/schema`}>Schema &amp; rules</Link>
           </>
         }
       >
+        <button type="button" aria-pressed={grouping} onClick={() => setGrouping(!grouping)}>
+          Group by
+        </button>
         <button type="button" onClick={() => exportAs('json')} disabled={!items.length}>
           Export JSON
         </button>
@@ -217,9 +235,21 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
         role="search"
         onSubmit={(e) => {
           e.preventDefault();
-          setQuery({ filter: draft.trim() || undefined });
+          setQuery({ filter: draft.trim() || undefined, search: searchDraft.trim() || undefined });
         }}
       >
+        {searchable && (
+          <div className="field">
+            <label htmlFor="records-search">Search</label>
+            <input
+              id="records-search"
+              type="search"
+              placeholder={`words in ${collection.search!.join(', ')}`}
+              value={searchDraft}
+              onChange={(e) => setSearchDraft(e.target.value)}
+            />
+          </div>
+        )}
         <div className="field grow">
           <label htmlFor="records-filter">Filter</label>
           <input
@@ -234,17 +264,18 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
           />
         </div>
         <button type="submit" className="primary">
-          Apply filter
+          {searchable ? 'Apply' : 'Apply filter'}
         </button>
-        {filter && (
+        {(filter || search) && (
           <button
             type="button"
             onClick={() => {
               setDraft('');
-              setQuery({ filter: undefined });
+              setSearchDraft('');
+              setQuery({ filter: undefined, search: undefined });
             }}
           >
-            Clear filter
+            {searchable ? 'Clear' : 'Clear filter'}
           </button>
         )}
         <SelectField label="Per page" value={String(perPage)} options={['30', '100', '500']} onChange={(e) => setQuery({ perPage: e.target.value === '30' ? undefined : e.target.value })} />
@@ -254,6 +285,7 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
         {(localProblem ?? (draft === filter ? serverProblem : undefined)) && <ProblemText source={draft} problem={(localProblem ?? serverProblem)!} />}
       </div>
       {!serverProblem && <ErrorMessage error={list.error} title="Could not load the records" />}
+      {grouping && <GroupByPanel collection={collection} filter={filter} search={search} />}
       {liveError !== null && <ErrorMessage error={liveError} title="Live updates are off for this view" />}
       {unseen > 0 && (
         <div className="alert alert-ok row" role="status">
@@ -273,7 +305,7 @@ function RecordsBrowser({ collection, all }: { collection: CollectionDefinition;
       )}
       {list.isPending && <Loading label="Loading records…" />}
       {list.data && items.length === 0 && (
-        <Empty title={filter ? 'No record matches the filter' : 'No records yet'}>{filter ? 'Change or clear the filter.' : 'Create one here or through the API.'}</Empty>
+        <Empty title={filter || search ? 'No record matches' : 'No records yet'}>{filter || search ? 'Change or clear the filter and search.' : 'Create one here or through the API.'}</Empty>
       )}
       {items.length > 0 && (
         <div className="table-wrap sticky-actions" aria-busy={list.isFetching}>
