@@ -28,6 +28,8 @@ async function seed(api: TestInstance): Promise<void> {
         { name: 'votes', type: 'integer' },
       ],
       indexes: [{ fields: ['votes'] }],
+      // A search index too: PostgreSQL's generated column is rebuilt, not copied; SQLite's FTS5 rows must match the rowids.
+      search: ['title'],
       rules: { list: '', view: '', create: null, update: null, delete: null },
     },
   });
@@ -54,7 +56,8 @@ async function contents(api: TestInstance, project: string, token: string) {
   const bytes: string[] = [];
   for (const o of objects) bytes.push((await api.request('GET', p(`/storage/buckets/files/objects/${o.path}`), { token })).body);
   const collection = (await api.request('GET', p('/collections/posts'), { token })).body;
-  return { records, users, objects: objects.map((o: Record<string, unknown>) => ({ path: o.path, sha256: o.sha256, size: o.size })), bytes, indexes: collection.indexes };
+  const found = (await api.request('GET', p('/collections/posts/records?search=post+1&sort=id&limit=100'), { token })).body.items.map((r: { title: string }) => r.title);
+  return { records, found, users, objects: objects.map((o: Record<string, unknown>) => ({ path: o.path, sha256: o.sha256, size: o.size })), bytes, indexes: collection.indexes };
 }
 
 for (const engine of engines()) {
@@ -64,6 +67,7 @@ for (const engine of engines()) {
     await seed(api);
     const before = await contents(api, 'app', api.adminToken);
     t.equal(before.records.length, 20);
+    t.same(before.found, ['post 1', 'post 10', 'post 11', 'post 12', 'post 13', 'post 14', 'post 15', 'post 16', 'post 17', 'post 18', 'post 19'], 'the search index is there to be copied');
     t.equal(before.bytes[1].length, 100_000);
     const dir = tempDir('baas-backup-');
     t.teardown(() => dir.remove());

@@ -57,7 +57,8 @@ export async function dumpPostgres(pool: pg.Pool, targets: Array<{ schema: strin
 
 async function dumpTable(client: pg.PoolClient, schema: string, table: string, file: string): Promise<void> {
   const { rows: columns } = await client.query<{ column_name: string; data_type: string }>(
-    `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+    // Generated columns (a collection's search vector) are computed again on load, not copied.
+    `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND is_generated = 'NEVER' ORDER BY ordinal_position`,
     [schema, table],
   );
   const header: TableHeader = { table, columns: columns.map((c) => c.column_name), types: columns.map((c) => c.data_type) };
