@@ -38,6 +38,8 @@ t.test('every bad value is refused with the setting, its source and what is allo
     { name: 'a cron expression that is not one', env: { BAAS_BACKUP_SCHEDULE: 'every night' }, message: `config 'backupSchedule' (env BAAS_BACKUP_SCHEDULE) must be a cron expression, e.g. '0 3 * * *' (every day at 03:00); got "every night"` },
     { name: 'keeping no backups', json: { backupKeep: 0 }, message: `config 'backupKeep' (in ${file}) must be how many scheduled backups to keep (an integer from 1 to 10000); got 0` },
     { name: 'an unknown key', json: { prot: 8080 }, message: `unknown config key 'prot' in ${file}` },
+    // A key of Object.prototype is unknown too, not a setting found by `in`.
+    { name: 'a prototype key', json: { constructor: 1 }, message: `unknown config key 'constructor' in ${file}` },
   ];
   for (const c of cases) {
     const err = t.throws(() => load(c.json ?? {}, c.env), c.name) as Error;

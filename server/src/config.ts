@@ -190,7 +190,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; ov
   const fromFile = file ? readConfigFile(file) : {};
   const problems: string[] = [];
   for (const key of Object.keys(fromFile)) {
-    if (!(key in settings) && key !== '$schema') problems.push(`unknown config key '${key}' in ${file} (the settings are listed in the README)`);
+    if (!Object.hasOwn(settings, key) && key !== '$schema') problems.push(`unknown config key '${key}' in ${file} (the settings are listed in the README)`);
   }
 
   const config: Record<string, unknown> = {};

@@ -10,11 +10,15 @@ export function rowToRecord(def: CollectionDefinition, row: DbRow, dialect: Dial
   return record;
 }
 
-/** Validated field values -> column values, for the fields present in `values`. */
+/**
+ * Validated field values -> column values, for the fields present in `values`.
+ * Own keys only: `in` would find `Object.prototype.constructor` for a field
+ * named `constructor` and write the function's text into every partial update.
+ */
 export function valuesToColumns(def: CollectionDefinition, values: Record<string, unknown>, dialect: Dialect): Map<string, unknown> {
   const columns = new Map<string, unknown>();
   for (const field of def.fields) {
-    if (field.name in values) columns.set(field.name, toColumnValue(field, values[field.name], dialect));
+    if (Object.hasOwn(values, field.name)) columns.set(field.name, toColumnValue(field, values[field.name], dialect));
   }
   return columns;
 }

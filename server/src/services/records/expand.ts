@@ -14,7 +14,8 @@ const MAX_PATHS = 10;
 
 /** Parses `expand=`; 400 for paths that are not relations or go deeper than two levels. */
 export function parseExpand(source: string | undefined, def: CollectionDefinition, catalog: ReadonlyMap<string, CollectionDefinition>): ExpandTree {
-  const tree: ExpandTree = {};
+  // Null-prototype nodes: a relation field named `constructor` must get its own node, not Object.
+  const tree: ExpandTree = Object.create(null);
   if (!source) return tree;
   const paths = source.split(',').map((p) => p.trim()).filter(Boolean);
   if (paths.length > MAX_PATHS) throw bad(`at most ${MAX_PATHS} expand paths`);
@@ -28,7 +29,7 @@ export function parseExpand(source: string | undefined, def: CollectionDefinitio
       if (!field || field.type !== 'relation') throw bad(`'${path}': '${part}' is not a relation field`);
       current = field.collection === 'users' ? undefined : catalog.get(field.collection!);
       if (!current && part !== parts[parts.length - 1]) throw bad(`'${path}': users cannot be expanded further`);
-      node = node[part] ??= {};
+      node = node[part] ??= Object.create(null);
     }
   }
   return tree;

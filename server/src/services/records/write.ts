@@ -139,7 +139,8 @@ async function writing<T>(def: CollectionDefinition, work: () => Promise<T>): Pr
 async function checkRelations(ctx: ServiceContext, access: CollectionAccess, values: Record<string, unknown>): Promise<void> {
   const problems: Record<string, { code: string; message: string }> = {};
   for (const field of access.def.fields) {
-    if (field.type !== 'relation' || values[field.name] == null) continue;
+    // Own keys only: a relation named `constructor` absent from a patch is not Object.
+    if (field.type !== 'relation' || !Object.hasOwn(values, field.name) || values[field.name] == null) continue;
     const ids = [...new Set((Array.isArray(values[field.name]) ? values[field.name] : [values[field.name]]) as string[])];
     if (ids.length === 0) continue;
     const table: SQL = ctx.db.table(tableName(field.collection!));
