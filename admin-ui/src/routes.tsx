@@ -16,6 +16,7 @@ const RealtimePage = lazy(() => import('./pages/realtime.tsx'));
 const KeysPage = lazy(() => import('./pages/keys.tsx'));
 const SettingsPage = lazy(() => import('./pages/settings.tsx'));
 const EmailLinkPage = lazy(() => import('./pages/email-link.tsx'));
+const InstanceSettingsPage = lazy(() => import('./pages/instance/instance-settings.tsx'));
 
 function page(element: ReactNode) {
   return <Suspense fallback={<Loading />}>{element}</Suspense>;
@@ -42,6 +43,7 @@ export const router = createBrowserRouter(
       element: <RequireAdmin />,
       children: [
         { index: true, element: <ProjectsPage /> },
+        { path: 'settings', element: page(<InstanceSettingsPage />) },
         {
           path: 'p/:project',
           children: [

@@ -1,6 +1,7 @@
 // The built dashboard in headless Chromium against a real server: what an
 // admin does, found by role and label as a person (or a screen reader) finds it.
 import t from 'tap';
+import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { ADMIN, openDashboard, snap } from './dashboard.ts';
 
@@ -234,6 +235,50 @@ t.test('an admin runs a project from the dashboard', async (t) => {
     await page.getByRole('button', { name: 'Test rules' }).click();
     await verdicts.locator('th', { hasText: '0 of' }).first().waitFor();
     t.equal(await verdicts.locator('td[aria-label^="list "][aria-label$=": allowed"]').count(), 0, 'a guest sees nothing');
+  });
+
+  await t.test('backups: run one now, download it, restore a project under a new id, delete it', async (t) => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Instance settings' }).click();
+    await page.getByRole('heading', { name: 'Backups' }).waitFor();
+    await page.getByText('No backups yet').waitFor();
+    await page.getByRole('button', { name: 'Run backup now' }).click();
+    await page.getByText(/^Backup written: baas-instance-/).waitFor({ timeout: 60_000 });
+    const table = page.getByRole('table', { name: 'Backups' });
+    const row = table.getByRole('row').filter({ hasText: 'instance' });
+    await row.getByText('ok', { exact: true }).waitFor();
+    const [run] = (await api.request('GET', '/v1/admin/backups', { token: api.adminToken })).body.items;
+    t.match(run, { scope: 'instance', status: 'ok', trigger: 'api', available: true });
+    await snap(page, 'backups');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: /^Download backup/ }).click()]);
+    t.equal(download.suggestedFilename(), run.file);
+    const archive = await readFile((await download.path())!);
+    t.equal(archive.length, run.size, 'the saved file is the whole archive');
+    t.same([...archive.subarray(0, 2)], [0x1f, 0x8b], 'a gzip archive');
+
+    await row.getByRole('button', { name: /^Restore from backup/ }).click();
+    const dialog = page.getByRole('dialog', { name: /^Restore from/ });
+    await dialog.getByLabel('Project in the backup').fill(P);
+    await dialog.getByLabel('Type shop to confirm').fill(P);
+    await dialog.getByRole('button', { name: 'Restore project' }).click();
+    t.match(await dialog.getByRole('alert').textContent(), /project 'shop' exists/, 'under its own id a live project is refused, as a message');
+    await dialog.getByLabel('Restore as (new project id)').fill('shop-copy');
+    const restore = dialog.getByRole('button', { name: 'Restore project' });
+    t.ok(await restore.isDisabled(), 'a new target needs its own typed confirmation');
+    await dialog.getByLabel('Type shop-copy to confirm').fill('shop-copy');
+    await snap(page, 'backup-restore');
+    await restore.click();
+    await dialog.getByText('Restored project shop as shop-copy').waitFor({ timeout: 60_000 });
+    const copied = await api.request('GET', '/v1/projects/shop-copy/collections/products/records?limit=100', { token: api.adminToken });
+    const original = await admin('GET', '/collections/products/records?limit=100');
+    t.same(copied.body.items.map((r: { id: string }) => r.id).sort(), original.body.items.map((r: { id: string }) => r.id).sort(), 'the copy holds the same records');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+
+    await row.getByRole('button', { name: /^Delete backup/ }).click();
+    await page.getByRole('dialog', { name: /^Delete backup/ }).getByRole('button', { name: 'Delete backup' }).click();
+    await page.getByText('No backups yet').waitFor();
+    t.same((await api.request('GET', '/v1/admin/backups', { token: api.adminToken })).body.items, []);
+    await api.request('DELETE', '/v1/admin/projects/shop-copy', { token: api.adminToken });
   });
 
   await t.test('the other pages load, with no error, and are screenshotted', async (t) => {

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { BucketInfo, StorageObject } from '@baas/sdk';
+import { sizeText } from '../../lib/format.ts';
 import { useProject } from '../../lib/project.ts';
 import { CopyButton } from '../../ui/copy.tsx';
 import { ConfirmDialog } from '../../ui/confirm.tsx';
@@ -16,8 +17,6 @@ interface Upload {
   progress: number;
   error?: unknown;
 }
-
-const sizeText = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
 
 /** The objects of a bucket by prefix ("folders"), with uploads (drag and drop, progress), previews, links and deletes. */
 export function ObjectBrowser({ bucket }: { bucket: BucketInfo }) {
