@@ -8,6 +8,7 @@ import { registerErrorHandling } from './http/plugins/errors.ts';
 import { registerRateLimits } from './http/plugins/rate-limits.ts';
 import { registerCors } from './http/plugins/cors.ts';
 import { registerJsonBody } from './http/plugins/json-body.ts';
+import { OneLineLogController, logSerializers, registerRequestLog, requestIdGenerator } from './http/plugins/observe.ts';
 import { sharedSchemas } from './http/schemas.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { adminRoutes } from './http/routes/admin/index.ts';
@@ -25,22 +26,30 @@ declare module 'fastify' {
 
 export { version };
 
+/** How the app is built beyond its config. */
+export interface BuildOptions {
+  /** Where log lines go instead of stdout (tests capture them). */
+  logStream?: { write(line: string): void };
+}
+
 /**
  * Builds the baas HTTP app without listening: tests drive it with
  * `app.inject`, `baas serve` calls `listen`. Closing the app closes the stores.
  */
-export async function buildApp(config: Config): Promise<FastifyInstance> {
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const services = await openServices(config);
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, serializers: logSerializers, ...(options.logStream ? { stream: options.logStream } : {}) },
+    logController: new OneLineLogController(),
+    genReqId: requestIdGenerator(config.trustProxy),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     // Malformed percent-encoding fails before routing; answer it in our envelope, not Fastify's.
-    frameworkErrors: (err, _request, reply) => {
+    frameworkErrors: (err, request, reply) => {
       const error = err.code === 'FST_ERR_BAD_URL'
         ? new ApiError('invalid_path', 'the URL path has malformed percent-encoding')
         : new ApiError('validation_failed', err.message);
-      (reply as unknown as FastifyReply).status(error.status).send(error.toEnvelope());
+      (reply as unknown as FastifyReply).header('x-request-id', request.id).status(error.status).send(error.toEnvelope());
     },
     ajv: {
       // Strict input: unknown properties are errors (not silently dropped); query strings still coerce.
@@ -65,6 +74,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
 
+  registerRequestLog(app);
   registerErrorHandling(app);
   registerJsonBody(app);
   await registerCors(app, config);

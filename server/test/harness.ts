@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { createTempDatabase, engines, tempDir } from '@baas/testkit';
-import { buildApp } from '../src/app.ts';
+import { buildApp, type BuildOptions } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 
 /** A running instance for one test: an admin, a project `app` and its secret key. */
@@ -44,13 +44,14 @@ export async function startInstance(
   engine: 'sqlite' | 'postgres',
   serverUrl?: string,
   overrides: Partial<Config> = {},
+  buildOptions: BuildOptions = {},
 ): Promise<TestInstance & { close(): Promise<void> }> {
   const dir = tempDir();
   const database = engine === 'postgres' ? await createTempDatabase(serverUrl!) : undefined;
   // Rate limits are off by default: functional suites sign in far more often than
   // a person would. rate-limits.test.ts turns them on.
   const config = loadConfig({ env: {}, overrides: { dataDir: dir.path, backupDir: `${dir.path}/backups`, databaseUrl: database?.url, logLevel: 'silent', rateLimits: false, ...overrides } });
-  const app = await buildApp(config);
+  const app = await buildApp(config, buildOptions);
   await app.baas.admins.create('admin@example.com', 'correct horse battery');
   const { token } = await app.baas.admins.login('admin@example.com', 'correct horse battery');
   const { keys } = await app.baas.projects.create('app', 'Test app');

@@ -54,6 +54,8 @@ export interface ErrorEnvelope {
     code: ErrorCode;
     message: string;
     details?: Record<string, unknown>;
+    /** On a 5xx: the request's `x-request-id`, which names its line in the server's log. */
+    requestId?: string;
   };
 }
 

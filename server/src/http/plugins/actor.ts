@@ -26,6 +26,12 @@ export function bearerToken(request: FastifyRequest): string | undefined {
  * client sends out of habit must not stop it from getting a fresh one.
  */
 export async function actorOf(request: FastifyRequest, services: Services, project?: ProjectHandle): Promise<Actor> {
+  const actor = await resolveActor(request, services, project);
+  request.actorKind = actor.kind; // for the request's log line
+  return actor;
+}
+
+async function resolveActor(request: FastifyRequest, services: Services, project?: ProjectHandle): Promise<Actor> {
   if (!request.headers.authorization) return { kind: 'guest' };
   const token = bearerToken(request);
   if (token === undefined) throw new ApiError('invalid_token', 'the Authorization header must be "Bearer <token>"');

@@ -8,8 +8,11 @@ import { ApiError } from '../../errors.ts';
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     const error = toApiError(err);
-    if (error.status >= 500) request.log.error({ err }, 'request failed');
-    reply.status(error.status).send(error.toEnvelope());
+    if (error.status < 500) return reply.status(error.status).send(error.toEnvelope());
+    // A 5xx names its request id, so a report of it leads to its log line (which carries the error).
+    request.failure = err;
+    const envelope = error.toEnvelope();
+    reply.status(error.status).send({ error: { ...envelope.error, requestId: request.id } });
   });
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(new ApiError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`).toEnvelope());
