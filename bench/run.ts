@@ -7,18 +7,18 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { stopCurrentLoad } from './lib/autocannon.ts';
+import { stopCurrentLoad } from './lib/wrk.ts';
 import { repoRoot, stopAllChildren } from './lib/processes.ts';
 import { summarizeProfiles } from './lib/profile.ts';
 import { formatTable, verdict, writeJson } from './lib/report.ts';
 import type { BenchContext, Row, Scenario } from './lib/scenario.ts';
 import { authScenario } from './scenarios/auth.ts';
-import { recordsScenario } from './scenarios/records.ts';
+import { recordsPgScenario, recordsScenario } from './scenarios/records.ts';
 import { storageScenario } from './scenarios/storage.ts';
 import { realtimeScenario } from './scenarios/realtime.ts';
 import { queryScenario } from './scenarios/query.ts';
 
-const scenarios: Scenario[] = [recordsScenario, queryScenario, storageScenario, authScenario, realtimeScenario];
+const scenarios: Scenario[] = [recordsScenario, recordsPgScenario, queryScenario, storageScenario, authScenario, realtimeScenario];
 
 const usage = `Usage: pnpm bench [--help]
 
@@ -29,7 +29,10 @@ bench/results/latest.json. Settings come from the environment:
   BENCH_SECONDS          seconds per measurement (default 5)
   BENCH_WARMUP_SECONDS   unmeasured load before each measurement (default 1)
   BENCH_ROUNDS           measurements per side and operation, alternating order (default 2)
-  BENCH_CONNECTIONS      autocannon connections (default 50)
+  BENCH_CONNECTIONS      wrk connections (default 50)
+  BENCH_SERVER_CPU       the core servers are pinned to (default 0)
+  BENCH_LOAD_CPU         the core wrk is pinned to (default 1)
+  BENCH_PG_URL           PostgreSQL for the records-pg pair (default postgres://postgres@127.0.0.1:5432/postgres)
   BENCH_SEED_RECORDS     records seeded on each side (default 10000)
   BENCH_ONLY             e.g. "records", "auth" or "records:create,auth:login" (default: all)
   BENCH_QUERY_RECORDS    records seeded for the query scenario (default 100000)

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       if (!(await verifyPassword('bench user password', stored))) throw new Error('scrypt check failed');
       const t1 = performance.now();
-      // Counted like autocannon counts: replies that arrive inside the measured window.
+      // Counted like wrk counts: replies that arrive inside the measured window.
       if (t1 >= warmupEnd && t1 <= end) latencies.push(t1 - t0);
     }
   };

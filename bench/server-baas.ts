@@ -1,6 +1,7 @@
 /**
- * The server under test for the records scenario: a real baas instance
- * (buildApp, SQLite in a fresh temp data dir, no logging) with a project
+ * The server under test for the records scenarios: a real baas instance
+ * (buildApp, its default config with logging, SQLite in a fresh temp data
+ * dir, or PostgreSQL with BENCH_DATABASE_URL) with a project
  * `bench`, a collection `items` seeded through /batch, listening on
  * 127.0.0.1 on a free port. Run by bench/run.ts, not by hand.
  */
@@ -53,13 +54,17 @@ async function main(): Promise<void> {
     for (const r of res.json().results as Array<{ body: { id: string } }>) ids.push(r.body.id);
   }
 
-  // The DDL baas generated (the project store's documented location), for the baseline to be compared with.
-  const store = new BetterSqlite3(join(dir, 'projects', PROJECT, 'data.db'), { readonly: true, fileMustExist: true });
-  const ddl = tableDdl(store, COLLECTION);
-  store.close();
+  // SQLite: the DDL baas generated (the project store's documented location), for the baseline to be compared with.
+  // PostgreSQL: the baseline reads and writes this very table (schema project_<id>), so there is nothing to compare.
+  let ddl: string[] | undefined;
+  if (!process.env.BENCH_DATABASE_URL) {
+    const store = new BetterSqlite3(join(dir, 'projects', PROJECT, 'data.db'), { readonly: true, fileMustExist: true });
+    ddl = tableDdl(store, COLLECTION);
+    store.close();
+  }
 
   await app.listen({ host: '127.0.0.1', port: 0 });
-  ready((app.server.address() as AddressInfo).port, { ids, prefix: `${base}/collections/${COLLECTION}/records`, ddl });
+  ready((app.server.address() as AddressInfo).port, { ids, prefix: `${base}/collections/${COLLECTION}/records`, ddl, schema: `project_${PROJECT}` });
 }
 
 main().catch(fail);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { newId } from '../server/src/ids.ts';
 import { fail, onShutdown, ready, runAsChild } from './lib/child.ts';
-import { DATA_SEED, makeItem, prng, seedCount, STATUSES, type ItemInput } from './lib/data.ts';
+import { DATA_SEED, itemBodySchema, makeItem, prng, seedCount, type ItemInput } from './lib/data.ts';
 import { BetterSqlite3, Fastify, tableDdl } from './lib/server-deps.ts';
 
 const prefix = '/v1/projects/bench/collections/items/records';
@@ -57,20 +57,7 @@ async function main(): Promise<void> {
   onShutdown(() => app.close());
 
   app.post<{ Body: Partial<ItemInput> }>(prefix, {
-    schema: {
-      body: {
-        type: 'object',
-        properties: {
-          title: { type: 'string', maxLength: 200 },
-          body: { type: ['string', 'null'] },
-          status: { type: ['string', 'null'], enum: [...STATUSES, null] },
-          score: { type: ['integer', 'null'] },
-          owner: { type: ['string', 'null'] },
-        },
-        required: ['title'],
-        additionalProperties: false,
-      },
-    },
+    schema: { body: itemBodySchema },
     handler: async (request, reply) => {
       const b = request.body;
       // The create rule, `auth.id = null || owner = auth.id`, for the only caller there is: a guest.

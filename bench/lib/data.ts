@@ -10,6 +10,20 @@ export interface ItemInput {
   owner: string;
 }
 
+/** The baselines' JSON schema of a create body: what baas checks for the `items` collection. */
+export const itemBodySchema = {
+  type: 'object',
+  properties: {
+    title: { type: 'string', maxLength: 200 },
+    body: { type: ['string', 'null'] },
+    status: { type: ['string', 'null'], enum: [...STATUSES, null] },
+    score: { type: ['integer', 'null'] },
+    owner: { type: ['string', 'null'] },
+  },
+  required: ['title'],
+  additionalProperties: false,
+} as const;
+
 /** A small seeded PRNG (mulberry32): both sides seed identical data. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;

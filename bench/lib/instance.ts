@@ -10,8 +10,10 @@ export const PROJECT = 'bench';
 
 /**
  * A baas instance for a bench child: a fresh temp data dir (removed on
- * shutdown), no logging, not listening yet, and the project `bench` with its
- * secret key.
+ * shutdown), its default config (logging at `info`, every request logged to
+ * stdout, which the bench sends to /dev/null: what users run), not listening
+ * yet, and the project `bench` with its secret key. BENCH_DATABASE_URL puts
+ * it on PostgreSQL (a database the scenario created for it).
  */
 export async function startBenchInstance(
   name: string,
@@ -21,7 +23,13 @@ export async function startBenchInstance(
   onShutdown(() => rmSync(dir, { recursive: true, force: true }));
   const config = loadConfig({
     env: options.env ?? {},
-    overrides: { dataDir: dir, logLevel: 'silent', host: '127.0.0.1', port: 0, ...options.overrides },
+    overrides: {
+      dataDir: dir,
+      host: '127.0.0.1',
+      port: 0,
+      ...(process.env.BENCH_DATABASE_URL ? { databaseUrl: process.env.BENCH_DATABASE_URL } : {}),
+      ...options.overrides,
+    },
   });
   const app = await buildApp(config);
   onShutdown(() => app.close());

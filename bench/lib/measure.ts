@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import type autocannon from 'autocannon';
-import { combine, load, type Measurement } from './autocannon.ts';
+import { combine, load, type LoadRequest, type Measurement } from './wrk.ts';
 import type { ChildHandle } from './processes.ts';
 import { warningsFor } from './report.ts';
 import type { BenchContext, Row } from './scenario.ts';
@@ -8,6 +7,8 @@ import type { BenchContext, Row } from './scenario.ts';
 /** One side of a comparison: the server under test or its baseline. */
 export interface MeasuredSide {
   name: 'baas' | 'baseline';
+  /** Shown in progress lines and profile file names when it says more than the name (e.g. 'baas-pg'). */
+  label?: string;
   child: ChildHandle;
 }
 
@@ -20,7 +21,7 @@ export interface MeasuredSide {
 export async function measurePair<S extends MeasuredSide>(
   ctx: BenchContext,
   scenario: string,
-  op: { name: string; target: number; connections?: number; request(side: S): autocannon.Request },
+  op: { name: string; target: number; connections?: number; request(side: S): LoadRequest },
   baas: S,
   baseline: S,
 ): Promise<Row> {
@@ -35,9 +36,9 @@ export async function measurePair<S extends MeasuredSide>(
       if (ctx.warmupSeconds > 0) await run(ctx.warmupSeconds);
       if (ctx.profileDir) await side.child.startProfile();
       const m = await run(ctx.seconds);
-      if (ctx.profileDir) await side.child.stopProfile(join(ctx.profileDir, `${scenario}-${op.name}-r${round + 1}-${side.name}.cpuprofile`));
+      if (ctx.profileDir) await side.child.stopProfile(join(ctx.profileDir, `${scenario}-${op.name}-r${round + 1}-${side.label ?? side.name}.cpuprofile`));
       got[side.name] = m;
-      ctx.log(`  ${op.name.padEnd(6)} round ${round + 1}/${ctx.rounds} ${side.name.padEnd(8)} ${Math.round(m.reqPerSec)} req/s, p99 ${m.p99Ms} ms`);
+      ctx.log(`  ${op.name.padEnd(6)} round ${round + 1}/${ctx.rounds} ${(side.label ?? side.name).padEnd(11)} ${Math.round(m.reqPerSec)} req/s, p99 ${m.p99Ms} ms`);
     }
     if (got.baas && got.baseline) rounds.push({ subject: got.baas, baseline: got.baseline });
   }

@@ -35,7 +35,22 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** How long seeding may take before the start counts as failed. */
   readyTimeoutMs?: number;
+  /**
+   * The child's stdout: 'ignore' (/dev/null, the default: baas logs every
+   * request there at its default level, as it would to a user's terminal or
+   * journal, without filling a disk) or 'inherit'. stderr is always inherited.
+   */
+  stdout?: 'ignore' | 'inherit';
+  /** The core the child is pinned to (taskset -c); default the server core. */
+  cpu?: string;
 }
+
+/**
+ * The core every server child (and any baseline that does a server's work) is
+ * pinned to; wrk runs on BENCH_LOAD_CPU (lib/wrk.ts). One core each keeps the
+ * load generator from taking the server's CPU.
+ */
+export const serverCpu = process.env.BENCH_SERVER_CPU ?? '0';
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -49,9 +64,10 @@ export async function startChild(options: StartOptions): Promise<ChildHandle> {
       for (const child of live) child.kill('SIGKILL');
     });
   }
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', options.script], {
+  // taskset execs node in place: the pid and the IPC channel are node's.
+  const child = spawn('taskset', ['-c', options.cpu ?? serverCpu, process.execPath, ...(options.nodeArgs ?? []), '--import', 'tsx', options.script], {
     cwd: repoRoot,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', options.stdout ?? 'ignore', 'inherit', 'ipc'],
     env: { ...process.env, ...options.env },
   });
   live.add(child);

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Measurement } from './autocannon.ts';
+import type { Measurement } from './wrk.ts';
 import type { Row } from './scenario.ts';
 
 export type Verdict = 'PASS' | 'BELOW' | '-';

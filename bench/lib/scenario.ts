@@ -1,4 +1,4 @@
-import type { Measurement } from './autocannon.ts';
+import type { Measurement } from './wrk.ts';
 
 /** What every scenario gets from bench/run.ts. */
 export interface BenchContext {

@@ -5,11 +5,13 @@
 import { createRequire } from 'node:module';
 import type fastifyModule from '../../server/node_modules/fastify/fastify.js';
 import type BetterSqlite3Module from '../../server/node_modules/@types/better-sqlite3/index.js';
+import type pgModule from '../../server/node_modules/@types/pg/index.js';
 
 const requireFromServer = createRequire(new URL('../../server/package.json', import.meta.url));
 
 export const Fastify: typeof fastifyModule = requireFromServer('fastify');
 export const BetterSqlite3: typeof BetterSqlite3Module = requireFromServer('better-sqlite3');
+export const pg: typeof pgModule = requireFromServer('pg');
 
 /** A table's CREATE TABLE and CREATE INDEX statements, normalized (quotes, spacing), sorted. */
 export function tableDdl(db: InstanceType<typeof BetterSqlite3Module>, table: string): string[] {

@@ -12,9 +12,8 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type autocannon from 'autocannon';
-import { combine, load, type Measurement } from '../lib/autocannon.ts';
-import { repoRoot, startChild, type ChildHandle } from '../lib/processes.ts';
+import { combine, load, type LoadRequest, type Measurement } from '../lib/wrk.ts';
+import { repoRoot, serverCpu, startChild, type ChildHandle } from '../lib/processes.ts';
 import { warningsFor } from '../lib/report.ts';
 import type { BenchContext, Row, Scenario } from '../lib/scenario.ts';
 
@@ -62,11 +61,7 @@ export const authScenario: Scenario = {
 
 async function measureGet(ctx: BenchContext, child: ChildHandle, ready: Ready): Promise<Row> {
   const paths = ready.ids.map((id) => `${ready.prefix}/${id}`);
-  const getAs = (credential: () => string): autocannon.Request => ({
-    method: 'GET',
-    path: paths[0],
-    setupRequest: (req) => ({ ...req, path: paths[Math.floor(Math.random() * paths.length)], headers: { authorization: `Bearer ${credential()}` } }),
-  });
+  const getAs = (credential: () => string): LoadRequest => ({ method: 'GET', path: paths, headers: { authorization: `Bearer ${credential()}` } });
   // A fresh access token per round: they live 15 minutes, a long bench run must not outlive one.
   let accessToken = await logIn(child, ready);
   const user: Side = {
@@ -98,7 +93,7 @@ async function measureLogin(ctx: BenchContext, child: ChildHandle, ready: Ready)
   const login: Side = {
     name: 'login',
     measure: (warmup, seconds, profileFile) =>
-      measureHttp(ctx, child, { method: 'POST', path, headers: json, body }, warmup, seconds, profileFile, LOGIN_CONNECTIONS),
+      measureHttp(ctx, child, { method: 'POST', path, headers: json, bodies: [body] }, warmup, seconds, profileFile, LOGIN_CONNECTIONS),
   };
   const scrypt: Side = { name: 'scrypt', measure: (warmup, seconds) => runScryptLoop(warmup, seconds, LOGIN_CONNECTIONS) };
   return compare(ctx, 'login', login, scrypt, 0.8, [
@@ -143,7 +138,7 @@ async function compare(ctx: BenchContext, operation: string, subject: Side, base
 async function measureHttp(
   ctx: BenchContext,
   child: ChildHandle,
-  request: autocannon.Request,
+  request: LoadRequest,
   warmup: number,
   seconds: number,
   profileFile?: string,
@@ -172,7 +167,8 @@ async function logIn(child: ChildHandle, ready: Ready): Promise<string> {
 
 /** Runs bench/scrypt-loop.ts once and turns its figures into a Measurement. */
 function runScryptLoop(warmup: number, seconds: number, concurrency: number): Promise<Measurement> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/scrypt-loop.ts'], {
+  // On the server core, like the login it is the baseline of.
+  const child = spawn('taskset', ['-c', serverCpu, process.execPath, '--import', 'tsx', 'bench/scrypt-loop.ts'], {
     cwd: repoRoot,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, BENCH_SCRYPT_SECONDS: String(seconds), BENCH_SCRYPT_WARMUP: String(warmup), BENCH_SCRYPT_CONCURRENCY: String(concurrency) },

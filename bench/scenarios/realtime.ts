@@ -13,7 +13,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { repoRoot, startChild } from '../lib/processes.ts';
-import type { Measurement } from '../lib/autocannon.ts';
+import type { Measurement } from '../lib/wrk.ts';
 import type { BenchContext, Row, Scenario } from '../lib/scenario.ts';
 
 const LATENCY_WRITES = 20;

@@ -1,12 +1,15 @@
 /**
  * Records: create (5 fields, a create rule that reads `auth`), get by id, and
  * list 20 with a filter and a sort on indexed fields, as a guest (so rules are
- * evaluated) against a baas instance and against a raw Fastify +
- * better-sqlite3 baseline doing the same work with one prepared statement.
+ * evaluated) against a baas instance and against a raw Fastify route doing
+ * the same work with one prepared statement. Two pairs: `records` (SQLite:
+ * baas vs better-sqlite3) and `records-pg` (baas on PostgreSQL vs a bare
+ * `pg` pool on baas's own table).
  */
-import type autocannon from 'autocannon';
 import { call, expect, measurePair } from '../lib/measure.ts';
+import { createBenchDatabase } from '../lib/pg-database.ts';
 import { startChild, type ChildHandle } from '../lib/processes.ts';
+import type { LoadRequest } from '../lib/wrk.ts';
 import type { BenchContext, Row, Scenario } from '../lib/scenario.ts';
 import { makeItem, prng } from '../lib/data.ts';
 
@@ -14,6 +17,7 @@ type SideName = 'baas' | 'baseline';
 
 interface Side {
   name: SideName;
+  label: string;
   child: ChildHandle;
   /** The records path of the `items` collection. */
   prefix: string;
@@ -23,15 +27,14 @@ interface Side {
 interface Operation {
   name: 'create' | 'get' | 'list';
   target: number;
-  request(side: Side): autocannon.Request;
+  request(side: Side): LoadRequest;
   /** One request before measuring: throws when the reply is not what the operation should give. */
   check(side: Side): Promise<void>;
 }
 
 const json = { 'content-type': 'application/json' };
 
-// A pool of create bodies, built once: the load generator shares the two cores
-// with the servers, so it must not spend much per request (and spends the same on both sides).
+// A pool of create bodies, built once (wrk formats each request once, then picks one at random).
 const bodies = (() => {
   const random = prng(7);
   return Array.from({ length: 1000 }, (_, i) => JSON.stringify(makeItem(random, 1_000_000 + i)));
@@ -46,15 +49,7 @@ const operations: Operation[] = [
   {
     name: 'create',
     target: 0.6,
-    request: (side) => {
-      let n = 0;
-      return {
-        method: 'POST',
-        path: side.prefix,
-        headers: json,
-        setupRequest: (req) => ({ ...req, body: bodies[n++ % bodies.length] }),
-      };
-    },
+    request: (side) => ({ method: 'POST', path: side.prefix, headers: json, bodies }),
     check: async (side) => {
       const body = await call(side, 'POST', side.prefix, 201, bodies[0]);
       expect(side, typeof body.id === 'string' && body.title === JSON.parse(bodies[0]).title, 'create returns the record', body);
@@ -63,10 +58,7 @@ const operations: Operation[] = [
   {
     name: 'get',
     target: 0.7,
-    request: (side) => {
-      const paths = side.ids.map((id) => `${side.prefix}/${id}`);
-      return { method: 'GET', path: paths[0], setupRequest: (req) => ({ ...req, path: paths[Math.floor(Math.random() * paths.length)] }) };
-    },
+    request: (side) => ({ method: 'GET', path: side.ids.map((id) => `${side.prefix}/${id}`) }),
     check: async (side) => {
       const body = await call(side, 'GET', `${side.prefix}/${side.ids[0]}`, 200);
       expect(side, body.id === side.ids[0], 'get returns the record', body);
@@ -94,7 +86,10 @@ export const recordsScenario: Scenario = {
     if (!selected.length) return [];
     ctx.log('records: starting baas and the baseline (seeding both)...');
     const started = Date.now();
-    const children = await Promise.allSettled([start(ctx, 'baas', 'bench/server-baas.ts'), start(ctx, 'baseline', 'bench/server-baseline.ts')]);
+    const children = await Promise.allSettled([
+      start('baas', 'baas', 'bench/server-baas.ts'),
+      start('baseline', 'baseline', 'bench/server-baseline.ts'),
+    ]);
     const sides = children.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
     try {
       const failed = children.find((c) => c.status === 'rejected');
@@ -105,23 +100,52 @@ export const recordsScenario: Scenario = {
         throw new Error(`the baseline's table differs from the one baas generated:\n  baas:     ${ddl(baas)}\n  baseline: ${ddl(baseline)}`);
       }
       ctx.log(`records: ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${baas.ids.length} + ${baseline.ids.length} seeded records)`);
-      const rows: Row[] = [];
-      for (const op of selected) {
-        if (ctx.aborted()) break;
-        await op.check(baas);
-        await op.check(baseline);
-        rows.push(await measurePair(ctx, 'records', op, baas, baseline));
-      }
-      return rows;
+      return await measureAll(ctx, 'records', selected, baas, baseline);
     } finally {
       await Promise.all(sides.map((s) => s.child.stop()));
     }
   },
 };
 
-async function start(ctx: BenchContext, name: SideName, script: string): Promise<Side> {
-  const child = await startChild({ name, script });
+export const recordsPgScenario: Scenario = {
+  name: 'records-pg',
+  description: 'the records operations with baas on PostgreSQL, vs raw Fastify + a bare pg pool on the same table',
+  async run(ctx) {
+    const selected = operations.filter((op) => ctx.selected('records-pg', op.name));
+    if (!selected.length) return [];
+    const database = await createBenchDatabase(ctx.log);
+    if (!database) return [];
+    const sides: Side[] = [];
+    try {
+      ctx.log('records-pg: starting baas on PostgreSQL (seeding), then the baseline on its table...');
+      const env = { BENCH_DATABASE_URL: database.url };
+      const baas = await start('baas', 'baas-pg', 'bench/server-baas.ts', env);
+      sides.push(baas);
+      const schema = (baas.child.ready as { schema?: string }).schema;
+      const baseline = await start('baseline', 'baseline-pg', 'bench/server-baseline-pg.ts', { ...env, BENCH_PG_TABLE: `"${schema}"."items"` });
+      sides.push(baseline);
+      return await measureAll(ctx, 'records-pg', selected, baas, baseline);
+    } finally {
+      await Promise.all(sides.map((s) => s.child.stop()));
+      await database.drop();
+    }
+  },
+};
+
+async function measureAll(ctx: BenchContext, scenario: string, selected: Operation[], baas: Side, baseline: Side): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const op of selected) {
+    if (ctx.aborted()) break;
+    await op.check(baas);
+    await op.check(baseline);
+    rows.push(await measurePair(ctx, scenario, op, baas, baseline));
+  }
+  return rows;
+}
+
+async function start(name: SideName, label: string, script: string, env?: Record<string, string>): Promise<Side> {
+  const child = await startChild({ name: label, script, env });
   const { ids, prefix } = child.ready as unknown as { ids: string[]; prefix: string };
-  if (!Array.isArray(ids) || ids.length === 0 || typeof prefix !== 'string') throw new Error(`${name}: no seeded ids in its ready message`);
-  return { name, child, prefix, ids };
+  if (!Array.isArray(ids) || ids.length === 0 || typeof prefix !== 'string') throw new Error(`${label}: no seeded ids in its ready message`);
+  return { name, label, child, prefix, ids };
 }

@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Measurement } from '../lib/autocannon.ts';
+import type { Measurement } from '../lib/wrk.ts';
 import { startChild, type ChildHandle } from '../lib/processes.ts';
 import type { BenchContext, Row, Scenario } from '../lib/scenario.ts';
 
