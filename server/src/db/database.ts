@@ -1,5 +1,6 @@
 import type { SQL } from 'drizzle-orm';
 import type { Dialect } from '@baas/query';
+import type { BusTopic } from './bus.ts';
 
 /** A row as a driver returns it. */
 export type DbRow = Record<string, unknown>;
@@ -11,6 +12,8 @@ export type DbRow = Record<string, unknown>;
  */
 export interface Database {
   readonly dialect: Dialect;
+  /** The project whose store this is; undefined for the instance store. Names it on the bus. */
+  readonly project: string | undefined;
   /** A table of this store, qualified as the engine needs (a schema on PostgreSQL). */
   table(name: string): SQL;
   all<T = DbRow>(query: SQL): Promise<T[]>;
@@ -28,6 +31,12 @@ export interface Database {
    * are serial already.
    */
   lockUntilCommit(name: string): Promise<void>;
+  /**
+   * Sends a message on the instance bus (db/bus.ts). Inside a transaction it
+   * goes out when the transaction commits, and never if it rolls back; the
+   * same message twice in one transaction goes once. Outside one, at once.
+   */
+  publish(topic: BusTopic, payload: string): Promise<void>;
   /** Whether this handle is inside a transaction. */
   readonly inTransaction: boolean;
   close(): Promise<void>;

@@ -5,6 +5,8 @@ import { sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { Database } from './database.ts';
 import { SqliteDatabase } from './sqlite.ts';
+import { LocalBus, type InstanceBus } from './bus.ts';
+import { PostgresBus } from './postgres-bus.ts';
 import { closePool, createPool, PostgresDatabase } from './postgres.ts';
 import { migrate, quote } from './migrate.ts';
 import { instanceMigrations } from './instance-schema.ts';
@@ -20,11 +22,15 @@ export interface StoreFactory {
   openInstance(): Promise<Database>;
   openProject(id: string): Promise<Database>;
   dropProject(id: string): Promise<void>;
+  /** The instance bus (db/bus.ts): opened on first use, closed with the factory. */
+  readonly bus: InstanceBus;
   close(): Promise<void>;
 }
 
 /** SQLite: `data/instance.db` and `data/projects/<id>/data.db`. */
 export class SqliteStores implements StoreFactory {
+  // One process serves a SQLite instance, so its bus is in-process.
+  readonly bus = new LocalBus();
   constructor(readonly dataDir: string) {}
 
   async hasInstance(): Promise<boolean> {
@@ -33,7 +39,7 @@ export class SqliteStores implements StoreFactory {
 
   async openInstance(): Promise<Database> {
     mkdirSync(this.dataDir, { recursive: true });
-    const db = new SqliteDatabase(join(this.dataDir, 'instance.db'));
+    const db = new SqliteDatabase(join(this.dataDir, 'instance.db'), this.bus);
     await migrate(db, instanceMigrations, quote);
     return db;
   }
@@ -41,7 +47,7 @@ export class SqliteStores implements StoreFactory {
   async openProject(id: string): Promise<Database> {
     const dir = join(this.dataDir, 'projects', id);
     mkdirSync(dir, { recursive: true });
-    const db = new SqliteDatabase(join(dir, 'data.db'));
+    const db = new SqliteDatabase(join(dir, 'data.db'), this.bus, id);
     await migrate(db, projectMigrations, quote);
     return db;
   }
@@ -50,15 +56,23 @@ export class SqliteStores implements StoreFactory {
     rmSync(join(this.dataDir, 'projects', id), { recursive: true, force: true });
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.bus.close();
+  }
 }
 
 /** PostgreSQL: schema `baas` for the instance, `project_<id>` for each project. */
 export class PostgresStores implements StoreFactory {
   /** The instance's pool; backups take their snapshot on one of its connections. */
   readonly pool: pg.Pool;
-  constructor(url: string) {
+  private listening: PostgresBus | undefined;
+  constructor(private readonly url: string) {
     this.pool = createPool(url);
+  }
+
+  // Lazy: the CLI opens factories for one query (instanceExists, restore) and needs no LISTEN connection.
+  get bus(): PostgresBus {
+    return (this.listening ??= new PostgresBus(this.url, this.pool));
   }
 
   async hasInstance(): Promise<boolean> {
@@ -83,6 +97,7 @@ export class PostgresStores implements StoreFactory {
   }
 
   async close(): Promise<void> {
+    await this.listening?.close();
     await closePool(this.pool);
   }
 

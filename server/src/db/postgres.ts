@@ -2,12 +2,17 @@ import pg from 'pg';
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Database, DbRow } from './database.ts';
+import { checkPayload, type BusTopic } from './bus.ts';
+import { busChannel } from './postgres-bus.ts';
 
 const dialect = new PgDialect();
 
 // bigint (int8) columns hold integer fields and counts; they fit in a JS number
 // for every value an `integer` field accepts (safe integers).
 pg.types.setTypeParser(20, (v) => Number(v));
+
+/** Project `x` lives in schema `project_x` (db/instance.ts). */
+export const PROJECT_SCHEMA_PREFIX = 'project_';
 
 const connections = new WeakMap<pg.Pool, Set<unknown>>();
 
@@ -49,6 +54,9 @@ type Queryable = pg.Pool | pg.PoolClient;
 export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
   readonly inTransaction: boolean;
+  readonly project: string | undefined;
+  // Messages of this transaction, sent just before COMMIT (so they are delivered on commit).
+  private readonly outbox = new Map<string, [string, string]>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -56,6 +64,7 @@ export class PostgresDatabase implements Database {
     private readonly client?: pg.PoolClient,
   ) {
     this.inTransaction = client !== undefined;
+    this.project = schema.startsWith(PROJECT_SCHEMA_PREFIX) ? schema.slice(PROJECT_SCHEMA_PREFIX.length) : undefined;
   }
 
   table(name: string): SQL {
@@ -83,7 +92,9 @@ export class PostgresDatabase implements Database {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const result = await fn(new PostgresDatabase(this.pool, this.schema, client));
+      const tx = new PostgresDatabase(this.pool, this.schema, client);
+      const result = await fn(tx);
+      for (const [channel, payload] of tx.outbox.values()) await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
       await client.query('COMMIT');
       return result;
     } catch (err) {
@@ -97,6 +108,13 @@ export class PostgresDatabase implements Database {
   async lockUntilCommit(name: string): Promise<void> {
     if (!this.client) throw new Error('lockUntilCommit needs a transaction');
     await this.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${this.schema}:${name}`]);
+  }
+
+  async publish(topic: BusTopic, payload: string): Promise<void> {
+    checkPayload(payload);
+    const channel = busChannel(topic);
+    if (this.client) this.outbox.set(`${channel}\n${payload}`, [channel, payload]);
+    else await this.pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
   }
 
   /** The pool is the instance's; closing a store closes nothing. */

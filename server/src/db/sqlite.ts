@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { sql, type SQL } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import type { Database, DbRow } from './database.ts';
+import { checkPayload, type BusTopic, type LocalBus } from './bus.ts';
 
 const dialect = new SQLiteSyncDialect();
 const STATEMENT_CACHE_SIZE = 500;
@@ -37,8 +38,18 @@ export class SqliteDatabase implements Database {
   private readonly control: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', BetterSqlite3.Statement>;
   private readonly queue: Job[] = [];
   private busy = false;
+  /** Messages of the running group's transactions, sent after its COMMIT. */
+  private outbox: Array<[BusTopic, string]> = [];
 
-  constructor(file: string) {
+  /**
+   * `bus`: the instance's in-process bus, which `publish` sends on (none:
+   * messages go nowhere); `project`: the project whose store this is.
+   */
+  constructor(
+    file: string,
+    private readonly bus?: LocalBus,
+    readonly project: string | undefined = undefined,
+  ) {
     this.db = new BetterSqlite3(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -84,6 +95,16 @@ export class SqliteDatabase implements Database {
   }
 
   async lockUntilCommit(): Promise<void> {}
+
+  async publish(topic: BusTopic, payload: string): Promise<void> {
+    await this.bus?.publish(topic, payload);
+  }
+
+  /** A message of the running transaction: kept until its group commits. */
+  queueMessage(topic: BusTopic, payload: string): void {
+    checkPayload(payload);
+    if (!this.outbox.some(([t, p]) => t === topic && p === payload)) this.outbox.push([topic, payload]);
+  }
 
   /**
    * Copies the store into `file` with SQLite's online backup API, all pages in
@@ -157,8 +178,10 @@ export class SqliteDatabase implements Database {
       for (const job of group) job.reject(err);
       return;
     }
+    this.outbox = [];
     for (const job of group) {
       this.control.savepoint.run();
+      const sent = this.outbox.length;
       try {
         const value = await job.fn(tx);
         this.control.release.run();
@@ -174,6 +197,8 @@ export class SqliteDatabase implements Database {
         }
         this.control.rollbackTo.run();
         this.control.release.run();
+        // A rolled-back transaction's messages never go out.
+        this.outbox.length = sent;
         job.reject(err);
       }
     }
@@ -184,6 +209,8 @@ export class SqliteDatabase implements Database {
       for (const d of done) d.job.reject(err);
       return;
     }
+    for (const [topic, payload] of this.outbox) void this.bus?.publish(topic, payload);
+    this.outbox = [];
     for (const d of done) d.job.resolve(d.value);
   }
 
@@ -204,7 +231,10 @@ export class SqliteDatabase implements Database {
 class SqliteTransaction implements Database {
   readonly dialect = 'sqlite' as const;
   readonly inTransaction = true;
-  constructor(private readonly owner: SqliteDatabase) {}
+  readonly project: string | undefined;
+  constructor(private readonly owner: SqliteDatabase) {
+    this.project = owner.project;
+  }
   table(name: string): SQL {
     return this.owner.table(name);
   }
@@ -221,5 +251,8 @@ class SqliteTransaction implements Database {
     return fn(this);
   }
   async lockUntilCommit(): Promise<void> {}
+  async publish(topic: BusTopic, payload: string): Promise<void> {
+    this.owner.queueMessage(topic, payload);
+  }
   async close(): Promise<void> {}
 }

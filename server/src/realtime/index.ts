@@ -4,11 +4,9 @@ import { realtimeCloseCodes, type RealtimeStats } from '@baas/protocol';
 import type { ProjectHandle } from '../db/registry.ts';
 import type { Services } from '../services/index.ts';
 import type { Identity } from './auth.ts';
-import { InProcessBus, type ChangeBus } from './bus.ts';
 import { Channels } from './channels.ts';
 import { Connection, type ConnectionLimits } from './connection.ts';
 import { ProjectHub } from './hub.ts';
-import { PostgresBus } from './postgres.ts';
 import { pruneChangeLog } from './retention.ts';
 
 /** Largest client frame, in bytes (bigger ones close the connection with 1009). */
@@ -18,14 +16,14 @@ const PRUNE_MS = 10 * 60 * 1000;
 
 /**
  * The realtime side of one instance: a hub (subscriptions and fan-out) and
- * the channels of each project with connections, the bus that wakes the hubs,
+ * the channels of each project with connections, woken by the instance bus's `changes` topic,
  * heartbeats and idle timeouts of every connection, and change-log retention.
  */
 export class RealtimeService {
   private readonly hubs = new Map<string, Promise<ProjectHub>>();
   private readonly channels = new Map<string, Channels>();
   private readonly connections = new Set<Connection>();
-  private readonly bus: ChangeBus;
+  private readonly unsubscribe: () => void;
   private readonly sweeper: NodeJS.Timeout;
   private readonly pruner: NodeJS.Timeout;
   private readonly limits: ConnectionLimits;
@@ -36,8 +34,7 @@ export class RealtimeService {
   ) {
     const { config } = services;
     this.limits = { maxSubscriptions: 100, maxChannels: 50, messagesPerSecond: 100, burst: 200, sendBuffer: config.realtimeSendBuffer };
-    this.bus = config.databaseUrl ? new PostgresBus(config.databaseUrl) : new InProcessBus();
-    this.bus.onWake((project) => {
+    this.unsubscribe = services.stores.bus.subscribe('changes', (project) => {
       if (project === undefined) for (const hub of this.hubs.values()) void hub.then((h) => h.wake(), () => {});
       else void this.hubs.get(project)?.then((h) => h.wake(), () => {});
     });
@@ -98,7 +95,7 @@ export class RealtimeService {
     clearInterval(this.pruner);
     for (const connection of this.connections) connection.close(realtimeCloseCodes.goingAway, 'server shutting down');
     for (const hub of this.hubs.values()) (await hub.catch(() => undefined))?.close();
-    await this.bus.close();
+    this.unsubscribe();
   }
 
   private hubOf(project: ProjectHandle): Promise<ProjectHub> {
