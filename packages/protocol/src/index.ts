@@ -5,3 +5,4 @@ export * from './realtime.ts';
 export * from './storage.ts';
 export * from './dashboard.ts';
 export * from './backups.ts';
+export * from './text.ts';

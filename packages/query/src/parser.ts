@@ -1,5 +1,6 @@
 import type { CompareOp, Expr, ListNode, LiteralNode, Operand, PathNode } from './ast.ts';
 import { MAX_DEPTH, MAX_SOURCE_LENGTH, QueryError } from './errors.ts';
+import { unstorableText } from '@baas/protocol';
 import { tokenize, type Token } from './lexer.ts';
 
 const opSymbols = new Set<string>(['=', '!=', '>', '>=', '<', '<=', '~', '!~']);
@@ -28,6 +29,9 @@ export function parse(source: string): Expr {
   if (source.length > MAX_SOURCE_LENGTH) {
     throw new QueryError(`expression is too long (${source.length} characters, at most ${MAX_SOURCE_LENGTH})`, MAX_SOURCE_LENGTH);
   }
+  // Such a string literal could never equal a stored value, and PostgreSQL refuses NUL outright.
+  const unstorable = unstorableText(source);
+  if (unstorable) throw new QueryError(`the expression ${unstorable.message}`, 0);
   const parser = new Parser(tokenize(source));
   if (parser.peek().kind === 'eof') return { kind: 'literal', value: true, pos: 0, end: 0 };
   const expr = parser.or();

@@ -8,6 +8,7 @@
  * Each engine tokenizes the words itself, with the tokenizer its index was
  * built with (docs/search.md): this module only splits and quotes.
  */
+import { unstorableText } from '@baas/protocol';
 import { QueryError } from './errors.ts';
 
 /** One required term: a word (matched as a prefix) or a quoted phrase (matched exactly). */
@@ -34,6 +35,8 @@ const wordy = /[\p{L}\p{N}]/u;
  */
 export function parseSearch(source: string): SearchQuery | undefined {
   if (source.length > MAX_SEARCH_LENGTH) throw new QueryError(`search is longer than ${MAX_SEARCH_LENGTH} characters`, MAX_SEARCH_LENGTH);
+  const unstorable = unstorableText(source);
+  if (unstorable) throw new QueryError(`the search ${unstorable.message}`, 0);
   const terms: SearchTerm[] = [];
   const pattern = /"([^"]*)"?|[^\s"]+/g;
   for (const m of source.matchAll(pattern)) {

@@ -36,8 +36,16 @@ export const systemNames: readonly string[] = [
   'true', 'false', 'null', 'in',
 ];
 
+/**
+ * Columns every table already has on one engine: PostgreSQL's system columns
+ * (a column of that name cannot be created, and `ctid` in a filter would read
+ * the system column) and SQLite's rowid aliases. Refused on both engines, so a
+ * definition that works on one works on the other.
+ */
+export const engineColumnNames: readonly string[] = ['ctid', 'xmin', 'xmax', 'cmin', 'cmax', 'tableoid', 'oid', 'rowid'];
+
 /** Reserved for any field name. */
-export const reservedFieldNames: readonly string[] = [...systemNames, ...sqlKeywords];
+export const reservedFieldNames: readonly string[] = [...systemNames, ...sqlKeywords, ...engineColumnNames];
 
 /** Reserved for any collection name: the field list plus the built-in `users` collection. */
 export const reservedCollectionNames: readonly string[] = ['users', ...reservedFieldNames];
@@ -67,7 +75,9 @@ export function checkName(name: unknown, kind: NameKind): FieldError | null {
       code: 'reserved_name',
       message: name === 'users' && kind === 'collection'
         ? "'users' is the built-in users collection"
-        : `'${name}' is a reserved word`,
+        : engineColumnNames.includes(name)
+          ? `'${name}' is a system column of the database engine`
+          : `'${name}' is a reserved word`,
     };
   }
   return null;

@@ -111,7 +111,11 @@ const cases: Case[] = [
   // file
   ['file', { type: 'file' }, 'avatars/u1/me.png', 'avatars/u1/me.png'],
   ['file empty', { type: 'file' }, '', err('invalid_type')],
-  ['file NUL', { type: 'file' }, 'a\0b', err('invalid_type')],
+  ['file NUL', { type: 'file' }, 'a\0b', err('nul_character')],
+  ['text NUL', { type: 'text' }, 'a\0b', err('nul_character')],
+  ['text lone surrogate', { type: 'text' }, 'a\ud800', err('lone_surrogate')],
+  ['json NUL key', { type: 'json' }, { 'a\0': 1 }, err('nul_character')],
+  ['text surrogate pair', { type: 'text' }, '\ud83d\ude00', '\ud83d\ude00'],
   ['file too long', { type: 'file' }, 'a'.repeat(1025), err('invalid_type')],
   ['file multiple', { type: 'file', multiple: true }, ['a', 'b'], ['a', 'b']],
   // null

@@ -19,7 +19,7 @@ const cloneDefault = (v: unknown): unknown => (v !== null && typeof v === 'objec
  * Throws RecordValidationError listing every bad field. Codes: unknown_field,
  * read_only, required, not_nullable, invalid_type, invalid_id, invalid_value,
  * invalid_email, invalid_url, invalid_date, pattern_mismatch, too_short,
- * too_long, too_small, too_large, too_few, too_many.
+ * too_long, too_small, too_large, too_few, too_many, nul_character, lone_surrogate.
  */
 export function validateRecord(
   def: CollectionDefinition,

@@ -1,4 +1,4 @@
-import type { FieldDefinition } from '@baas/protocol';
+import { unstorableText, type FieldDefinition } from '@baas/protocol';
 
 /**
  * Checks of single field values, shared by record validation and by
@@ -106,6 +106,17 @@ function isJsonValue(v: unknown, depth: number): boolean {
   return false;
 }
 
+/** The first string (value or key) in a JSON value that no engine stores faithfully. */
+function jsonTextProblem(v: unknown): ReturnType<typeof unstorableText> {
+  if (typeof v === 'string') return unstorableText(v);
+  if (v === null || typeof v !== 'object') return null;
+  for (const [key, item] of Array.isArray(v) ? v.entries() : Object.entries(v)) {
+    const problem = (typeof key === 'string' ? unstorableText(key) : null) ?? jsonTextProblem(item);
+    if (problem) return problem;
+  }
+  return null;
+}
+
 const codePoints = (s: string): number => {
   let n = 0;
   for (const _ of s) n++;
@@ -119,6 +130,8 @@ function checkItem(field: FieldDefinition, v: unknown): ValueCheck {
     case 'email':
     case 'url': {
       if (typeof v !== 'string') return fail('invalid_type', 'must be a string');
+      const unstorable = unstorableText(v);
+      if (unstorable) return fail(unstorable.code, unstorable.message);
       // Code points, not UTF-16 units: an emoji is one character to a user.
       if (field.max === undefined && Buffer.byteLength(v, 'utf8') > maxTextBytes) {
         return fail('too_long', `must be at most ${maxTextBytes} bytes`);
@@ -184,6 +197,8 @@ function checkItem(field: FieldDefinition, v: unknown): ValueCheck {
     }
     case 'json': {
       if (!isJsonValue(v, 0)) return fail('invalid_type', `must be a JSON value (at most ${maxJsonDepth} levels deep)`);
+      const unstorable = jsonTextProblem(v);
+      if (unstorable) return fail(unstorable.code, `a string in it ${unstorable.message}`);
       const text = JSON.stringify(v);
       if (Buffer.byteLength(text, 'utf8') > maxJsonBytes) return fail('too_large', `must serialize to at most ${maxJsonBytes} bytes`);
       // A fresh copy: the caller's object may be mutated after validation.
@@ -198,11 +213,13 @@ function checkItem(field: FieldDefinition, v: unknown): ValueCheck {
         return fail('invalid_id', 'must be a record id (1-64 characters of A-Z a-z 0-9 _ -)');
       }
       return pass(v);
-    case 'file':
-      if (typeof v !== 'string' || v === '' || v.length > maxFilePathLength || v.includes('\0')) {
+    case 'file': {
+      if (typeof v !== 'string' || v === '' || v.length > maxFilePathLength) {
         return fail('invalid_type', `must be a file path (1-${maxFilePathLength} characters)`);
       }
-      return pass(v);
+      const unstorable = unstorableText(v);
+      return unstorable ? fail(unstorable.code, unstorable.message) : pass(v);
+    }
     default:
       return fail('invalid_type', `unknown field type '${String((field as { type: unknown }).type)}'`);
   }

@@ -1,3 +1,4 @@
+import { unstorableText } from '@baas/protocol';
 import { ApiError } from '../../errors.ts';
 
 /** Longest object path, in UTF-8 bytes (S3's key limit). */
@@ -45,7 +46,7 @@ export function validateObjectPath(path: string): string {
   if (path.includes('\\')) throw invalid('backslashes are not allowed', path);
   if (path.startsWith('/')) throw invalid('must be relative (no leading "/")', path);
   // Lone surrogates cannot be encoded as UTF-8: they would be replaced, silently changing the name.
-  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(path)) throw invalid('not valid Unicode', path);
+  if (unstorableText(path)) throw invalid('not valid Unicode', path);
   for (const segment of path.split('/')) {
     if (segment === '') throw invalid('empty segment ("//" or a trailing "/")', path);
     if (segment === '.' || segment === '..') throw invalid('"." and ".." segments are not allowed', path);
