@@ -170,7 +170,7 @@ function parseField(raw: unknown, path: string, errors: ErrorBag): FieldDefiniti
         compilePattern(raw.pattern);
         field.pattern = raw.pattern;
       } catch (e) {
-        errors.add(`${path}.pattern`, 'invalid_pattern', `does not compile: ${(e as Error).message}`);
+        errors.add(`${path}.pattern`, 'invalid_pattern', `is not an RE2 regular expression (linear-time matching: no backreferences or lookaround): ${(e as Error).message}`);
       }
     }
   }
