@@ -75,7 +75,7 @@ export class SqliteDatabase implements Database {
   }
 
   async get<T = DbRow>(query: SQL): Promise<T | undefined> {
-    return (await this.all<T>(query))[0];
+    return this.statement(() => this.getNow<T>(query));
   }
 
   async run(query: SQL): Promise<{ changes: number }> {
@@ -126,6 +126,19 @@ export class SqliteDatabase implements Database {
       return [];
     }
     return stmt.all(...params) as T[];
+  }
+
+  /**
+   * The first row, now: better-sqlite3's `get` steps once, where `all` steps
+   * until the end and builds an array (a point lookup paid for both).
+   */
+  getNow<T>(query: SQL): T | undefined {
+    const { stmt, params } = this.prepare(query);
+    if (!stmt.reader) {
+      stmt.run(...params);
+      return undefined;
+    }
+    return stmt.get(...params) as T | undefined;
   }
 
   /** Runs a statement now: for the queue and for transactions, which own the connection. */
@@ -242,7 +255,7 @@ class SqliteTransaction implements Database {
     return this.owner.allNow<T>(query);
   }
   async get<T = DbRow>(query: SQL): Promise<T | undefined> {
-    return this.owner.allNow<T>(query)[0];
+    return this.owner.getNow<T>(query);
   }
   async run(query: SQL): Promise<{ changes: number }> {
     return this.owner.runNow(query);

@@ -82,7 +82,16 @@ export function boundInCatalog(catalog: ReadonlyMap<string, CollectionDefinition
 
 /** The values rules and filters see for this call. */
 export function envOf(ctx: ServiceContext, requestData?: Record<string, unknown>): Env {
-  return { auth: authOf(ctx.actor), request: { data: requestData ?? {} }, now: nowIso() };
+  // `now` on first read, then fixed: few rules read it, and formatting a date
+  // was a visible share of a get; one request still sees one instant.
+  let now: string | undefined;
+  return {
+    auth: authOf(ctx.actor),
+    request: { data: requestData ?? {} },
+    get now() {
+      return (now ??= nowIso());
+    },
+  };
 }
 
 function sqlContext(ctx: ServiceContext, access: CollectionAccess, env: Env, collection: string): SqlContext {
