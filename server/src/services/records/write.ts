@@ -4,6 +4,7 @@ import { RecordValidationError, validateRecord } from '@baas/schema';
 import { ApiError } from '../../errors.ts';
 import { newId, nowIso } from '../../ids.ts';
 import { tableName } from '../../db/collection-tables.ts';
+import type { Database } from '../../db/database.ts';
 import { withDb, type ServiceContext } from '../context.ts';
 import { uniqueViolationError } from '../unique.ts';
 import { accessCollection, and, createAllowed, envOf, ruleCondition, viewAllowed, type CollectionAccess } from './access.ts';
@@ -13,6 +14,17 @@ import { expandRecords, parseExpand } from './expand.ts';
 import { project } from './list.ts';
 
 const byId = (id: string) => sql`${sql.identifier('id')} = ${id}`;
+
+/**
+ * Reads the row a write will change with a row lock. Under PostgreSQL's READ
+ * COMMITTED a plain SELECT sees the row as it was before a concurrent update
+ * commits; the change log and the reply, built from `{...previous, ...values}`,
+ * would then carry stale copies of the fields this write left alone. FOR
+ * UPDATE waits for that update and re-checks the condition on the new row.
+ * SQLite's write transactions already run one at a time.
+ */
+const lockedRow = (tx: Database, table: SQL, where: SQL) =>
+  tx.get(sql`SELECT * FROM ${table} WHERE ${where}${tx.dialect === 'postgres' ? sql` FOR UPDATE` : sql``}`);
 
 /** One record through the view rule; 404 when it does not exist or the rule hides it. */
 export async function getRecord(ctx: ServiceContext, collection: string, id: string, options: { expand?: string; fields?: string } = {}): Promise<RecordData> {
@@ -68,7 +80,7 @@ export async function updateRecord(ctx: ServiceContext, collection: string, id: 
   return writing(access.def, () =>
     ctx.db.transaction(async (tx) => {
       const inTx = withDb(ctx, tx);
-      const row = await tx.get(sql`SELECT * FROM ${access.table} WHERE ${and(byId(id), rule)}`);
+      const row = await lockedRow(tx, access.table, and(byId(id), rule));
       if (!row) throw notFound(collection, id);
       await checkRelations(inTx, access, values);
       const previous = rowToRecord(access.def, row, tx.dialect);
@@ -87,7 +99,7 @@ export async function deleteRecord(ctx: ServiceContext, collection: string, id: 
   const access = await accessCollection(ctx, collection);
   const rule = ruleCondition(ctx, access, 'delete', envOf(ctx));
   await ctx.db.transaction(async (tx) => {
-    const row = await tx.get(sql`SELECT * FROM ${access.table} WHERE ${and(byId(id), rule)}`);
+    const row = await lockedRow(tx, access.table, and(byId(id), rule));
     if (!row) throw notFound(collection, id);
     await tx.run(sql`DELETE FROM ${access.table} WHERE ${byId(id)}`);
     await logChange(tx, collection, 'delete', rowToRecord(access.def, row, tx.dialect), null);
