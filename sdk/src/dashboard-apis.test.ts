@@ -50,6 +50,17 @@ t.test('settings: auth, channel rule, test mail and the outbox', async (t) => {
   t.match(await failure(() => createClient({ url, project: 'app' }).settings.sendTestMail('x@example.com')), { status: 401 });
 });
 
+t.test('settings: email templates — save, the 400 with a position, test mail, reset', async (t) => {
+  t.same((await admin.settings.emailTemplates()).map((i) => i.custom), [false, false, false, false]);
+  const saved = await admin.settings.saveEmailTemplate('password_reset', { subject: 'Reset for {{app}}', body: 'New password: {{link}}' });
+  t.match(saved, { kind: 'password_reset', custom: true, subject: 'Reset for {{app}}' });
+  t.match(await failure(() => admin.settings.saveEmailTemplate('password_reset', { subject: 'x', body: '{{link}}\n{{nope}}' })),
+    { status: 400, code: 'validation_failed', details: { fields: { body: { code: 'unknown_placeholder', line: 2, column: 1 } } } });
+  t.same(await admin.settings.sendTestEmailTemplate('password_reset', 'ops@example.com'), { delivery: 'outbox', to: 'ops@example.com' });
+  t.match((await admin.settings.outbox({ limit: 1 }))[0], { subject: '[test] Reset for Test app', text: /^New password: https:\/\/\S+#type=password_reset&token=/ });
+  t.match(await admin.settings.resetEmailTemplate('password_reset'), { custom: false, subject: 'Reset your {{app}} password' });
+});
+
 t.test('collections.testRules and realtime.stats', async (t) => {
   await admin.collections.create({ name: 'notes', fields: [{ name: 'text', type: 'text' }], rules: { list: "text = 'public'" } });
   const open = await admin.collection('notes').create({ text: 'public' });

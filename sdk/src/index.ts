@@ -18,4 +18,4 @@ export { CollectionsApi, type CollectionInput } from './collections.ts';
 export { UsersApi, type NewUser, type UserPatch, type UserListOptions } from './users.ts';
 export { SettingsApi } from './settings.ts';
 export { SchemaApi } from './schema-code.ts';
-export type { SchemaDocument, SchemaDiff, CollectionDefinition, FieldDefinition, CollectionRules, IndexDefinition, ListResult, ErrorCode, AuthUser, AuthSessionInfo, SessionTokens, RealtimeChangeAction, PresenceEntry, StorageObject, StorageBucket, AuthSettings, RealtimeSettings, RuleTestInput, RuleTestResult, RuleVerdict, RealtimeStats, TestMailResult, OutboxEntry, OAuthProvider, OAuthProviderInput } from '@baas/protocol';
+export type { SchemaDocument, SchemaDiff, CollectionDefinition, FieldDefinition, CollectionRules, IndexDefinition, ListResult, ErrorCode, AuthUser, AuthSessionInfo, SessionTokens, RealtimeChangeAction, PresenceEntry, StorageObject, StorageBucket, AuthSettings, RealtimeSettings, RuleTestInput, RuleTestResult, RuleVerdict, RealtimeStats, TestMailResult, OutboxEntry, OAuthProvider, OAuthProviderInput, EmailKind, EmailTemplate, EmailTemplateInfo } from '@baas/protocol';

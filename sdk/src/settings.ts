@@ -1,4 +1,4 @@
-import type { AuthSettings, OAuthProvider, OAuthProviderInput, OutboxEntry, RealtimeSettings, TestMailResult } from '@baas/protocol';
+import type { AuthSettings, EmailKind, EmailTemplate, EmailTemplateInfo, OAuthProvider, OAuthProviderInput, OutboxEntry, RealtimeSettings, TestMailResult } from '@baas/protocol';
 import type { Transport } from './http.ts';
 import { pathOf } from './http.ts';
 
@@ -42,6 +42,30 @@ export class SettingsApi {
   /** Sends a test message through the instance's mail setup, and records it in the outbox. */
   sendTestMail(to: string): Promise<TestMailResult> {
     return this.http.request('POST', `${this.base()}/auth/test-mail`, { body: { to } });
+  }
+
+  /** The auth email templates (verification, magic link, password reset, email change), each the project's or the default. */
+  async emailTemplates(): Promise<EmailTemplateInfo[]> {
+    return (await this.http.request<{ items: EmailTemplateInfo[] }>('GET', `${this.base()}/auth/email-templates`)).items;
+  }
+
+  /**
+   * Sets the template of one kind. A placeholder the kind does not offer, a
+   * body without `{{link}}` or a multi-line subject is a 400 whose
+   * `details.fields.subject|body` give the line and column.
+   */
+  saveEmailTemplate(kind: EmailKind, template: EmailTemplate): Promise<EmailTemplateInfo> {
+    return this.http.request('PUT', `${this.base()}/auth/email-templates${pathOf(kind)}`, { body: template });
+  }
+
+  /** Goes back to the default template of one kind. */
+  resetEmailTemplate(kind: EmailKind): Promise<EmailTemplateInfo> {
+    return this.http.request('DELETE', `${this.base()}/auth/email-templates${pathOf(kind)}`);
+  }
+
+  /** Sends the template of `kind` (the saved one, or `draft`) filled with sample values to `to`, subject prefixed `[test]`. */
+  sendTestEmailTemplate(kind: EmailKind, to: string, draft: Partial<EmailTemplate> = {}): Promise<TestMailResult> {
+    return this.http.request('POST', `${this.base()}/auth/email-templates${pathOf(kind)}/test`, { body: { to, ...draft } });
   }
 
   /** The realtime settings (who may join channels). */

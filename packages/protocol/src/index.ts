@@ -6,3 +6,4 @@ export * from './storage.ts';
 export * from './dashboard.ts';
 export * from './backups.ts';
 export * from './text.ts';
+export * from './email-templates.ts';

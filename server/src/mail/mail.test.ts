@@ -1,4 +1,5 @@
 import t from 'tap';
+import { checkEmailTemplate, defaultEmailTemplates, emailKinds } from '@baas/protocol';
 import { describeTtl, renderAuthEmail } from './templates.ts';
 import { OutboxMailer } from './outbox.ts';
 import type { ProjectHandle } from '../db/registry.ts';
@@ -48,4 +49,13 @@ t.test('the outbox mailer stores the message and logs that it did, without the t
   await mailer.idle();
   t.equal(done, true);
   t.equal(errors.length, 1);
+});
+
+t.test('every default template passes its own check; markup in a custom template is escaped in the HTML part', async (t) => {
+  for (const kind of emailKinds) t.same(checkEmailTemplate(kind, defaultEmailTemplates[kind]), {}, kind);
+  const m = renderAuthEmail('verify_email', { projectName: 'Acme', link: 'https://a.example/#t=1&u=2', ttl: 60, email: 'a@b.co' }, { subject: '<i>{{app}}</i>', body: '<script>x</script>\n{{link}}\n\n{{email}}' });
+  t.equal(m.subject, '<i>Acme</i>', 'the subject is plain text');
+  t.equal(m.text, '<script>x</script>\nhttps://a.example/#t=1&u=2\n\na@b.co');
+  t.match(m.html, '<p>&#60;script&#62;x&#60;/script&#62;<br>\n<a href="https://a.example/#t=1&#38;u=2">https://a.example/#t=1&#38;u=2</a></p>\n<p>a@b.co</p>');
+  t.throws(() => renderAuthEmail('verify_email', { projectName: 'A', link: 'x', ttl: 60 }, { subject: 's', body: '{{code}}' }), /not a placeholder/);
 });

@@ -2,6 +2,7 @@ import type { ProjectHandle } from '../../db/registry.ts';
 import { ApiError } from '../../errors.ts';
 import type { Mailer, MailLogger } from '../../mail/index.ts';
 import { renderAuthEmail, type EmailKind } from '../../mail/templates.ts';
+import { emailTemplateOf } from './email-templates.ts';
 import { issueEmailToken } from './email-tokens.ts';
 import { getAuthSettings, isAllowedRedirect, type AuthSettings } from './settings.ts';
 import { findUserByEmail, getUser, normalizeEmail } from './users.ts';
@@ -53,7 +54,8 @@ async function issueAndSend(
   });
   // Without an app URL, the link opens the server's own page for it (the dashboard's /_/auth/<project>).
   const link = emailLink(input.redirectTo ?? settings.siteUrl ?? hostedLinkPage(ctx.publicUrl, ctx.project.id), input.kind, issued.token);
-  const message = renderAuthEmail(input.kind, { projectName: ctx.project.name, link, ttl: settings.emailTokenTtl, code: issued.code, newEmail: input.newEmail });
+  const template = await emailTemplateOf(ctx.project.db, input.kind);
+  const message = renderAuthEmail(input.kind, { projectName: ctx.project.name, link, ttl: settings.emailTokenTtl, email: input.to, code: issued.code, newEmail: input.newEmail }, template);
   await ctx.mailer.send(ctx.project, { to: input.to, ...message }, ctx.log);
 }
 

@@ -27,6 +27,7 @@ import { ruleTestRoutes } from './rules-test.ts';
 import { userSessionRoutes } from './user-sessions.ts';
 import { realtimeStatsRoutes } from './realtime-stats.ts';
 import { authTestMailRoutes } from './auth-test-mail.ts';
+import { authEmailTemplateRoutes } from './auth-email-templates.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -63,6 +64,7 @@ const serviceRoleOnly: Array<[Routes, string]> = [
   [userSessionRoutes, '/users/:id/sessions'],
   [realtimeStatsRoutes, '/realtime/stats'],
   [authTestMailRoutes, '/auth/test-mail'],
+  [authEmailTemplateRoutes, '/auth/email-templates'],
 ];
 
 /**
