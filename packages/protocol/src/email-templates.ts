@@ -1,6 +1,7 @@
 // Auth email templates: the kinds, their placeholders, the defaults, the
 // check and the rendering. Here rather than in the server so the dashboard's
 // live preview renders with the very code the mailer uses.
+import { unstorableText } from './text.ts';
 
 /** The kinds of auth email; each is also the `type` carried by its link. */
 export const emailKinds = ['verify_email', 'magic_link', 'password_reset', 'email_change'] as const;
@@ -71,7 +72,7 @@ export const templateLimits = { subject: 200, body: 20_000 };
 
 /** A problem of one part of a template, with where it is (1-based line and column). */
 export interface TemplateProblem {
-  code: 'unknown_placeholder' | 'unclosed_placeholder' | 'missing_placeholder' | 'newline_in_subject' | 'too_long' | 'empty';
+  code: 'unknown_placeholder' | 'unclosed_placeholder' | 'missing_placeholder' | 'newline_in_subject' | 'too_long' | 'empty' | 'nul_character' | 'lone_surrogate';
   message: string;
   line?: number;
   column?: number;
@@ -114,7 +115,9 @@ export function checkEmailTemplate(kind: EmailKind, template: EmailTemplate): Pa
   const problems: Partial<Record<keyof EmailTemplate, TemplateProblem>> = {};
   for (const part of ['subject', 'body'] as const) {
     const source = template[part];
-    if (!source.trim()) problems[part] = { code: 'empty', message: `the ${part} is empty` };
+    const unstorable = unstorableText(source);
+    if (unstorable) problems[part] = { code: unstorable.code, message: `the ${part} ${unstorable.message}` };
+    else if (!source.trim()) problems[part] = { code: 'empty', message: `the ${part} is empty` };
     else if (source.length > templateLimits[part]) problems[part] = { code: 'too_long', message: `the ${part} is longer than ${templateLimits[part]} characters` };
     else if (part === 'subject' && /[\r\n]/.test(source)) problems[part] = { code: 'newline_in_subject', message: 'the subject is one line' };
     else {

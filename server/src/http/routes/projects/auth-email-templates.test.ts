@@ -30,6 +30,7 @@ forEachEngine(t, 'email templates: defaults, a custom one, the 400s, back to the
     ['email_change', { subject: 'Two\nlines', body: '{{link}}' }, 'subject', { code: 'newline_in_subject' }],
     ['password_reset', { subject: ' ', body: '{{link}}' }, 'subject', { code: 'empty' }],
     ['password_reset', { subject: 'x'.repeat(201), body: '{{link}}' }, 'subject', { code: 'too_long' }],
+    ['password_reset', { subject: 'Reset', body: '{{link}}\u0000' }, 'body', { code: 'nul_character' }],
   ];
   for (const [kind, body, part, problem] of refused) {
     res = await put(api, kind, body);
