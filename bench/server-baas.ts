@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fail, ready, runAsChild } from './lib/child.ts';
 import { PROJECT, startBenchInstance } from './lib/instance.ts';
-import { DATA_SEED, makeItem, prng, seedCount, STATUSES } from './lib/data.ts';
+import { authorIds, authorName, authorOf, DATA_SEED, makeItem, prng, seedCount, STATUSES } from './lib/data.ts';
 import { BetterSqlite3, tableDdl } from './lib/server-deps.ts';
 
 export const COLLECTION = 'items';
@@ -30,9 +30,17 @@ export const itemsCollection = {
     { name: 'status', type: 'select', values: [...STATUSES] },
     { name: 'score', type: 'integer' },
     { name: 'owner', type: 'text' },
+    { name: 'author', type: 'relation', collection: 'authors' },
   ],
   rules: { list: '', view: '', create: 'auth.id = null || owner = auth.id', update: null, delete: null },
   indexes: [{ fields: ['status', '-score'] }, { fields: ['score'] }],
+};
+
+/** The relation `expand=author` follows: AUTHORS records anyone may view. */
+export const authorsCollection = {
+  name: 'authors',
+  fields: [{ name: 'name', type: 'text', required: true }],
+  rules: { list: '', view: '', create: null, update: null, delete: null },
 };
 
 async function main(): Promise<void> {
@@ -40,7 +48,16 @@ async function main(): Promise<void> {
   const { app, dir, secret } = await startBenchInstance('records');
   const auth = { authorization: `Bearer ${secret}` };
   const base = `/v1/projects/${PROJECT}`;
-  let res = await app.inject({ method: 'POST', url: `${base}/collections`, headers: auth, payload: itemsCollection });
+  let res = await app.inject({ method: 'POST', url: `${base}/collections`, headers: auth, payload: authorsCollection });
+  if (res.statusCode !== 201) throw new Error(`creating the authors collection: ${res.statusCode} ${res.body}`);
+  res = await app.inject({
+    method: 'POST',
+    url: `${base}/batch`,
+    headers: auth,
+    payload: { operations: authorIds.map((id, i) => ({ action: 'create', collection: 'authors', data: { id, name: authorName(i) } })) },
+  });
+  if (res.statusCode !== 200) throw new Error(`seeding authors: ${res.statusCode} ${res.body}`);
+  res = await app.inject({ method: 'POST', url: `${base}/collections`, headers: auth, payload: itemsCollection });
   if (res.statusCode !== 201) throw new Error(`creating the collection: ${res.statusCode} ${res.body}`);
 
   const count = seedCount();
@@ -48,7 +65,7 @@ async function main(): Promise<void> {
   const ids: string[] = [];
   for (let start = 0; start < count; start += 100) {
     const operations = [];
-    for (let i = start; i < Math.min(start + 100, count); i++) operations.push({ action: 'create', collection: COLLECTION, data: makeItem(random, i) });
+    for (let i = start; i < Math.min(start + 100, count); i++) operations.push({ action: 'create', collection: COLLECTION, data: { ...makeItem(random, i), author: authorOf(i) } });
     res = await app.inject({ method: 'POST', url: `${base}/batch`, headers: auth, payload: { operations } });
     if (res.statusCode !== 200) throw new Error(`seeding: ${res.statusCode} ${res.body}`);
     for (const r of res.json().results as Array<{ body: { id: string } }>) ids.push(r.body.id);
@@ -59,7 +76,7 @@ async function main(): Promise<void> {
   let ddl: string[] | undefined;
   if (!process.env.BENCH_DATABASE_URL) {
     const store = new BetterSqlite3(join(dir, 'projects', PROJECT, 'data.db'), { readonly: true, fileMustExist: true });
-    ddl = tableDdl(store, COLLECTION);
+    ddl = [...tableDdl(store, 'authors'), ...tableDdl(store, COLLECTION)];
     store.close();
   }
 

@@ -4,7 +4,8 @@
  * synchronous=NORMAL, foreign_keys, busy_timeout), a table of the same shape
  * with the same indexes, and one prepared statement per route. The same
  * package copies as the server (resolved from server/), the same id
- * generator, the same seed data. Run by bench/run.ts, not by hand.
+ * generator, the same seed data; the routes are lib/baseline-routes.ts.
+ * Run by bench/run.ts, not by hand.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,10 +13,9 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { newId } from '../server/src/ids.ts';
 import { fail, onShutdown, ready, runAsChild } from './lib/child.ts';
-import { DATA_SEED, itemBodySchema, makeItem, prng, seedCount, type ItemInput } from './lib/data.ts';
+import { baselineRoutes, recordsPrefix } from './lib/baseline-routes.ts';
+import { authorIds, authorName, authorOf, DATA_SEED, makeItem, prng, seedCount } from './lib/data.ts';
 import { BetterSqlite3, Fastify, tableDdl } from './lib/server-deps.ts';
-
-const prefix = '/v1/projects/bench/collections/items/records';
 
 async function main(): Promise<void> {
   runAsChild();
@@ -28,67 +28,50 @@ async function main(): Promise<void> {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  // The DDL baas generates for the `items` collection on SQLite.
+  // The DDL baas generates for the `authors` and `items` collections on SQLite.
+  db.exec(`CREATE TABLE "authors" ("id" TEXT PRIMARY KEY, "created_at" TEXT NOT NULL, "updated_at" TEXT NOT NULL, "name" TEXT)`);
   db.exec(`CREATE TABLE "items" ("id" TEXT PRIMARY KEY, "created_at" TEXT NOT NULL, "updated_at" TEXT NOT NULL,
-    "title" TEXT, "body" TEXT, "status" TEXT, "score" INTEGER, "owner" TEXT)`);
+    "title" TEXT, "body" TEXT, "status" TEXT, "score" INTEGER, "owner" TEXT, "author" TEXT)`);
   db.exec(`CREATE INDEX "idx_items_status_score" ON "items" ("status" ASC, "score" DESC, "id" DESC)`);
   db.exec(`CREATE INDEX "idx_items_score" ON "items" ("score" ASC, "id" ASC)`);
 
-  const insert = db.prepare<[string, string, string, string, string | null, string | null, number | null, string | null], Record<string, unknown>>(
-    `INSERT INTO "items" ("id", "created_at", "updated_at", "title", "body", "status", "score", "owner")
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  const insert = db.prepare<unknown[], Record<string, unknown>>(
+    `INSERT INTO "items" ("id", "created_at", "updated_at", "title", "body", "status", "score", "owner", "author")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
   );
   const byId = db.prepare<[string], Record<string, unknown>>(`SELECT * FROM "items" WHERE "id" = ?`);
   const list = db.prepare<[string, number], Record<string, unknown>>(`SELECT * FROM "items" WHERE "status" = ? ORDER BY "score" DESC LIMIT ?`);
+  const count = db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM "items" WHERE "status" = ?`);
+  // One statement for any number of ids: the list goes in as a JSON array.
+  const authors = db.prepare<[string], Record<string, unknown>>(`SELECT * FROM "authors" WHERE "id" IN (SELECT value FROM json_each(?))`);
 
-  const count = seedCount();
+  const count0 = seedCount();
   const random = prng(DATA_SEED);
   const ids: string[] = [];
   db.transaction(() => {
-    for (let i = 0; i < count; i++) {
+    const now = new Date().toISOString();
+    const author = db.prepare(`INSERT INTO "authors" VALUES (?, ?, ?, ?)`);
+    authorIds.forEach((id, i) => author.run(id, now, now, authorName(i)));
+    for (let i = 0; i < count0; i++) {
       const item = makeItem(random, i);
       const now = new Date().toISOString();
-      const row = insert.get(newId(), now, now, item.title, item.body, item.status, item.score, item.owner)!;
+      const row = insert.get([newId(), now, now, item.title, item.body, item.status, item.score, item.owner, authorOf(i)])!;
       ids.push(row.id as string);
     }
   })();
 
   const app = Fastify({ logger: false });
   onShutdown(() => app.close());
-
-  app.post<{ Body: Partial<ItemInput> }>(prefix, {
-    schema: { body: itemBodySchema },
-    handler: async (request, reply) => {
-      const b = request.body;
-      // The create rule, `auth.id = null || owner = auth.id`, for the only caller there is: a guest.
-      const authId: string | null = null;
-      if (!(authId === null || b.owner === authId)) return reply.status(403).send({ error: { code: 'forbidden', message: 'create rule' } });
-      const now = new Date().toISOString();
-      const row = insert.get(newId(), now, now, b.title!, b.body ?? null, b.status ?? null, b.score ?? null, b.owner ?? null);
-      reply.status(201);
-      return row;
-    },
-  });
-
-  app.get<{ Params: { id: string } }>(`${prefix}/:id`, async (request, reply) => {
-    const row = byId.get(request.params.id);
-    if (!row) return reply.status(404).send({ error: { code: 'record_not_found', message: 'no such record' } });
-    return row;
-  });
-
-  app.get<{ Querystring: { status: string; limit: number } }>(prefix, {
-    schema: {
-      querystring: {
-        type: 'object',
-        properties: { status: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 500 } },
-        required: ['status'],
-      },
-    },
-    handler: async (request) => ({ items: list.all(request.query.status, request.query.limit ?? 30), nextCursor: null }),
+  baselineRoutes(app, {
+    insert: (values) => insert.get(values)!,
+    byId: (id) => byId.get(id),
+    list: (status, limit) => list.all(status, limit),
+    count: (status) => count.get(status)!.n,
+    authors: (wanted) => authors.all(JSON.stringify(wanted)),
   });
 
   await app.listen({ host: '127.0.0.1', port: 0 });
-  ready((app.server.address() as AddressInfo).port, { ids, prefix, ddl: tableDdl(db, 'items') });
+  ready((app.server.address() as AddressInfo).port, { ids, prefix: recordsPrefix, ddl: [...tableDdl(db, 'authors'), ...tableDdl(db, 'items')] });
 }
 
 main().catch(fail);

@@ -19,6 +19,7 @@ export const itemBodySchema = {
     status: { type: ['string', 'null'], enum: [...STATUSES, null] },
     score: { type: ['integer', 'null'] },
     owner: { type: ['string', 'null'] },
+    author: { type: ['string', 'null'] },
   },
   required: ['title'],
   additionalProperties: false,
@@ -59,3 +60,9 @@ export function seedCount(): number {
 
 /** The seed of the data generator; the same on both sides. */
 export const DATA_SEED = 20240611;
+
+/** The `authors` records (the relation `expand=author` follows): fixed ids, so both sides agree. */
+export const authorIds = Array.from({ length: 100 }, (_, i) => `author${String(i).padStart(3, '0')}`);
+export const authorName = (i: number) => `Author ${i}`;
+/** The author of the i-th seeded item. */
+export const authorOf = (i: number) => authorIds[i % authorIds.length];
