@@ -10,6 +10,7 @@ import { registerCors } from './http/plugins/cors.ts';
 import { registerJsonBody } from './http/plugins/json-body.ts';
 import { OneLineLogController, logSerializers, registerRequestLog, requestIdGenerator } from './http/plugins/observe.ts';
 import { sharedSchemas } from './http/schemas.ts';
+import { swaggerOptions } from './http/openapi.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { adminRoutes } from './http/routes/admin/index.ts';
 import { startBackupSchedule } from './backup/schedule.ts';
@@ -60,19 +61,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onClose', async () => services.close());
 
   for (const schema of sharedSchemas) app.addSchema(schema);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'baas API', version, description: 'Collections with rules, auth, storage and realtime, for many projects.' },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'an admin token (adm_...), a project secret key (sk_...), or a user access token' },
-        },
-      },
-      security: [{ bearer: [] }],
-    },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-  });
+  await app.register(swagger, swaggerOptions);
 
   registerRequestLog(app);
   registerErrorHandling(app);

@@ -4,7 +4,10 @@
  * the OpenAPI document.
  */
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
-import { fieldTypes } from '@baas/protocol';
+import { errorStatus, fieldTypes, type ErrorCode } from '@baas/protocol';
+
+/** Every code of the error registry, for the document's enum (clients switch on these). */
+const errorCodes = Object.keys(errorStatus) as ErrorCode[];
 
 export const errorEnvelope = {
   $id: 'ErrorEnvelope',
@@ -13,7 +16,7 @@ export const errorEnvelope = {
     error: {
       type: 'object',
       properties: {
-        code: { type: 'string' },
+        code: { type: 'string', enum: errorCodes },
         message: { type: 'string' },
         details: { type: 'object', additionalProperties: true },
       },
@@ -22,6 +25,9 @@ export const errorEnvelope = {
   },
   required: ['error'],
 } as const;
+
+/** The reply of a route that answers 204 with no body (a delete, a logout). */
+export const noContent = { 204: { type: 'null', description: 'Done; no body' } } as const;
 
 /** Error replies a route may give, for the OpenAPI document. */
 export function errors(...statuses: number[]): Record<number, unknown> {

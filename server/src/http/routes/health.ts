@@ -1,3 +1,4 @@
+import { noBearer } from '../openapi.ts';
 import type { Routes } from '../schemas.ts';
 
 /** `GET /v1/health`: liveness plus which engine the instance runs on. */
@@ -6,6 +7,7 @@ export const healthRoutes: Routes = async (app) => {
   app.get('/v1/health', {
     schema: {
       tags: ['instance'],
+      security: noBearer,
       summary: 'Liveness check',
       response: {
         200: {

@@ -1,5 +1,5 @@
 import { bearerToken } from '../../plugins/actor.ts';
-import { errors, type Routes } from '../../schemas.ts';
+import { errors, type Routes, noContent } from '../../schemas.ts';
 
 /** An admin as the API shows it (also the login reply's `admin`). */
 export const admin = {
@@ -56,20 +56,20 @@ export const adminAdminRoutes: Routes = async (app) => {
       summary: 'Delete an admin (by id or email) and their sessions; never the last one, and yourself only with force=true',
       params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 320 } }, required: ['id'] },
       querystring: { type: 'object', properties: { force: { type: 'boolean' } }, additionalProperties: false },
-      response: errors(400, 401, 403, 404, 409),
+      response: { ...noContent, ...errors(400, 401, 403, 404, 409) },
     },
     handler: async (request, reply) => {
       const actorId = request.actor.kind === 'admin' ? request.actor.id : undefined;
       await services.admins.delete(request.params.id, { actorId, force: request.query.force === true });
-      reply.status(204).send();
+      reply.status(204).send(null);
     },
   });
 
   app.post('/auth/logout', {
-    schema: { tags: ['admin'], summary: 'End the current admin session (its token stops working)', response: errors(401, 403) },
+    schema: { tags: ['admin'], summary: 'End the current admin session (its token stops working)', response: { ...noContent, ...errors(401, 403) } },
     handler: async (request, reply) => {
       await services.admins.logout(bearerToken(request)!);
-      reply.status(204).send();
+      reply.status(204).send(null);
     },
   });
 

@@ -1,3 +1,4 @@
+import { noBearer } from '../../openapi.ts';
 import { errors, type Routes } from '../../schemas.ts';
 import { admin } from './admins.ts';
 
@@ -7,6 +8,7 @@ export const adminLoginRoutes: Routes = async (app) => {
   app.post('', {
     schema: {
       tags: ['admin'],
+      security: noBearer,
       summary: 'Sign in as an instance admin',
       body: {
         type: 'object',

@@ -1,4 +1,5 @@
-import { errors, projectId, type Routes } from '../../schemas.ts';
+import { binary } from '../../openapi.ts';
+import { errors, projectId, type Routes, noContent } from '../../schemas.ts';
 
 const run = {
   type: 'object',
@@ -62,6 +63,7 @@ export const adminBackupRoutes: Routes = async (app) => {
   });
 
   app.get('/:id/download', {
+    config: { openapi: { response: { 200: binary('the archive (tar.gz)', 'application/gzip') } } },
     schema: { tags, summary: 'The archive of a backup (application/gzip)', params, response: errors(401, 403, 404) },
     handler: async (request, reply) => {
       const { run: backup, stream, size } = await services.backups.open(request.params.id);
@@ -91,10 +93,10 @@ export const adminBackupRoutes: Routes = async (app) => {
   });
 
   app.delete('/:id', {
-    schema: { tags, summary: 'Delete a backup: its archive and its history entry', params, response: errors(401, 403, 404) },
+    schema: { tags, summary: 'Delete a backup: its archive and its history entry', params, response: { ...noContent, ...errors(401, 403, 404) } },
     handler: async (request, reply) => {
       await services.backups.delete(request.params.id);
-      reply.status(204).send();
+      reply.status(204).send(null);
     },
   });
 };

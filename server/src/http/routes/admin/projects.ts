@@ -1,4 +1,4 @@
-import { errors, projectId, type Routes } from '../../schemas.ts';
+import { errors, projectId, type Routes, noContent } from '../../schemas.ts';
 
 const project = {
   type: 'object',
@@ -57,10 +57,10 @@ export const adminProjectRoutes: Routes = async (app) => {
   });
 
   app.delete('/:project', {
-    schema: { tags: ['admin'], summary: 'Delete a project and all its data', params: { type: 'object', properties: { project: projectId }, required: ['project'] }, response: errors(401, 403, 404) },
+    schema: { tags: ['admin'], summary: 'Delete a project and all its data', params: { type: 'object', properties: { project: projectId }, required: ['project'] }, response: { ...noContent, ...errors(401, 403, 404) } },
     handler: async (request, reply) => {
       await services.projects.delete(request.params.project);
-      reply.status(204).send();
+      reply.status(204).send(null);
     },
   });
 };

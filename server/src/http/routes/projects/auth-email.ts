@@ -1,3 +1,4 @@
+import { noBearer } from '../../openapi.ts';
 import type { FastifyRequest } from 'fastify';
 import { publicUrlOf } from '../../../config.ts';
 import type { ProjectHandle } from '../../../db/registry.ts';
@@ -111,6 +112,7 @@ export const authEmailRoutes: Routes = async (app) => {
     config: { ignoresBadToken: true },
     schema: {
       tags,
+      security: noBearer,
       summary: 'Sign in with the token of a magic link, or with the address and the code; answers a session',
       body: {
         type: 'object',

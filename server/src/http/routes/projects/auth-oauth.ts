@@ -1,3 +1,4 @@
+import { noBearer } from '../../openapi.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../../../errors.ts';
 import { isPrivileged } from '../../../services/context.ts';
@@ -56,6 +57,7 @@ export const authOAuthRoutes: Routes = async (app) => {
   app.get('/oauth/:provider/authorize', {
     schema: {
       tags: ['auth'],
+      security: noBearer,
       summary: 'Start a sign-in: 302 to the provider. redirectTo must be the site URL or an allowed redirect URL.',
       params: flowParams,
       querystring: { type: 'object', properties: { redirectTo: { type: 'string', minLength: 1, maxLength: 2048 } }, required: ['redirectTo'] },
@@ -72,6 +74,7 @@ export const authOAuthRoutes: Routes = async (app) => {
   app.get('/oauth/:provider/callback', {
     schema: {
       tags: ['auth'],
+      security: noBearer,
       summary: "The provider's redirect back: 302 to the app with a one-time `code` (or `error`). Unknown, used or expired state: 400.",
       params: flowParams,
       response: { 302: { type: 'null', description: 'to the app' }, ...errors(400, 404) },
@@ -95,6 +98,7 @@ export const authOAuthRoutes: Routes = async (app) => {
   app.post('/oauth/exchange', {
     schema: {
       tags: ['auth'],
+      security: noBearer,
       summary: 'Trade the one-time code of the redirect back (valid 60 s, single use) for a session',
       body: { type: 'object', properties: { code: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['code'], additionalProperties: false },
       response: { 200: sessionReply, ...errors(400, 403, 404) },

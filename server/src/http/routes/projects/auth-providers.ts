@@ -1,7 +1,7 @@
 import { ApiError } from '../../../errors.ts';
 import { callbackUrl } from '../../../services/auth/oauth/flow.ts';
 import { deleteProvider, publicProvider, putProvider } from '../../../services/auth/oauth/providers.ts';
-import { errors, type Routes } from '../../schemas.ts';
+import { errors, type Routes, noContent } from '../../schemas.ts';
 import { baseUrlOf } from './auth-oauth.ts';
 import { providerName, providerReply } from './auth-schemas.ts';
 
@@ -38,10 +38,10 @@ export const authProviderRoutes: Routes = async (app) => {
   });
 
   app.delete('/:name', {
-    schema: { tags: ['auth'], summary: 'Remove an OAuth provider (linked identities stay)', params, response: errors(401, 403, 404) },
+    schema: { tags: ['auth'], summary: 'Remove an OAuth provider (linked identities stay)', params, response: { ...noContent, ...errors(401, 403, 404) } },
     handler: async (request, reply) => {
       if (!(await deleteProvider(request.ctx.db, request.params.name))) throw new ApiError('not_found', `no OAuth provider '${request.params.name}'`);
-      reply.status(204).send();
+      reply.status(204).send(null);
     },
   });
 };

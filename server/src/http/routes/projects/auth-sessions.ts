@@ -1,3 +1,4 @@
+import { noBearer } from '../../openapi.ts';
 import { ApiError } from '../../../errors.ts';
 import { listSessions, revokeSession } from '../../../services/auth/sessions.ts';
 import { publicJwks } from '../../../services/auth/signing-keys.ts';
@@ -50,6 +51,7 @@ export const authSessionRoutes: Routes = async (app) => {
   app.get('/jwks.json', {
     schema: {
       tags,
+      security: noBearer,
       summary: 'The public keys that verify access tokens (JWKS): the active key and retired keys whose tokens may not have expired yet',
       response: { 200: { type: 'object', properties: { keys: { type: 'array', items: jwk } }, required: ['keys'], additionalProperties: false }, ...errors(404) },
     },

@@ -1,3 +1,4 @@
+import { noBearer } from '../../openapi.ts';
 import { ApiError } from '../../../errors.ts';
 import { logIn, signInAnonymously, signUp, updateSelf } from '../../../services/auth/account.ts';
 import { refreshSession, revokeSession } from '../../../services/auth/sessions.ts';
@@ -14,6 +15,7 @@ export const authRoutes: Routes = async (app) => {
     config: { ignoresBadToken: true },
     schema: {
       tags,
+      security: noBearer,
       summary: 'Sign up with email and password; answers a session',
       body: { type: 'object', properties: { email, password, data: profileData }, required: ['email', 'password'], additionalProperties: false },
       response: { 201: sessionReply, ...errors(400, 404, 409, 429) },
@@ -29,6 +31,7 @@ export const authRoutes: Routes = async (app) => {
     config: { ignoresBadToken: true },
     schema: {
       tags,
+      security: noBearer,
       summary: 'Log in with email and password',
       body: { type: 'object', properties: { email, password }, required: ['email', 'password'], additionalProperties: false },
       response: { 200: sessionReply, ...errors(400, 401, 403, 404, 429) },
@@ -40,6 +43,7 @@ export const authRoutes: Routes = async (app) => {
     config: { ignoresBadToken: true },
     schema: {
       tags,
+      security: noBearer,
       summary: 'Exchange a refresh token for a new pair (the old one is spent; reusing it revokes the session)',
       body: { type: 'object', properties: { refreshToken: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['refreshToken'], additionalProperties: false },
       response: { 200: sessionReply, ...errors(400, 401, 404, 429) },
@@ -63,6 +67,7 @@ export const authRoutes: Routes = async (app) => {
     },
     schema: {
       tags,
+      security: noBearer,
       summary: 'Sign in as a new anonymous user (upgrade later with PATCH /auth/user {email, password})',
       body: { type: 'object', properties: { data: profileData }, additionalProperties: false },
       response: { 201: sessionReply, ...errors(400, 404, 429) },

@@ -1,6 +1,6 @@
 import { ApiError } from '../../../errors.ts';
 import { collectionsService } from '../../../services/collections.ts';
-import { collectionName, errors, type Routes } from '../../schemas.ts';
+import { collectionName, errors, type Routes, noContent } from '../../schemas.ts';
 
 const params = { type: 'object', properties: { name: collectionName }, required: ['name'] } as const;
 const one = { $ref: 'Collection#' } as const;
@@ -59,10 +59,10 @@ export const collectionRoutes: Routes = async (app) => {
   });
 
   app.delete('/:name', {
-    schema: { tags: ['collections'], summary: 'Delete a collection and its records', params, response: errors(401, 403, 404, 409) },
+    schema: { tags: ['collections'], summary: 'Delete a collection and its records', params, response: { ...noContent, ...errors(401, 403, 404, 409) } },
     handler: async (request, reply) => {
       await collectionsService.delete(request.ctx, request.params.name);
-      reply.status(204).send();
+      reply.status(204).send(null);
     },
   });
 };

@@ -3,6 +3,7 @@ import { ApiError } from '../../../errors.ts';
 import { projectIdPattern } from '../../../services/projects.ts';
 import type { ServiceContext } from '../../../services/context.ts';
 import { actorOf, requireServiceRole } from '../../plugins/actor.ts';
+import { bearerOptional, bearerRequired } from '../../openapi.ts';
 import { projectId, type Routes } from '../../schemas.ts';
 import { aggregateRoutes } from './aggregate.ts';
 import { authRoutes } from './auth.ts';
@@ -88,13 +89,21 @@ export const projectRoutes: FastifyPluginAsync = async (app) => {
   // Rules decide who may: users, guests and the service role alike.
   for (const [routes, prefix] of ruled) await app.register(routes, { prefix });
   await app.register(async (serviceRole) => {
+    serviceRole.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, security: bearerRequired };
+    });
     serviceRole.addHook('preHandler', async (request) => requireServiceRole(request.ctx.actor));
     for (const [routes, prefix] of serviceRoleOnly) await serviceRole.register(routes, { prefix });
   });
 };
 
-/** Every route of the scope documents `:project`, so no route schema repeats it. */
+/**
+ * Every route of the scope documents `:project`, so no route schema repeats
+ * it, and takes a token or none unless it says otherwise (the service-role
+ * scope requires one; sign-in routes say they take none).
+ */
 function declareProjectParam(route: RouteOptions): void {
-  const schema = (route.schema ??= {}) as { params?: { type: 'object'; properties?: Record<string, unknown> } };
+  const schema = (route.schema ??= {}) as { params?: { type: 'object'; properties?: Record<string, unknown> }; security?: unknown };
   schema.params = { ...schema.params, type: 'object', properties: { project: projectId, ...schema.params?.properties } };
+  schema.security ??= bearerOptional;
 }

@@ -1,6 +1,6 @@
 import { ApiError } from '../../../errors.ts';
 import { keysService } from '../../../services/keys.ts';
-import { errors, type Routes } from '../../schemas.ts';
+import { errors, type Routes, noContent } from '../../schemas.ts';
 
 const key = {
   type: 'object',
@@ -37,10 +37,10 @@ export const keyRoutes: Routes = async (app) => {
   });
 
   app.delete('/:id', {
-    schema: { tags: ['keys'], summary: 'Revoke a secret key', params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] }, response: errors(401, 403, 404) },
+    schema: { tags: ['keys'], summary: 'Revoke a secret key', params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] }, response: { ...noContent, ...errors(401, 403, 404) } },
     handler: async (request, reply) => {
       if (!(await keysService.revoke(request.ctx.db, request.params.id))) throw new ApiError('not_found', `no key '${request.params.id}'`);
-      reply.status(204).send();
+      reply.status(204).send(null);
     },
   });
 };

@@ -1,7 +1,7 @@
 import { createRecord, deleteRecord, expandOne, getRecord, listRecords } from '../../../services/records/index.ts';
 import { updateRecord } from '../../../services/records/write.ts';
 import { MAX_LIMIT } from '../../../services/records/list.ts';
-import { collectionName, errors, recordId, recordSerializer, type Routes } from '../../schemas.ts';
+import { collectionName, errors, recordId, recordSerializer, type Routes, noContent } from '../../schemas.ts';
 
 const collectionParams = { type: 'object', properties: { name: collectionName }, required: ['name'] } as const;
 const recordParams = { type: 'object', properties: { name: collectionName, id: recordId }, required: ['name', 'id'] } as const;
@@ -103,10 +103,10 @@ export const recordRoutes: Routes = async (app) => {
 
   app.delete('/:id', {
     ...recordSerializer,
-    schema: { tags: ['records'], summary: 'Delete a record (delete rule applies)', params: recordParams, response: errors(401, 403, 404) },
+    schema: { tags: ['records'], summary: 'Delete a record (delete rule applies)', params: recordParams, response: { ...noContent, ...errors(401, 403, 404) } },
     handler: async (request, reply) => {
       await deleteRecord(request.ctx, request.params.name, request.params.id);
-      reply.status(204).send();
+      reply.status(204).send(null);
     },
   });
 };

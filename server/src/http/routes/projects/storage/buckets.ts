@@ -1,5 +1,5 @@
 import { bucketsService, MAX_OBJECT_SIZE } from '../../../../services/storage/buckets.ts';
-import { errors, type Routes } from '../../../schemas.ts';
+import { errors, type Routes, noContent } from '../../../schemas.ts';
 
 const rule = { type: ['string', 'null'], maxLength: 4096 } as const;
 const settings = {
@@ -81,11 +81,11 @@ export const bucketRoutes: Routes = async (app) => {
       summary: 'Delete a bucket (service role); 409 when it has objects unless ?force=true',
       params: bucketParams,
       querystring: { type: 'object', properties: { force: { type: 'boolean' } }, additionalProperties: false },
-      response: errors(401, 403, 404, 409),
+      response: { ...noContent, ...errors(401, 403, 404, 409) },
     },
     handler: async (request, reply) => {
       await bucketsService.delete(request.ctx, services.blobs, request.params.bucket, request.query.force);
-      reply.status(204).send();
+      reply.status(204).send(null);
     },
   });
 };

@@ -7,7 +7,8 @@ import { MAX_OBJECT_SIZE } from '../../../../services/storage/buckets.ts';
 import { MAX_LIST_LIMIT, objectsService, type StoredObject } from '../../../../services/storage/objects.ts';
 import { objectPathFromUrl } from '../../../../services/storage/paths.ts';
 import { MAX_DIMENSION, variantOf, wantsTransform } from '../../../../services/storage/transforms.ts';
-import { errors, type Routes } from '../../../schemas.ts';
+import { binary } from '../../../openapi.ts';
+import { errors, type Routes, noContent } from '../../../schemas.ts';
 import { attachmentDisposition, etagMatches, parseRange } from './http-semantics.ts';
 
 /** An object's metadata as replies show it. */
@@ -142,18 +143,21 @@ export const objectRoutes: Routes = async (app) => {
   };
 
   const readSchema = (summary: string) => ({ tags: ['storage'], summary, params, querystring: readQuery, response: errors(400, 401, 403, 404, 416) });
+  /** The reply bodies the document shows (the handler streams them; no schema serializes them). */
+  const downloads = { openapi: { response: { 200: binary('the object (or its image variant)'), 206: binary('the requested byte range'), 304: { description: 'Not Modified (If-None-Match)' } } } };
   app.get('/*', {
     exposeHeadRoute: false,
+    config: downloads,
     schema: readSchema('Download an object (Range, ETag/If-None-Match, ?download, ?width&height&fit&format for images)'),
     handler: serve(false),
   });
-  app.head('/*', { schema: readSchema("An object's headers"), handler: serve(true) });
+  app.head('/*', { config: { openapi: { response: { 200: { description: "the object's headers" }, 206: { description: 'the range headers' }, 304: { description: 'Not Modified' } } } }, schema: readSchema("An object's headers"), handler: serve(true) });
 
   app.delete('/*', {
-    schema: { tags: ['storage'], summary: 'Delete an object (write rule applies)', params, response: errors(400, 401, 403, 404) },
+    schema: { tags: ['storage'], summary: 'Delete an object (write rule applies)', params, response: { ...noContent, ...errors(400, 401, 403, 404) } },
     handler: async (request, reply) => {
       await objectsService.delete(request.ctx, blobs, request.params.bucket, rawObjectPath(request));
-      reply.status(204).send();
+      reply.status(204).send(null);
     },
   });
 
@@ -176,6 +180,7 @@ export const objectRoutes: Routes = async (app) => {
     });
 
     uploads.put('/*', {
+      config: { openapi: { body: { type: 'string', format: 'binary', description: 'the object bytes; Content-Type is kept' }, consumes: ['*/*'] } },
       schema: uploadSchema('Upload an object from the raw body (Content-Type kept); x-upsert: true or ?upsert=true to replace'),
       handler: async (request, reply): Promise<StoredObject> => {
         const path = rawObjectPath(request);
@@ -197,6 +202,7 @@ export const objectRoutes: Routes = async (app) => {
     });
 
     uploads.post('/*', {
+      config: { openapi: { body: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] }, consumes: ['multipart/form-data'] } },
       schema: uploadSchema('Upload an object from the first file of a multipart/form-data body'),
       handler: async (request, reply): Promise<StoredObject> => {
         const path = rawObjectPath(request);
