@@ -53,6 +53,12 @@ export interface Config {
   changeLogRetentionSeconds: number;
   /** ...and at most this many rows per project; 0 = no count limit. The newest change is always kept. */
   changeLogRetentionRows: number;
+  /**
+   * At most this many milliseconds between a process's re-reads of a
+   * project's state versions (db/shared-state.ts): the bound on how long a
+   * change made by another process can go unseen when its bus message is lost.
+   */
+  stateCheckMs: number;
   /** A realtime connection whose unsent data exceeds this many bytes is closed (4008): slow consumers must not grow memory. */
   realtimeSendBuffer: number;
   /** Seconds between heartbeat pings; a connection that missed the previous pong is closed (4001). */
@@ -158,6 +164,7 @@ const settings: Record<keyof Config, Setting> = {
   s3ChecksumMode: { env: 'BAAS_S3_CHECKSUM_MODE', schema: z.enum(['when_required', 'when_supported']), allowed: 'when_required or when_supported', default: 'when_required' },
   changeLogRetentionSeconds: { env: 'BAAS_CHANGE_LOG_RETENTION_SECONDS', schema: integer(0), allowed: 'a number of seconds (an integer, 0 = no age limit)', default: 7 * 24 * 3600 },
   changeLogRetentionRows: { env: 'BAAS_CHANGE_LOG_RETENTION_ROWS', schema: integer(0), allowed: 'a number of rows (an integer, 0 = no count limit)', default: 1_000_000 },
+  stateCheckMs: { env: 'BAAS_STATE_CHECK_MS', schema: integer(10, 60_000), allowed: 'a number of milliseconds (an integer from 10 to 60000)', default: 250 },
   realtimeSendBuffer: { env: 'BAAS_REALTIME_SEND_BUFFER', schema: integer(1024), allowed: 'a number of bytes (an integer of at least 1024)', default: 4 * 1024 * 1024 },
   realtimeHeartbeatSeconds: { env: 'BAAS_REALTIME_HEARTBEAT_SECONDS', schema: integer(1), allowed: 'a number of seconds (an integer of at least 1)', default: 30 },
   realtimeIdleSeconds: { env: 'BAAS_REALTIME_IDLE_SECONDS', schema: integer(1), allowed: 'a number of seconds (an integer of at least 1)', default: 120 },

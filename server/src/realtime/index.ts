@@ -23,7 +23,7 @@ export class RealtimeService {
   private readonly hubs = new Map<string, Promise<ProjectHub>>();
   private readonly channels = new Map<string, Channels>();
   private readonly connections = new Set<Connection>();
-  private readonly unsubscribe: () => void;
+  private readonly unsubscribe: Array<() => void>;
   private readonly sweeper: NodeJS.Timeout;
   private readonly pruner: NodeJS.Timeout;
   private readonly limits: ConnectionLimits;
@@ -34,10 +34,11 @@ export class RealtimeService {
   ) {
     const { config } = services;
     this.limits = { maxSubscriptions: 100, maxChannels: 50, messagesPerSecond: 100, burst: 200, sendBuffer: config.realtimeSendBuffer };
-    this.unsubscribe = services.stores.bus.subscribe('changes', (project) => {
+    const wakes = services.stores.bus.subscribe('changes', (project) => {
       if (project === undefined) for (const hub of this.hubs.values()) void hub.then((h) => h.wake(), () => {});
       else void this.hubs.get(project)?.then((h) => h.wake(), () => {});
     });
+    this.unsubscribe = [wakes, services.registry.onGone((id) => this.projectGone(id))];
     const sweepMs = (Math.min(config.realtimeHeartbeatSeconds, config.realtimeIdleSeconds) * 1000) / 2;
     this.sweeper = setInterval(() => this.sweep(), Math.max(100, sweepMs));
     this.sweeper.unref();
@@ -95,7 +96,16 @@ export class RealtimeService {
     clearInterval(this.pruner);
     for (const connection of this.connections) connection.close(realtimeCloseCodes.goingAway, 'server shutting down');
     for (const hub of this.hubs.values()) (await hub.catch(() => undefined))?.close();
-    this.unsubscribe();
+    for (const stop of this.unsubscribe) stop();
+  }
+
+  /** A project deleted (here or by another process): its connections end, its hub stops. */
+  private projectGone(id: string): void {
+    for (const connection of this.connections) if (connection.projectId === id) connection.close(realtimeCloseCodes.goingAway, 'project deleted');
+    const hub = this.hubs.get(id);
+    this.hubs.delete(id);
+    this.channels.delete(id);
+    void hub?.then((h) => h.close(), () => {});
   }
 
   private hubOf(project: ProjectHandle): Promise<ProjectHub> {

@@ -6,6 +6,7 @@ import { ApiError } from '../errors.ts';
 import { nowIso } from '../ids.ts';
 import { alterCollectionTable, createCollectionTable, dropCollectionTable, storageNames, tableName } from '../db/collection-tables.ts';
 import type { Database } from '../db/database.ts';
+import { bumpVersion } from '../db/shared-state.ts';
 import { isPrivileged, type ServiceContext } from './context.ts';
 import { schemaLookup } from '@baas/query';
 import { uniqueViolationError } from './unique.ts';
@@ -14,13 +15,14 @@ const ruleNames: Array<keyof CollectionRules> = ['list', 'view', 'create', 'upda
 
 /**
  * Collection definitions and their tables. A definition and its DDL change in
- * one transaction; the in-memory catalog is replaced only after commit.
+ * one transaction, which bumps the catalog's version (db/shared-state.ts);
+ * the in-memory catalog is replaced only after commit, and every other
+ * process reloads it within the state bound.
  */
 export const collectionsService = {
-  /** The project's collections by name, loaded once and cached on the project. */
+  /** The project's collections by name, cached on the project while its version is current. */
   async catalog(ctx: ServiceContext): Promise<ReadonlyMap<string, CollectionDefinition>> {
-    if (!ctx.project.collections) ctx.project.collections = await loadCatalog(ctx);
-    return ctx.project.collections;
+    return ctx.project.state.get('collections', ctx.db, () => loadCatalog(ctx));
   },
 
   async list(ctx: ServiceContext): Promise<CollectionDefinition[]> {
@@ -47,9 +49,9 @@ export const collectionsService = {
       await createCollectionTable(tx, def);
       await tx.run(sql`INSERT INTO ${tx.table('_collections')} (name, definition, created_at, updated_at)
         VALUES (${def.name}, ${JSON.stringify(def)}, ${def.createdAt}, ${def.updatedAt})`);
-      return next;
+      return { next, version: await bumpVersion(tx, 'collections') };
     });
-    ctx.project.collections = result;
+    installCatalog(ctx, result);
     return def;
   },
 
@@ -90,9 +92,9 @@ export const collectionsService = {
       }
       await tx.run(sql`UPDATE ${tx.table('_collections')} SET name = ${updated.name}, definition = ${JSON.stringify(updated)},
         updated_at = ${updated.updatedAt} WHERE name = ${name}`);
-      return next;
+      return { next, version: await bumpVersion(tx, 'collections') };
     });
-    ctx.project.collections = result;
+    installCatalog(ctx, result);
     return updated;
   },
 
@@ -108,11 +110,20 @@ export const collectionsService = {
       validateAgainst(next);
       await dropCollectionTable(tx, def);
       await tx.run(sql`DELETE FROM ${tx.table('_collections')} WHERE name = ${name}`);
-      return next;
+      return { next, version: await bumpVersion(tx, 'collections') };
     });
-    ctx.project.collections = result;
+    installCatalog(ctx, result);
   },
 };
+
+/**
+ * After a committed schema change: this process's catalog is the new one at
+ * once. Inside a caller's transaction nothing is committed yet, so nothing is
+ * cached (the caller drops the catalog when it ends, see schemaService.import).
+ */
+function installCatalog(ctx: ServiceContext, result: { next: Map<string, CollectionDefinition>; version: number }): void {
+  if (!ctx.db.inTransaction) ctx.project.state.set('collections', result.version, result.next);
+}
 
 /** What removing fields from a collection would delete: the fields that hold a value in some record, with their counts. */
 export async function dataDropped(db: Database, before: CollectionDefinition, after: CollectionDefinition | undefined): Promise<Array<{ field: string; records: number }>> {

@@ -30,7 +30,7 @@ export interface Services {
 export async function openServices(config: Config): Promise<Services> {
   const stores: StoreFactory = storesFor(config);
   const instance = await stores.openInstance();
-  const registry = new ProjectRegistry(instance, stores);
+  const registry = new ProjectRegistry(instance, stores, config.stateCheckMs);
   const mailer = createMailer(config);
   const blobs = openBlobDriver(config);
   let closing: Promise<void> | undefined;

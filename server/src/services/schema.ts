@@ -147,11 +147,11 @@ export const schemaService = {
       });
     } catch (err) {
       // The catalog cached during the rolled-back work is not the store's.
-      ctx.project.collections = undefined;
+      ctx.project.state.drop('collections');
       if (err instanceof DryRun) return { diff, applied: false };
       throw err;
     }
-    ctx.project.collections = undefined;
+    ctx.project.state.drop('collections');
     await Promise.all(blobsToDelete.map((key) => blobs.delete(key).catch(() => undefined)));
     return { diff, applied: !isEmpty(diff) };
   },

@@ -3,6 +3,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type Cry
 import type { Database } from '../../db/database.ts';
 import { nowIso } from '../../ids.ts';
 import { getAuthSettings } from './settings.ts';
+import { bumpVersion, stateOf } from '../../db/shared-state.ts';
 
 /** The only signing algorithm: Ed25519 signatures, small keys, no parameter choices to get wrong. */
 export const SIGNING_ALG = 'EdDSA';
@@ -16,22 +17,14 @@ export interface VerifyingKey {
   retiredAt: string | null;
 }
 
-/** The keys of one project as cached in memory. */
+/** The keys of one project as cached in memory (versioned shared state: db/shared-state.ts). */
 interface KeySet {
   active: { kid: string; key: CryptoKey };
   verifying: Map<string, VerifyingKey>;
-  loadedAt: number;
 }
 
-// Other processes may rotate keys: the cache is re-read after this long, and at once on an unknown kid.
-const CACHE_MS = 60_000;
-// A flood of tokens with made-up kids must not become a flood of queries.
-const UNKNOWN_KID_RELOAD_MS = 2_000;
 // Clocks of several processes differ a little; a retired key verifies that much longer.
 const SKEW_S = 60;
-
-const cache = new WeakMap<Database, Promise<KeySet>>();
-const lastForcedReload = new WeakMap<Database, number>();
 
 interface KeyRow {
   kid: string;
@@ -58,7 +51,10 @@ async function newKeyRow(db: Database): Promise<void> {
 async function load(db: Database): Promise<KeySet> {
   let rows = await readRows(db);
   if (!rows.some((r) => r.retired_at === null)) {
-    await newKeyRow(db);
+    await db.transaction(async (tx) => {
+      await newKeyRow(tx);
+      await bumpVersion(tx, 'signing_keys');
+    });
     rows = await readRows(db);
   }
   const ttl = (await getAuthSettings(db)).accessTokenTtl;
@@ -72,7 +68,7 @@ async function load(db: Database): Promise<KeySet> {
     verifying.set(row.kid, { kid: row.kid, key: (await importJWK(jwk, SIGNING_ALG)) as CryptoKey, jwk, createdAt: row.created_at, retiredAt: row.retired_at });
     if (!active && row.retired_at === null) active = { kid: row.kid, key: (await importJWK(JSON.parse(row.private_jwk), SIGNING_ALG)) as CryptoKey };
   }
-  return { active: active!, verifying, loadedAt: now };
+  return { active: active!, verifying };
 }
 
 function readRows(db: Database): Promise<KeyRow[]> {
@@ -80,18 +76,13 @@ function readRows(db: Database): Promise<KeyRow[]> {
     ORDER BY created_at DESC, kid DESC`);
 }
 
-/** The project's keys, from the cache while it is fresh. */
-export async function keySet(db: Database, options: { reload?: boolean } = {}): Promise<KeySet> {
-  let pending = cache.get(db);
-  if (pending && !options.reload) {
-    const set = await pending.catch(() => undefined);
-    if (set && Date.now() - set.loadedAt < CACHE_MS) return set;
-    if (cache.get(db) !== pending) return keySet(db, options);
-  }
-  pending = load(db);
-  cache.set(db, pending);
-  pending.catch(() => cache.delete(db));
-  return pending;
+/**
+ * The project's keys, cached while their version is current. A store the
+ * registry did not open (a transaction) reads them.
+ */
+export async function keySet(db: Database): Promise<KeySet> {
+  const state = stateOf(db);
+  return state ? state.get('signing_keys', db, () => load(db)) : load(db);
 }
 
 /** The key that signs new tokens. */
@@ -101,15 +92,15 @@ export async function activeSigningKey(db: Database): Promise<{ kid: string; key
 
 /**
  * The public key with this kid, or undefined. An unknown kid re-reads the
- * store (another process may have rotated), at most once every few seconds.
+ * keys' version now (another process may have just rotated, its bus message
+ * still on the way) and the keys only if it changed: a made-up kid costs one
+ * small query, and never delays a valid new kid.
  */
 export async function verifyingKey(db: Database, kid: string): Promise<VerifyingKey | undefined> {
   const found = (await keySet(db)).verifying.get(kid);
   if (found) return found;
-  const last = lastForcedReload.get(db) ?? 0;
-  if (Date.now() - last < UNKNOWN_KID_RELOAD_MS) return undefined;
-  lastForcedReload.set(db, Date.now());
-  return (await keySet(db, { reload: true })).verifying.get(kid);
+  await stateOf(db)?.check(db, true);
+  return (await keySet(db)).verifying.get(kid);
 }
 
 /** The JSON Web Key Set of the project: the active key and retired keys that may still verify. */
@@ -132,8 +123,9 @@ export async function rotateSigningKey(db: Database): Promise<{ kid: string; ret
     const expiredBefore = new Date(Date.now() - (ttl + SKEW_S) * 1000).toISOString();
     await tx.run(sql`DELETE FROM ${tx.table('_signing_keys')} WHERE retired_at IS NOT NULL AND retired_at < ${expiredBefore}`);
     await newKeyRow(tx);
-    return retiring.map((r) => r.kid);
+    return { retired: retiring.map((r) => r.kid), version: await bumpVersion(tx, 'signing_keys') };
   });
-  const set = await keySet(db, { reload: true });
-  return { kid: set.active.kid, retired: result };
+  stateOf(db)?.heard('signing_keys', result.version);
+  const set = await keySet(db);
+  return { kid: set.active.kid, retired: result.retired };
 }

@@ -1,0 +1,114 @@
+import t from 'tap';
+import { postgresUrl } from '@baas/testkit';
+import { RealtimeClient, settle } from '../../server/test/realtime.ts';
+import { startCluster, within, type Cluster } from '../test/cluster.ts';
+
+// Scale-out (docs/deployment.md): three real `baas serve` processes on one PostgreSQL
+// database agree on schema, rules, projects and keys. A change made on one process must
+// be enforced on the others within the state bound (bus message, else a re-read every
+// stateCheckMs = 250 ms); the tests allow 3 s so a loaded CI machine does not flake, and
+// print what they measured.
+const pg = postgresUrl();
+const BOUND_MS = 3000;
+const skip = pg ? false : 'no PostgreSQL (BAAS_TEST_DATABASE_URL)';
+
+let cluster: Cluster;
+t.before(async () => {
+  if (!pg) return;
+  cluster = await startCluster(pg, 3, 25100 + Math.floor(Math.random() * 80) * 10);
+});
+t.teardown(() => cluster?.close());
+
+const p = (path: string) => `/v1/projects/shop${path}`;
+
+t.test('a rule tightened on one process is enforced on the others, over HTTP and realtime', { skip }, async (t) => {
+  const [a, b, c] = cluster.nodes;
+  const open = { list: '', view: '', create: '', update: '', delete: '' };
+  let res = await a.call('POST', p('/collections'), { token: cluster.secret, body: { name: 'notes', fields: [{ name: 'title', type: 'text' }], rules: open } });
+  t.equal(res.status, 201, JSON.stringify(res.body));
+  // Seen elsewhere at once: the other processes had no catalog cached yet or heard the bump.
+  t.ok(await within(BOUND_MS, async () => (await b.call('GET', p('/collections/notes/records'))).status === 200, 'new collection on b'), 'b serves the new collection');
+
+  const guest = await RealtimeClient.connect(c.realtimeUrl());
+  t.teardown(() => guest.close());
+  t.match(await guest.call({ op: 'subscribe', id: 'g', collection: 'notes' }), { op: 'ack' });
+  await a.call('POST', p('/collections/notes/records'), { body: { title: 'before' } });
+  t.match(await guest.next((f) => f.op === 'change' && f.sub === 'g'), { record: { title: 'before' } }, 'the guest on c sees a change made on a');
+
+  const locked = { list: null, view: null, create: null, update: null, delete: null };
+  res = await a.call('PATCH', p('/collections/notes'), { token: cluster.secret, body: { rules: locked } });
+  t.equal(res.status, 200, JSON.stringify(res.body));
+  const onB = await within(BOUND_MS, async () => (await b.call('GET', p('/collections/notes/records'))).status === 403, 'tightened list rule on b');
+  t.comment(`tightened list rule enforced on b after ${onB} ms`);
+  const createOnC = await c.call('POST', p('/collections/notes/records'), { body: { title: 'guest write' } });
+  t.equal(createOnC.status, 403, 'c refuses a guest create');
+  await a.call('POST', p('/collections/notes/records'), { token: cluster.secret, body: { title: 'after' } });
+  await settle(500);
+  t.same(guest.takeChanges('g').map((f) => f.record.title), [], 'the guest subscribed on c gets nothing written after the lock');
+  t.match(await guest.call({ op: 'subscribe', id: 'g2', collection: 'notes', since: 0 }), { op: 'error', error: { code: 'forbidden' } }, 'and cannot replay with since: 0');
+
+  res = await a.call('PATCH', p('/collections/notes'), { token: cluster.secret, body: { rules: open } });
+  t.equal(res.status, 200);
+  const loosened = await within(BOUND_MS, async () => (await c.call('GET', p('/collections/notes/records'))).status === 200, 'loosened rule on c');
+  t.comment(`loosened list rule seen on c after ${loosened} ms`);
+});
+
+t.test('fields, collections and projects added, renamed and deleted on one process', { skip }, async (t) => {
+  const [a, b, c] = cluster.nodes;
+  const sk = cluster.secret;
+  let res = await a.call('POST', p('/collections'), { token: sk, body: { name: 'posts', fields: [{ name: 'title', type: 'text' }] } });
+  t.equal(res.status, 201);
+  const titleId = res.body.fields[0].id;
+  const first = (await b.call('POST', p('/collections/posts/records'), { token: sk, body: { title: 'one' } })).body;
+
+  res = await a.call('PATCH', p('/collections/posts'), { token: sk, body: { fields: [...res.body.fields, { name: 'body', type: 'text' }] } });
+  t.equal(res.status, 200, JSON.stringify(res.body));
+  await within(BOUND_MS, async () => (await b.call('POST', p('/collections/posts/records'), { token: sk, body: { title: 'two', body: 'new field' } })).status === 201, 'added field on b');
+  t.pass('b accepts the field added on a');
+
+  res = await a.call('PATCH', p('/collections/posts'), { token: sk, body: { fields: res.body.fields.map((f: any) => (f.id === titleId ? { ...f, name: 'headline' } : f)) } });
+  t.equal(res.status, 200, JSON.stringify(res.body));
+  await within(BOUND_MS, async () => (await c.call('GET', p(`/collections/posts/records/${first.id}`), { token: sk })).body?.headline === 'one', 'renamed field on c');
+  t.pass('c reads existing data under the new name');
+  t.equal((await c.call('GET', p('/collections/posts/records'), { token: sk })).status, 200, 'no 500 after the rename');
+
+  t.equal((await a.call('DELETE', p('/collections/posts'), { token: sk })).status, 204);
+  await within(BOUND_MS, async () => (await b.call('GET', p('/collections/posts/records'), { token: sk })).status === 404, 'deleted collection on b');
+  t.match((await b.call('GET', p('/collections/posts/records'), { token: sk })).body, { error: { code: 'collection_not_found' } });
+
+  // A project deleted and created again under the same id on a: b and c see the new, empty one.
+  const admin = cluster.adminToken;
+  res = await a.call('POST', '/v1/admin/projects', { token: admin, body: { id: 'temp', name: 'Temp' } });
+  t.equal(res.status, 201, JSON.stringify(res.body));
+  const tempKey = res.body.keys[0].secret;
+  t.equal((await a.call('POST', '/v1/projects/temp/collections', { token: tempKey, body: { name: 'old', fields: [] } })).status, 201);
+  await within(BOUND_MS, async () => (await b.call('GET', '/v1/projects/temp/collections', { token: admin })).body?.items?.length === 1, 'temp on b');
+  t.equal((await a.call('DELETE', '/v1/admin/projects/temp', { token: admin })).status, 204);
+  await within(BOUND_MS, async () => (await b.call('GET', '/v1/projects/temp/collections', { token: admin })).status === 404, 'deleted project on b');
+  t.match((await b.call('GET', '/v1/projects/temp/collections', { token: admin })).body, { error: { code: 'project_not_found' } }, '404, not 500');
+  res = await a.call('POST', '/v1/admin/projects', { token: admin, body: { id: 'temp', name: 'Temp again' } });
+  t.equal(res.status, 201);
+  await within(BOUND_MS, async () => (await b.call('GET', '/v1/projects/temp/collections', { token: admin })).status === 200, 're-created project on b');
+  t.same((await b.call('GET', '/v1/projects/temp/collections', { token: admin })).body.items, [], 'the re-created project has none of the old collections');
+  t.same((await c.call('GET', '/v1/projects/temp/collections', { token: admin })).body.items, [], 'nor on c');
+});
+
+t.test('signing-key rotation on one process: new tokens verify everywhere at once, forged kids do not block them', { skip }, async (t) => {
+  const [a, b, c] = cluster.nodes;
+  const signup = await a.call('POST', p('/auth/signup'), { body: { email: 'rot@example.com', password: 'correct horse battery' } });
+  t.equal(signup.status, 201, JSON.stringify(signup.body));
+  t.equal((await b.call('GET', p('/auth/user'), { token: signup.body.session.accessToken })).status, 200);
+  const rotated = await a.call('POST', p('/auth/keys/rotate'), { token: cluster.secret });
+  t.equal(rotated.status, 200, JSON.stringify(rotated.body));
+  // A token with a made-up kid first, as an attacker would send to make c stop looking.
+  const [, payload, sig] = signup.body.session.accessToken.split('.');
+  const forgedHeader = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: 'made-up' })).toString('base64url');
+  t.equal((await c.call('GET', p('/auth/user'), { token: `${forgedHeader}.${payload}.${sig}` })).status, 401);
+  const login = await a.call('POST', p('/auth/login'), { body: { email: 'rot@example.com', password: 'correct horse battery' } });
+  t.equal(login.status, 200);
+  const kid = JSON.parse(Buffer.from(login.body.session.accessToken.split('.')[0], 'base64url').toString()).kid;
+  t.equal(kid, rotated.body.kid, 'signed by the new key');
+  for (const node of [b, c]) t.equal((await node.call('GET', p('/auth/user'), { token: login.body.session.accessToken })).status, 200, 'the new key verifies on another process at once');
+  const jwks = await within(BOUND_MS, async () => (await c.call('GET', p('/auth/jwks.json'))).body.keys.some((k: any) => k.kid === kid), 'new kid in c jwks');
+  t.comment(`c's jwks.json lists the new key after ${jwks} ms`);
+});
