@@ -12,6 +12,7 @@ import { OneLineLogController, logSerializers, registerRequestLog, requestIdGene
 import { sharedSchemas } from './http/schemas.ts';
 import { swaggerOptions } from './http/openapi.ts';
 import { healthRoutes } from './http/routes/health.ts';
+import { metricsRoutes } from './http/routes/metrics.ts';
 import { adminRoutes } from './http/routes/admin/index.ts';
 import { startBackupSchedule } from './backup/schedule.ts';
 import { projectRoutes } from './http/routes/projects/index.ts';
@@ -63,13 +64,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   for (const schema of sharedSchemas) app.addSchema(schema);
   await app.register(swagger, swaggerOptions);
 
-  registerRequestLog(app);
+  registerRequestLog(app, [services.metrics.request]);
   registerErrorHandling(app);
   registerJsonBody(app);
   await registerCors(app, config);
   if (config.rateLimits) await registerRateLimits(app);
   await registerWebsocket(app);
   await app.register(healthRoutes);
+  await app.register(metricsRoutes);
   await app.register(adminRoutes, { prefix: '/v1/admin' });
   if (config.backupSchedule) {
     const schedule = startBackupSchedule(services, app.log);

@@ -75,6 +75,8 @@ export interface Config {
   backupS3Bucket?: string;
   /** Key prefix of uploaded backups in backupS3Bucket. */
   backupS3Prefix: string;
+  /** A bearer token that may read `GET /v1/metrics` (and nothing else), for a Prometheus scraper; unset = admin tokens only. */
+  metricsToken?: string;
 }
 
 /** A config that cannot run; the message names each bad setting, its source and what is allowed. */
@@ -173,6 +175,11 @@ const settings: Record<keyof Config, Setting> = {
   backupKeep: { env: 'BAAS_BACKUP_KEEP', schema: integer(1, 10_000), allowed: 'how many scheduled backups to keep (an integer from 1 to 10000)', default: 7 },
   backupS3Bucket: { env: 'BAAS_BACKUP_S3_BUCKET', schema: text, allowed: 'a bucket name' },
   backupS3Prefix: { env: 'BAAS_BACKUP_S3_PREFIX', schema: z.string(), allowed: 'a key prefix (a string)', default: 'backups/' },
+  metricsToken: {
+    env: 'BAAS_METRICS_TOKEN',
+    schema: z.string().regex(/^\S{24,}$/),
+    allowed: 'a secret of at least 24 characters without spaces (e.g. from `openssl rand -hex 24`)',
+  },
 };
 
 /** Defaults: the embedded engine in ./data. */

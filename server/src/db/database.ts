@@ -65,3 +65,13 @@ export function asUniqueViolation(err: unknown): UniqueViolation | undefined {
   }
   return undefined;
 }
+
+/**
+ * What a store reports for the metrics: each transaction's time from being
+ * asked for to its commit (queueing included: that is what a request waits),
+ * and on SQLite the size of each commit group.
+ */
+export interface DbObserver {
+  transaction(engine: Dialect, seconds: number, committed: boolean): void;
+  commitGroup(size: number): void;
+}

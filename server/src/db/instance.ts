@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
-import type { Database } from './database.ts';
+import type { Database, DbObserver } from './database.ts';
 import { SqliteDatabase } from './sqlite.ts';
 import { LocalBus, type InstanceBus } from './bus.ts';
 import { PostgresBus } from './postgres-bus.ts';
@@ -31,7 +31,10 @@ export interface StoreFactory {
 export class SqliteStores implements StoreFactory {
   // One process serves a SQLite instance, so its bus is in-process.
   readonly bus = new LocalBus();
-  constructor(readonly dataDir: string) {}
+  constructor(
+    readonly dataDir: string,
+    private readonly observer?: DbObserver,
+  ) {}
 
   async hasInstance(): Promise<boolean> {
     return existsSync(join(this.dataDir, 'instance.db'));
@@ -39,7 +42,7 @@ export class SqliteStores implements StoreFactory {
 
   async openInstance(): Promise<Database> {
     mkdirSync(this.dataDir, { recursive: true });
-    const db = new SqliteDatabase(join(this.dataDir, 'instance.db'), this.bus);
+    const db = new SqliteDatabase(join(this.dataDir, 'instance.db'), this.bus, undefined, this.observer);
     await migrate(db, instanceMigrations, quote);
     return db;
   }
@@ -47,7 +50,7 @@ export class SqliteStores implements StoreFactory {
   async openProject(id: string): Promise<Database> {
     const dir = join(this.dataDir, 'projects', id);
     mkdirSync(dir, { recursive: true });
-    const db = new SqliteDatabase(join(dir, 'data.db'), this.bus, id);
+    const db = new SqliteDatabase(join(dir, 'data.db'), this.bus, id, this.observer);
     await migrate(db, projectMigrations, quote);
     return db;
   }
@@ -66,7 +69,10 @@ export class PostgresStores implements StoreFactory {
   /** The instance's pool; backups take their snapshot on one of its connections. */
   readonly pool: pg.Pool;
   private listening: PostgresBus | undefined;
-  constructor(private readonly url: string) {
+  constructor(
+    private readonly url: string,
+    private readonly observer?: DbObserver,
+  ) {
     this.pool = createPool(url);
   }
 
@@ -102,7 +108,7 @@ export class PostgresStores implements StoreFactory {
   }
 
   private async openSchema(schema: string, migrations: typeof instanceMigrations): Promise<Database> {
-    const db = new PostgresDatabase(this.pool, schema);
+    const db = new PostgresDatabase(this.pool, schema, undefined, this.observer);
     await db.run(sql`CREATE SCHEMA IF NOT EXISTS ${sql.identifier(schema)}`);
     await migrate(db, migrations, (name) => `${quote(schema)}.${quote(name)}`);
     return db;
@@ -114,9 +120,9 @@ export function projectSchema(id: string): string {
   return `project_${id}`;
 }
 
-/** The store factory the config asks for. */
-export function storesFor(config: Config): StoreFactory {
-  return config.databaseUrl ? new PostgresStores(config.databaseUrl) : new SqliteStores(config.dataDir);
+/** The store factory the config asks for; its stores report to `observer` (the metrics) when given. */
+export function storesFor(config: Config, observer?: DbObserver): StoreFactory {
+  return config.databaseUrl ? new PostgresStores(config.databaseUrl, observer) : new SqliteStores(config.dataDir, observer);
 }
 
 /** Whether the store the config names holds an instance (a typo in dataDir or databaseUrl points at none). */

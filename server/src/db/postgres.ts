@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import type { Database, DbRow } from './database.ts';
+import type { Database, DbObserver, DbRow } from './database.ts';
 import { checkPayload, type BusTopic } from './bus.ts';
 import { busChannel } from './postgres-bus.ts';
 
@@ -62,6 +62,7 @@ export class PostgresDatabase implements Database {
     private readonly pool: pg.Pool,
     readonly schema: string,
     private readonly client?: pg.PoolClient,
+    private readonly observer?: DbObserver,
   ) {
     this.inTransaction = client !== undefined;
     this.project = schema.startsWith(PROJECT_SCHEMA_PREFIX) ? schema.slice(PROJECT_SCHEMA_PREFIX.length) : undefined;
@@ -89,6 +90,8 @@ export class PostgresDatabase implements Database {
 
   async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
     if (this.client) return fn(this);
+    const start = performance.now();
+    let committed = false;
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -96,12 +99,14 @@ export class PostgresDatabase implements Database {
       const result = await fn(tx);
       for (const [channel, payload] of tx.outbox.values()) await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
       await client.query('COMMIT');
+      committed = true;
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
     } finally {
       client.release();
+      this.observer?.transaction('postgres', (performance.now() - start) / 1000, committed);
     }
   }
 

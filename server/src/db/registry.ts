@@ -143,6 +143,12 @@ export class ProjectRegistry {
     for (const listener of this.goneListeners) listener(id);
   }
 
+  /** The projects whose stores are open now (metrics read them without opening the others). */
+  async opened(): Promise<ProjectHandle[]> {
+    const handles = await Promise.all([...this.open.values()].map((h) => h.catch(() => undefined)));
+    return handles.filter((h): h is ProjectHandle => h !== undefined);
+  }
+
   async closeAll(): Promise<void> {
     this.stopListening();
     for (const handle of this.open.values()) await (await handle.catch(() => undefined))?.db.close();

@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { sql, type SQL } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
-import type { Database, DbRow } from './database.ts';
+import type { Database, DbObserver, DbRow } from './database.ts';
 import { checkPayload, type BusTopic, type LocalBus } from './bus.ts';
 
 const dialect = new SQLiteSyncDialect();
@@ -43,12 +43,14 @@ export class SqliteDatabase implements Database {
 
   /**
    * `bus`: the instance's in-process bus, which `publish` sends on (none:
-   * messages go nowhere); `project`: the project whose store this is.
+   * messages go nowhere); `project`: the project whose store this is;
+   * `observer`: the metrics.
    */
   constructor(
     file: string,
     private readonly bus?: LocalBus,
     readonly project: string | undefined = undefined,
+    private readonly observer?: DbObserver,
   ) {
     this.db = new BetterSqlite3(file);
     this.db.pragma('journal_mode = WAL');
@@ -84,7 +86,8 @@ export class SqliteDatabase implements Database {
 
   transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ kind: 'transaction', fn, resolve: resolve as (v: unknown) => void, reject });
+      const observed = this.observer ? this.observed(resolve as (v: unknown) => void, reject) : { resolve: resolve as (v: unknown) => void, reject };
+      this.queue.push({ kind: 'transaction', fn, ...observed });
       if (!this.busy) {
         this.busy = true;
         // Wait one turn of the event loop: requests already read from their
@@ -104,6 +107,16 @@ export class SqliteDatabase implements Database {
   queueMessage(topic: BusTopic, payload: string): void {
     checkPayload(payload);
     if (!this.outbox.some(([t, p]) => t === topic && p === payload)) this.outbox.push([topic, payload]);
+  }
+
+  /** resolve/reject that first report the transaction's time to the observer. */
+  private observed(resolve: (v: unknown) => void, reject: (e: unknown) => void): { resolve: (v: unknown) => void; reject: (e: unknown) => void } {
+    const observer = this.observer!;
+    const start = performance.now();
+    return {
+      resolve: (v) => (observer.transaction('sqlite', (performance.now() - start) / 1000, true), resolve(v)),
+      reject: (e) => (observer.transaction('sqlite', (performance.now() - start) / 1000, false), reject(e)),
+    };
   }
 
   /**
@@ -183,6 +196,7 @@ export class SqliteDatabase implements Database {
 
   /** Runs a group of transactions, each in a savepoint, under one BEGIN/COMMIT. */
   private async commitGroup(group: Array<Extract<Job, { kind: 'transaction' }>>): Promise<void> {
+    this.observer?.commitGroup(group.length);
     const tx = new SqliteTransaction(this);
     const done: Array<{ job: (typeof group)[number]; value: unknown }> = [];
     try {

@@ -115,6 +115,7 @@ export class Connection implements Subscriber, ChannelMember {
     if (this.socket.bufferedAmount + this.outboxBytes > this.limits.sendBuffer) {
       this.outbox = [];
       this.outboxBytes = 0;
+      this.services.metrics.realtimeSlowConsumers.inc({ project: this.project.id });
       this.close(realtimeCloseCodes.slowConsumer, 'slow consumer: send buffer overflow');
       return;
     }

@@ -79,15 +79,21 @@ export class ProjectHub {
   private constructor(
     private readonly project: ProjectHandle,
     onError: (err: unknown) => void,
+    private readonly onDelivered: (frames: number) => void,
   ) {
     this.feed = new ChangeFeed(project.db, (change) => this.deliver(change), onError);
   }
 
-  /** A hub following the project's log from its current end. */
-  static async open(project: ProjectHandle, onError: (err: unknown) => void): Promise<ProjectHub> {
-    const hub = new ProjectHub(project, onError);
+  /** A hub following the project's log from its current end; `onDelivered` counts the change frames it sends. */
+  static async open(project: ProjectHandle, onError: (err: unknown) => void, onDelivered: (frames: number) => void = () => {}): Promise<ProjectHub> {
+    const hub = new ProjectHub(project, onError, onDelivered);
     await hub.feed.start();
     return hub;
+  }
+
+  /** The seq the feed delivered through (the change-log lag is the log's newest seq minus this). */
+  get position(): number {
+    return this.feed.position;
   }
 
   /** Reads the log now: the bus says it grew. */
@@ -178,16 +184,18 @@ export class ProjectHub {
     if (!subs?.size) return;
     const judge = await ChangeJudge.prepare(this.project.db, await this.catalog(), change);
     const frames = new ChangeFrames(change);
+    let sent = 0;
     for (const sub of subs) {
       if (sub.pending) sub.pending.push(change);
-      else send(sub, change, judge, frames);
+      else if (send(sub, change, judge, frames)) sent++;
     }
+    if (sent) this.onDelivered(sent);
   }
 
   private async sendOne(sub: Subscription, change: ChangeEvent): Promise<void> {
     if (change.seq <= sub.lastSeq) return;
     const judge = await ChangeJudge.prepare(this.project.db, await this.catalog(), change);
-    send(sub, change, judge, new ChangeFrames(change));
+    if (send(sub, change, judge, new ChangeFrames(change))) this.onDelivered(1);
   }
 
   private catalog(): Promise<ReadonlyMap<string, CollectionDefinition>> {
@@ -215,11 +223,12 @@ function checkFilter(catalog: ReadonlyMap<string, CollectionDefinition>, def: Co
  * One change as one subscription sees it. An update is judged on the record
  * before and after: both visible = update, only after = enter, only before =
  * leave (with the record as it was). A delete goes to those who saw the old record.
+ * Answers whether a frame was sent.
  */
-function send(sub: Subscription, change: ChangeEvent, judge: ChangeJudge, frames: ChangeFrames): void {
-  if (change.seq <= sub.lastSeq) return;
+function send(sub: Subscription, change: ChangeEvent, judge: ChangeJudge, frames: ChangeFrames): boolean {
+  if (change.seq <= sub.lastSeq) return false;
   sub.lastSeq = change.seq;
-  if (sub.recordId !== undefined && change.record.id !== sub.recordId) return;
+  if (sub.recordId !== undefined && change.record.id !== sub.recordId) return false;
   const viewer = sub.subscriber.viewer;
   let action: string | undefined;
   if (change.action !== 'update') {
@@ -229,5 +238,7 @@ function send(sub: Subscription, change: ChangeEvent, judge: ChangeJudge, frames
     const before = change.previous ? judge.sees(viewer, sub.interest, 'previous') : now;
     action = now ? (before ? 'update' : 'enter') : before ? 'leave' : undefined;
   }
-  if (action) sub.subscriber.send(sub.prefix + frames.suffix(action));
+  if (!action) return false;
+  sub.subscriber.send(sub.prefix + frames.suffix(action));
+  return true;
 }

@@ -44,6 +44,23 @@ export class RealtimeService {
     this.sweeper.unref();
     this.pruner = setInterval(() => void this.prune(), PRUNE_MS);
     this.pruner.unref();
+    services.metrics.sources.realtime = () => this.allStats();
+    services.metrics.sources.realtimeFeeds = () => new Map([...this.openHubs].map(([id, hub]) => [id, hub.position]));
+  }
+
+  /** The hubs that finished opening (for the change-log lag). */
+  private readonly openHubs = new Map<string, ProjectHub>();
+
+  /** Connections and subscriptions of every project with connections on this process. */
+  private allStats(): Array<{ project: string; connections: number; subscriptions: number }> {
+    const byProject = new Map<string, { project: string; connections: number; subscriptions: number }>();
+    for (const connection of this.connections) {
+      let entry = byProject.get(connection.projectId);
+      if (!entry) byProject.set(connection.projectId, (entry = { project: connection.projectId, connections: 0, subscriptions: 0 }));
+      entry.connections++;
+      entry.subscriptions += connection.subscriptionCount;
+    }
+    return [...byProject.values()];
   }
 
   /** Takes over an accepted WebSocket of a project. */
@@ -94,6 +111,7 @@ export class RealtimeService {
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     clearInterval(this.pruner);
+    this.services.metrics.sources.realtime = this.services.metrics.sources.realtimeFeeds = undefined;
     for (const connection of this.connections) connection.close(realtimeCloseCodes.goingAway, 'server shutting down');
     for (const hub of this.hubs.values()) (await hub.catch(() => undefined))?.close();
     for (const stop of this.unsubscribe) stop();
@@ -111,8 +129,10 @@ export class RealtimeService {
   private hubOf(project: ProjectHandle): Promise<ProjectHub> {
     let hub = this.hubs.get(project.id);
     if (!hub) {
-      hub = ProjectHub.open(project, (err) => this.log.error({ err, project: project.id }, 'realtime change feed failed'));
+      const deliveries = this.services.metrics.realtimeDeliveries.labels({ project: project.id });
+      hub = ProjectHub.open(project, (err) => this.log.error({ err, project: project.id }, 'realtime change feed failed'), (n) => deliveries.inc(n));
       this.hubs.set(project.id, hub);
+      hub.then((h) => this.openHubs.set(project.id, h), () => {});
       hub.catch(() => this.hubs.delete(project.id));
     }
     return hub;

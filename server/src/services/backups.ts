@@ -74,6 +74,12 @@ export class BackupsService {
     return rows.map((r) => this.toRun(r));
   }
 
+  /** When the newest successful run finished (ms since the epoch), for the metrics. */
+  async lastSuccess(): Promise<number | undefined> {
+    const row = await this.db.get<{ at: string | null }>(sql`SELECT MAX(finished_at) AS at FROM ${this.db.table('backups')} WHERE status = 'ok'`);
+    return row?.at ? Date.parse(row.at) : undefined;
+  }
+
   async get(id: string): Promise<BackupRun> {
     const row = await this.db.get<Row>(sql`SELECT * FROM ${this.db.table('backups')} WHERE id = ${id}`);
     if (!row) throw new ApiError('not_found', `no backup '${id}'`);
@@ -85,7 +91,13 @@ export class BackupsService {
    * backupDir. A failure is recorded too, then thrown.
    */
   async run(options: RunOptions): Promise<BackupRun> {
-    return (await this.exclusive(options))!;
+    try {
+      return (await this.exclusive(options))!;
+    } catch (err) {
+      // A refusal because another backup runs is not a failed backup.
+      if (!(err instanceof ApiError && err.code === 'conflict')) this.services.metrics.backupFailures.inc({ trigger: options.trigger });
+      throw err;
+    }
   }
 
   /**
@@ -95,10 +107,17 @@ export class BackupsService {
    * archives pruned to `backupKeep`.
    */
   async runScheduled(slot: Date): Promise<BackupRun | undefined> {
-    const run = await this.exclusive({ trigger: 'schedule', claim: `schedule-${slot.toISOString()}` });
-    if (!run) return undefined;
-    if (this.config.backupS3Bucket) await this.upload(run);
-    await this.prune();
+    let run: BackupRun | undefined;
+    try {
+      run = await this.exclusive({ trigger: 'schedule', claim: `schedule-${slot.toISOString()}` });
+      if (!run) return undefined;
+      if (this.config.backupS3Bucket) await this.upload(run);
+      await this.prune();
+    } catch (err) {
+      // Any failure of a slot counts: the archive, the upload, pruning, or a manual backup still running.
+      this.services.metrics.backupFailures.inc({ trigger: 'schedule' });
+      throw err;
+    }
     return run;
   }
 
@@ -137,6 +156,7 @@ export class BackupsService {
       if (options.claim && asUniqueViolation(err)) return undefined;
       throw err;
     }
+    this.services.metrics.backupRuns.inc({ trigger: row.trigger });
     let failure: unknown;
     try {
       row.size = (await createBackup(this.services, { file, project: options.project, onProgress: options.onProgress })).size;

@@ -7,6 +7,8 @@ import { BackupsService } from './backups.ts';
 import { ProjectsService } from './projects.ts';
 import { createMailer, type Mailer } from '../mail/index.ts';
 import { openBlobDriver, type BlobDriver } from '../storage/index.ts';
+import { Metrics } from '../metrics.ts';
+import { changeLogSize } from '../realtime/change-feed.ts';
 
 /** The instance-wide services: one set per running instance. */
 export interface Services {
@@ -23,12 +25,15 @@ export interface Services {
   blobs: BlobDriver;
   /** Backup runs, their archives and history, and project restores. */
   backups: BackupsService;
+  /** The Prometheus metrics of the instance (`GET /v1/metrics`). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
 /** Opens (and migrates) the instance store and wires the services. */
 export async function openServices(config: Config): Promise<Services> {
-  const stores: StoreFactory = storesFor(config);
+  const metrics = new Metrics();
+  const stores: StoreFactory = storesFor(config, metrics.db);
   const instance = await stores.openInstance();
   const registry = new ProjectRegistry(instance, stores, config.stateCheckMs);
   const mailer = createMailer(config);
@@ -43,6 +48,7 @@ export async function openServices(config: Config): Promise<Services> {
     projects: new ProjectsService(registry),
     mailer,
     blobs,
+    metrics,
     /** Closes everything once; later calls get the same promise. */
     close() {
       closing ??= (async () => {
@@ -58,5 +64,16 @@ export async function openServices(config: Config): Promise<Services> {
     backups: undefined as never,
   };
   services.backups = new BackupsService(services);
+  metrics.sources.lastBackup = () => services.backups.lastSuccess();
+  metrics.sources.changeLog = async () => {
+    const feeds = metrics.sources.realtimeFeeds?.();
+    const rows = [];
+    for (const project of await registry.opened()) {
+      const { rows: count, latest } = await changeLogSize(project.db);
+      const position = feeds?.get(project.id);
+      rows.push({ project: project.id, rows: count, lag: position === undefined ? undefined : Math.max(0, latest - position) });
+    }
+    return rows;
+  };
   return services;
 }

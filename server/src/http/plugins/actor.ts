@@ -26,8 +26,9 @@ export function bearerToken(request: FastifyRequest): string | undefined {
  * client sends out of habit must not stop it from getting a fresh one.
  */
 export async function actorOf(request: FastifyRequest, services: Services, project?: ProjectHandle): Promise<Actor> {
+  if (project) request.projectId = project.id; // for the request's log line and metrics
   const actor = await resolveActor(request, services, project);
-  request.actorKind = actor.kind; // for the request's log line
+  request.actorKind = actor.kind;
   return actor;
 }
 

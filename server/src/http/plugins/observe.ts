@@ -11,6 +11,8 @@ declare module 'fastify' {
     actorKind: string | null;
     /** The error a 5xx reply answered, for the request's one log line. */
     failure: unknown;
+    /** The project the request was for, once its route found it (never an unchecked name: it labels metrics). */
+    projectId: string | null;
   }
 }
 
@@ -25,6 +27,7 @@ export interface RequestOutcome {
   status: number;
   /** Milliseconds from the request's arrival to the reply's last byte. */
   ms: number;
+  /** The project, when the route found it; null for instance routes and unknown projects. */
   project: string | null;
   actor: string;
 }
@@ -96,6 +99,7 @@ export const logSerializers = {
 export function registerRequestLog(app: FastifyInstance, listeners: OutcomeListener[] = []): void {
   app.decorateRequest('actorKind', null);
   app.decorateRequest('failure', null);
+  app.decorateRequest('projectId', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -107,7 +111,7 @@ export function registerRequestLog(app: FastifyInstance, listeners: OutcomeListe
       url: redactUrl(request.url),
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 100) / 100,
-      project: (request.params as { project?: string } | undefined)?.project ?? null,
+      project: request.projectId,
       actor: request.actorKind ?? 'guest',
     };
     const { id: _id, ...line } = outcome;

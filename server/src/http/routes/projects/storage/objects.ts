@@ -87,6 +87,12 @@ function uploadFailed(request: FastifyRequest, reply: FastifyReply, err: unknown
  */
 export const objectRoutes: Routes = async (app) => {
   const blobs = app.baas.blobs;
+  const bytes = app.baas.metrics.storageBytes;
+  /** Counts an upload's bytes in the metrics. */
+  const stored = (request: FastifyRequest, object: StoredObject): StoredObject => {
+    bytes.inc({ direction: 'in', project: request.ctx.project.id }, object.size);
+    return object;
+  };
 
   app.get('', {
     schema: {
@@ -139,6 +145,9 @@ export const objectRoutes: Routes = async (app) => {
     }
     if (head || target.size === 0) return reply.send();
     const stream: Readable = await blobs.get(target.blobKey, range.kind === 'partial' ? range : undefined);
+    // Counted once the last byte is out: a client that goes away early did not get them.
+    const length = range.kind === 'partial' ? range.end - range.start + 1 : target.size;
+    reply.raw.once('finish', () => bytes.inc({ direction: 'out', project: ctx.project.id }, length));
     return reply.send(stream);
   };
 
@@ -186,7 +195,7 @@ export const objectRoutes: Routes = async (app) => {
         const path = rawObjectPath(request);
         const length = request.headers['content-length'];
         try {
-          return await objectsService.upload(request.ctx, blobs, {
+          return stored(request, await objectsService.upload(request.ctx, blobs, {
             bucket: request.params.bucket,
             path,
             body: request.raw,
@@ -194,7 +203,7 @@ export const objectRoutes: Routes = async (app) => {
             declaredSize: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined,
             upsert: upsertOf(request, request.query),
             token: request.query.token,
-          });
+          }));
         } catch (err) {
           throw uploadFailed(request, reply, err);
         }
@@ -210,14 +219,14 @@ export const objectRoutes: Routes = async (app) => {
         try {
           const file = await request.file();
           if (!file) throw new ApiError('validation_failed', 'the form has no file');
-          return await objectsService.upload(request.ctx, blobs, {
+          return stored(request, await objectsService.upload(request.ctx, blobs, {
             bucket: request.params.bucket,
             path,
             body: file.file,
             contentType: file.mimetype,
             upsert: upsertOf(request, request.query),
             token: request.query.token,
-          });
+          }));
         } catch (err) {
           throw uploadFailed(request, reply, err);
         }
