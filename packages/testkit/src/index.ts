@@ -89,3 +89,14 @@ export async function launchChromium(): Promise<{ context: import('playwright-co
     },
   };
 }
+
+/** Runs one SQL statement on a PostgreSQL database (its own connection) and answers the rows: for tests that look under the API. */
+export async function queryDatabase(url: string, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows;
+  } finally {
+    await client.end();
+  }
+}

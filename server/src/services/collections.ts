@@ -41,7 +41,7 @@ export const collectionsService = {
     requirePrivileged(ctx);
     const def = stamp(normalize(input));
     const result = await ctx.db.transaction(async (tx) => {
-      const catalog = await loadCatalog({ ...ctx, db: tx });
+      const catalog = await lockedCatalog(tx);
       if (catalog.has(def.name)) throw new ApiError('conflict', `collection '${def.name}' exists`);
       const next = new Map(catalog).set(def.name, def);
       validateAgainst(next);
@@ -65,7 +65,7 @@ export const collectionsService = {
     requirePrivileged(ctx);
     let updated!: CollectionDefinition;
     const result = await ctx.db.transaction(async (tx) => {
-      const catalog = await loadCatalog({ ...ctx, db: tx });
+      const catalog = await lockedCatalog(tx);
       const before = catalog.get(name);
       if (!before) throw new ApiError('collection_not_found', `no collection '${name}'`);
       updated = { ...normalize(patch, before), createdAt: before.createdAt, updatedAt: nowIso() };
@@ -101,7 +101,7 @@ export const collectionsService = {
   async delete(ctx: ServiceContext, name: string): Promise<void> {
     requirePrivileged(ctx);
     const result = await ctx.db.transaction(async (tx) => {
-      const catalog = await loadCatalog({ ...ctx, db: tx });
+      const catalog = await lockedCatalog(tx);
       const def = catalog.get(name);
       if (!def) throw new ApiError('collection_not_found', `no collection '${name}'`);
       refuseIfReferenced(catalog, name, 'delete');
@@ -148,7 +148,21 @@ async function refuseDataLoss(db: Database, before: CollectionDefinition, after:
   });
 }
 
-async function loadCatalog(ctx: ServiceContext): Promise<Map<string, CollectionDefinition>> {
+/**
+ * Schema changes of a project are serialized: each takes the project's schema
+ * lock (an advisory transaction lock on PostgreSQL; SQLite has one writer)
+ * and only then reads the catalog, so it validates and applies its change on
+ * top of the definition the previous change committed — never on a copy read
+ * before it. Two PATCHes at once both succeed, the second applied to the
+ * first's result (or refused by validation against it); definition and table
+ * always agree.
+ */
+export async function lockedCatalog(tx: Database): Promise<Map<string, CollectionDefinition>> {
+  await tx.lockUntilCommit('schema');
+  return loadCatalog({ db: tx });
+}
+
+async function loadCatalog(ctx: Pick<ServiceContext, 'db'>): Promise<Map<string, CollectionDefinition>> {
   const rows = await ctx.db.all<{ definition: string }>(sql`SELECT definition FROM ${ctx.db.table('_collections')} ORDER BY name`);
   return new Map(
     rows.map((r) => {

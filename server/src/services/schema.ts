@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { ApiError } from '../errors.ts';
 import type { BlobDriver } from '../storage/driver.ts';
 import { withDb, type ServiceContext } from './context.ts';
-import { collectionsService, dataDropped, normalize } from './collections.ts';
+import { collectionsService, dataDropped, lockedCatalog, normalize } from './collections.ts';
 import { bucketsService } from './storage/buckets.ts';
 
 export type { SchemaDocument, SchemaDiff };
@@ -83,9 +83,10 @@ export const schemaService = {
     let diff!: SchemaDiff;
     try {
       await ctx.db.transaction(async (tx) => {
+        // The whole import is one schema change: no other may interleave (collections.ts).
+        const current = await lockedCatalog(tx);
         const c = withDb(ctx, tx);
         diff = { collections: { added: [], changed: [], removed: [] }, buckets: { added: [], changed: [], removed: [] }, dropped: [] };
-        const current = new Map((await collectionsService.list(c)).map((d) => [d.name, d]));
         const wanted = new Map(doc.collections.map((d) => [String((d as { name?: unknown }).name), d]));
         const added: CollectionDefinition[] = [];
         const changed: Array<{ before: CollectionDefinition; after: CollectionDefinition }> = [];
