@@ -281,6 +281,36 @@ t.test('an admin runs a project from the dashboard', async (t) => {
     await api.request('DELETE', '/v1/admin/projects/shop-copy', { token: api.adminToken });
   });
 
+  await t.test('email templates: placeholder errors as typed, a live preview, a test send, and the saved template in a real mail', async (t) => {
+    await page.goto(`${url}/_/p/${P}/settings`);
+    const section = page.getByRole('region', { name: 'Email templates' });
+    await section.getByLabel('Email', { exact: true }).selectOption({ label: 'Password reset' });
+    t.equal(await section.getByText('default', { exact: true }).count(), 1);
+    await section.getByLabel('Subject').fill('Reset your {{app}} password, {{email}}');
+    const body = section.getByLabel('Body');
+    await body.fill('Hello,\n\nset a new one: {{link}}\nYour code: {{code}}');
+    t.match(await section.getByRole('alert').textContent(), /\{\{code\}\} is not a placeholder of this email \(at line 4, column 12\)/, 'checked as typed, with the line and column');
+    t.ok(await section.getByRole('button', { name: 'Save template' }).isDisabled(), 'a broken template cannot be saved');
+    await body.fill('Hello {{email}},\n\nset a new one: {{link}}\n(valid for {{expires}})');
+    const preview = section.getByRole('article', { name: 'Preview of the email' });
+    t.match(await preview.textContent(), /Subject: Reset your Shop password, ann@example\.com/);
+    t.match(await preview.textContent(), /set a new one: https:\/\/app\.example\.com\/#type=password_reset&token=this-is-a-sample-not-a-token\s*\(valid for 1 hour\)/);
+    await section.getByLabel('Send this draft as a test to').fill('ops@example.com');
+    await section.getByRole('button', { name: 'Send draft as test' }).click();
+    await section.getByText('the test to ops@example.com is in the outbox').waitFor();
+    await snap(page, 'email-templates');
+    await section.getByRole('button', { name: 'Save template' }).click();
+    await section.getByText(/^Template saved/).waitFor();
+    await section.getByText('custom', { exact: true }).waitFor();
+
+    await api.request('POST', `/v1/projects/${P}/auth/password-reset/request`, { body: { email: 'ann@example.com' } });
+    await api.app.baas.mailer.idle();
+    const [sent, testMail] = (await admin('GET', '/auth/outbox?limit=2')).body.items;
+    t.equal(sent.subject, 'Reset your Shop password, ann@example.com');
+    t.match(sent.text, /^Hello ann@example\.com,\n\nset a new one: http\S+#type=password_reset&token=[\w-]+\n\(valid for 1 hour\)$/, 'the mail of a real reset uses the saved template');
+    t.equal(testMail.subject, '[test] Reset your Shop password, ops@example.com');
+  });
+
   await t.test('the other pages load, with no error, and are screenshotted', async (t) => {
     for (const [path, heading] of [
       ['realtime', 'Realtime'],

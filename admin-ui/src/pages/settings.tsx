@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { AuthSettings, OAuthProvider, OAuthProviderInput } from '@baas/sdk';
 import { useProject } from '../lib/project.ts';
+import { EmailTemplatesSection } from './email-templates.tsx';
 import { PageHead } from '../shell.tsx';
 import { ConfirmDialog } from '../ui/confirm.tsx';
 import { CopyButton } from '../ui/copy.tsx';
@@ -19,6 +20,7 @@ export default function SettingsPage() {
       <AuthSection />
       <ProvidersSection />
       <MailSection />
+      <EmailTemplatesSection />
       <RealtimeSection />
     </>
   );
