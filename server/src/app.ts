@@ -14,7 +14,7 @@ import { swaggerOptions } from './http/openapi.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { metricsRoutes } from './http/routes/metrics.ts';
 import { adminRoutes } from './http/routes/admin/index.ts';
-import { startBackupSchedule } from './backup/schedule.ts';
+import { startBackupSchedule } from './services/backup-schedule.ts';
 import { projectRoutes } from './http/routes/projects/index.ts';
 import { registerWebsocket } from './http/routes/projects/realtime.ts';
 import { dashboardRoutes } from './http/routes/dashboard.ts';

@@ -16,6 +16,9 @@ function pooledRandom(): number {
 
 const next = monotonicFactory(pooledRandom);
 
+/** Project ids: lowercase, URL- and schema-safe (a PostgreSQL schema name, a folder), at most 40 characters. The one pattern: routes' schemas use its source. */
+export const projectIdPattern = /^[a-z][a-z0-9_-]{0,39}$/;
+
 /**
  * A new record id: a lowercase ULID. 26 URL-safe chars, time-ordered (new rows
  * land at the end of the primary-key index) and 80 random bits per millisecond.

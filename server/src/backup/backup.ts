@@ -6,7 +6,7 @@ import { projectSchema, PostgresStores } from '../db/instance.ts';
 import type { ProjectInfo } from '../db/registry.ts';
 import { SqliteDatabase } from '../db/sqlite.ts';
 import { ApiError } from '../errors.ts';
-import type { Services } from '../services/index.ts';
+import type { BackupSources } from './sources.ts';
 import { archivePaths, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, writeArchive, type Manifest } from './archive.ts';
 import { dumpPostgres } from './postgres-store.ts';
 import { silent, type Progress } from './progress.ts';
@@ -23,7 +23,7 @@ const ATTEMPTS = 3;
  * objects that snapshot refers to. An object replaced in between makes it
  * start over with a fresh snapshot (a few times at most).
  */
-export async function createBackup(services: Services, options: { file: string; project?: string; onProgress?: Progress }): Promise<{ manifest: Manifest; size: number }> {
+export async function createBackup(services: BackupSources, options: { file: string; project?: string; onProgress?: Progress }): Promise<{ manifest: Manifest; size: number }> {
   const progress = options.onProgress ?? silent;
   const file = resolve(options.file);
   const projects = await projectsOf(services, options.project);
@@ -43,7 +43,7 @@ export async function createBackup(services: Services, options: { file: string; 
   }
 }
 
-async function projectsOf(services: Services, id: string | undefined): Promise<ProjectInfo[]> {
+async function projectsOf(services: BackupSources, id: string | undefined): Promise<ProjectInfo[]> {
   const all = await services.registry.list();
   if (id === undefined) return all;
   const one = all.find((p) => p.id === id);
@@ -51,7 +51,7 @@ async function projectsOf(services: Services, id: string | undefined): Promise<P
   return [one];
 }
 
-async function stage(services: Services, staging: string, projects: ProjectInfo[], scope: Manifest['scope'], progress: Progress): Promise<Omit<Manifest, 'files'>> {
+async function stage(services: BackupSources, staging: string, projects: ProjectInfo[], scope: Manifest['scope'], progress: Progress): Promise<Omit<Manifest, 'files'>> {
   const engine = services.config.databaseUrl ? 'postgres' : 'sqlite';
   const dirOf = (id?: string) => join(staging, id === undefined ? archivePaths.instance : archivePaths.project(id));
   progress({ kind: 'step', message: `taking a consistent snapshot of ${scope === 'instance' ? `the instance store and ${projects.length} project${projects.length === 1 ? '' : 's'}` : `project '${projects[0].id}'`} (${engine})` });
@@ -94,7 +94,7 @@ function sqliteOf(db: unknown): SqliteDatabase {
 }
 
 /** Copies the blobs a snapshot refers to into `blobs/<key>`, streamed. */
-async function copyBlobs(services: Services, staging: string, project: string, keys: string[], progress: Progress): Promise<void> {
+async function copyBlobs(services: BackupSources, staging: string, project: string, keys: string[], progress: Progress): Promise<void> {
   let bytes = 0;
   let lastReport = 0;
   for (const [i, key] of keys.entries()) {

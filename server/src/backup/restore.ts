@@ -9,8 +9,8 @@ import { instanceMigrations } from '../db/instance-schema.ts';
 import { PostgresDatabase } from '../db/postgres.ts';
 import { projectMigrations } from '../db/project-schema.ts';
 import { ApiError } from '../errors.ts';
-import { projectIdPattern } from '../services/projects.ts';
-import type { Services } from '../services/index.ts';
+import { projectIdPattern } from '../ids.ts';
+import type { BackupSources } from './sources.ts';
 import { openBlobDriver, type BlobDriver } from '../storage/index.ts';
 import { FsDriver } from '../storage/fs.ts';
 import { archivePaths, readArchive, walk, type Manifest, type ManifestProject } from './archive.ts';
@@ -74,7 +74,7 @@ async function undoBlobs(blobs: BlobDriver, keys: string[]): Promise<void> {
  * objects are copied first and removed again if anything fails.
  */
 export async function restoreProject(
-  services: Services,
+  services: BackupSources,
   options: { file: string; project?: string; as?: string; onProgress?: Progress },
 ): Promise<ManifestProject & { restoredAs: string }> {
   const progress = options.onProgress ?? silent;

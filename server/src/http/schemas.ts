@@ -4,6 +4,7 @@
  * the OpenAPI document.
  */
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { projectIdPattern } from '../ids.ts';
 import { errorStatus, fieldTypes, type ErrorCode } from '@baas/protocol';
 
 /** Every code of the error registry, for the document's enum (clients switch on these). */
@@ -34,7 +35,7 @@ export function errors(...statuses: number[]): Record<number, unknown> {
   return Object.fromEntries(statuses.map((s) => [s, { $ref: 'ErrorEnvelope#' }]));
 }
 
-export const projectId = { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,39}$' } as const;
+export const projectId = { type: 'string', pattern: projectIdPattern.source } as const;
 export const collectionName = { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' } as const;
 export const recordId = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
 

@@ -2,6 +2,9 @@ import type { AuthInfo } from '@baas/query';
 import type { Database } from '../db/database.ts';
 import type { ProjectHandle } from '../db/registry.ts';
 
+/** The project of a call (its info, store and caches), as the registry opened it; routes name it through here. */
+export type { ProjectHandle };
+
 /** Who is calling, as the HTTP layer resolved it from the request. */
 export type Actor =
   | { kind: 'admin'; id: string; email: string }

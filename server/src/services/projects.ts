@@ -1,9 +1,8 @@
 import type { ProjectInfo, ProjectRegistry } from '../db/registry.ts';
 import { ApiError } from '../errors.ts';
+import { projectIdPattern } from '../ids.ts';
 import { keysService, type ApiKey } from './keys.ts';
 
-/** Project ids: lowercase, URL- and schema-safe, at most 40 characters. */
-export const projectIdPattern = /^[a-z][a-z0-9_-]{0,39}$/;
 
 /** Creating, listing and deleting projects (instance admins only). */
 export class ProjectsService {

@@ -1,8 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuthInfo } from '@baas/query';
 import { ApiError } from '../../errors.ts';
-import type { ProjectHandle } from '../../db/registry.ts';
-import type { Actor } from '../../services/context.ts';
+import type { Actor, ProjectHandle } from '../../services/context.ts';
 import type { Services } from '../../services/index.ts';
 import { actorOfToken } from '../../services/actors.ts';
 

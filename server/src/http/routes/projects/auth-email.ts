@@ -1,7 +1,7 @@
 import { noBearer } from '../../openapi.ts';
 import type { FastifyRequest } from 'fastify';
 import { publicUrlOf } from '../../../config.ts';
-import type { ProjectHandle } from '../../../db/registry.ts';
+import type { ProjectHandle } from '../../../services/context.ts';
 import { confirmEmailChange, confirmEmailVerification, confirmPasswordReset, verifyMagicLink } from '../../../services/auth/email-confirm.ts';
 import {
   checkRedirect, sendEmailChange, sendMagicLink, sendPasswordReset, sendVerificationEmail, type EmailFlowContext,

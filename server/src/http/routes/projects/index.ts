@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, RouteOptions } from 'fastify';
 import { ApiError } from '../../../errors.ts';
-import { projectIdPattern } from '../../../services/projects.ts';
+import { projectIdPattern } from '../../../ids.ts';
 import type { ServiceContext } from '../../../services/context.ts';
 import { actorOf, requireServiceRole } from '../../plugins/actor.ts';
 import { bearerOptional, bearerRequired } from '../../openapi.ts';

@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Services } from '../services/index.ts';
+import type { Services } from './index.ts';
 
 /**
  * Runs a whole-instance backup on `backupSchedule` (a cron expression). A run

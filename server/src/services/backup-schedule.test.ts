@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { startInstance } from '../../test/harness.ts';
-import { startBackupSchedule } from './schedule.ts';
+import { startBackupSchedule } from './backup-schedule.ts';
 
 // The schedule for real, every second: runs land in the history, old archives
 // are pruned to backupKeep, and a failing run is logged as an error and recorded.
