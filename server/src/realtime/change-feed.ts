@@ -28,12 +28,6 @@ export async function readChanges(
   }));
 }
 
-/** How many changes the log holds, and its newest seq (for the metrics). */
-export async function changeLogSize(db: Database): Promise<{ rows: number; latest: number }> {
-  const row = await db.get<{ n: unknown; seq: unknown }>(sql`SELECT COUNT(*) AS n, MAX(seq) AS seq FROM ${db.table('_changes')}`);
-  return { rows: Number(row?.n ?? 0), latest: Number(row?.seq ?? 0) };
-}
-
 /** The newest seq of the log (0 when empty). */
 export async function latestSeq(db: Database): Promise<number> {
   const row = await db.get<{ seq: unknown }>(sql`SELECT MAX(seq) AS seq FROM ${db.table('_changes')}`);

@@ -8,7 +8,7 @@ import { ProjectsService } from './projects.ts';
 import { createMailer, type Mailer } from '../mail/index.ts';
 import { openBlobDriver, type BlobDriver } from '../storage/index.ts';
 import { Metrics } from '../metrics.ts';
-import { changeLogSize } from '../realtime/change-feed.ts';
+import { changeLogSize } from '../db/change-log.ts';
 
 /** The instance-wide services: one set per running instance. */
 export interface Services {

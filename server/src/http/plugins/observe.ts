@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { RequestOutcome } from '../../metrics.ts';
 import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -16,21 +17,7 @@ declare module 'fastify' {
   }
 }
 
-/** What one finished request was, as the log line, the metrics and the request log see it. */
-export interface RequestOutcome {
-  id: string;
-  method: string;
-  /** The route pattern (`/v1/projects/:project/...`), never the concrete path: bounded label sets. */
-  route: string;
-  /** The path and query with secret values redacted. */
-  url: string;
-  status: number;
-  /** Milliseconds from the request's arrival to the reply's last byte. */
-  ms: number;
-  /** The project, when the route found it; null for instance routes and unknown projects. */
-  project: string | null;
-  actor: string;
-}
+export type { RequestOutcome };
 
 /** Listeners of finished requests (metrics, the request log); called after the log line. */
 export type OutcomeListener = (outcome: RequestOutcome) => void;
