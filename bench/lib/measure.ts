@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { combine, load, type LoadRequest, type Measurement } from './wrk.ts';
-import type { ChildHandle } from './processes.ts';
+import { cpuMsOf, type ChildHandle } from './processes.ts';
 import { warningsFor } from './report.ts';
 import type { BenchContext, Row } from './scenario.ts';
 
@@ -35,7 +35,9 @@ export async function measurePair<S extends MeasuredSide>(
       const run = (seconds: number) => load({ url: side.child.url, connections, seconds, request: op.request(side) });
       if (ctx.warmupSeconds > 0) await run(ctx.warmupSeconds);
       if (ctx.profileDir) await side.child.startProfile();
-      const m = await run(ctx.seconds);
+      const cpuBefore = cpuMsOf(side.child.pid);
+      const m = { ...(await run(ctx.seconds)), serverCpuMs: 0 };
+      m.serverCpuMs = cpuMsOf(side.child.pid) - cpuBefore;
       if (ctx.profileDir) await side.child.stopProfile(join(ctx.profileDir, `${scenario}-${op.name}-r${round + 1}-${side.label ?? side.name}.cpuprofile`));
       got[side.name] = m;
       ctx.log(`  ${op.name.padEnd(6)} round ${round + 1}/${ctx.rounds} ${(side.label ?? side.name).padEnd(11)} ${Math.round(m.reqPerSec)} req/s, p99 ${m.p99Ms} ms`);
@@ -55,7 +57,26 @@ export async function measurePair<S extends MeasuredSide>(
     target: op.target,
     rounds,
     warnings: [...warningsFor('baas', subject), ...warningsFor('baseline', base)],
+    cpuRatio: cpuRatio(subject, base),
+    notes: [cpuNote(subject, base)],
   };
+}
+
+function cpuPerOk(m: Measurement): number | undefined {
+  return m.serverCpuMs === undefined || m.ok === 0 ? undefined : m.serverCpuMs / m.ok;
+}
+
+/** Baseline CPU per success / subject CPU per success. */
+export function cpuRatio(subject: Measurement, baseline: Measurement): number | undefined {
+  const [a, b] = [cpuPerOk(subject), cpuPerOk(baseline)];
+  return a === undefined || b === undefined || a === 0 ? undefined : b / a;
+}
+
+/** Server CPU per successful request on both sides: the figure the neighbours' load moves least. */
+export function cpuNote(subject: Measurement, baseline: Measurement): string {
+  const us = (m: Measurement) => (m.serverCpuMs! * 1000) / Math.max(1, m.ok);
+  const [a, b] = [us(subject), us(baseline)];
+  return `server CPU per request: baas ${a.toFixed(0)} µs, baseline ${b.toFixed(0)} µs (baseline/baas = ${(b / a).toFixed(3)})`;
 }
 
 /** A request to a side that must answer `status`; its JSON body. */

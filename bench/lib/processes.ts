@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root: children run from here so `--import tsx` resolves. */
@@ -166,4 +167,19 @@ async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
   const result = await Promise.race([p.then(() => true as const), timeout]);
   clearTimeout(timer);
   return result;
+}
+
+/** Linux clock ticks per second (USER_HZ), the unit of /proc/<pid>/stat's CPU times. */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU time (user + system) a process has used so far, in ms (Linux /proc).
+ * On a shared machine a server's CPU time per request moves far less than
+ * its throughput, which the neighbours' load sets.
+ */
+export function cpuMsOf(pid: number): number {
+  // The fields after the command name (which may hold spaces), from field 3 on: utime is 14, stime 15.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }

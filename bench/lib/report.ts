@@ -29,7 +29,7 @@ const fmt = {
 
 /** The results as a plain-text table. */
 export function formatTable(rows: Row[]): string {
-  const header = ['scenario', 'operation', 'baas req/s', 'baas p99 ms', 'baseline req/s', 'baseline p99 ms', 'ratio', 'target', 'result'];
+  const header = ['scenario', 'operation', 'baas req/s', 'baas p99 ms', 'baseline req/s', 'baseline p99 ms', 'ratio', 'cpu ratio', 'target', 'result'];
   const lines = rows.map((r) => [
     r.scenario,
     r.operation,
@@ -38,11 +38,12 @@ export function formatTable(rows: Row[]): string {
     fmt.rate(r.baseline?.reqPerSec),
     fmt.ms(r.baseline?.p99Ms),
     fmt.ratio(r.ratio),
+    fmt.ratio(r.cpuRatio),
     fmt.target(r.target),
     verdict(r),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const numeric = new Set([2, 3, 4, 5, 6]);
+  const numeric = new Set([2, 3, 4, 5, 6, 7]);
   const render = (cells: string[]) => cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
   const out = [render(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(render)];
   const warnings = rows.flatMap((r) => r.warnings.map((w) => `  ! ${r.scenario}/${r.operation}: ${w}`));

@@ -28,6 +28,11 @@ export interface Row {
   baseline?: Measurement;
   /** subject / baseline throughput. */
   ratio?: number;
+  /**
+   * Baseline server CPU per success / subject server CPU per success, where
+   * measured: on a shared machine it moves less than the throughput ratio.
+   */
+  cpuRatio?: number;
   /** The minimum acceptable ratio. */
   target?: number;
   /** Each round's raw figures. */

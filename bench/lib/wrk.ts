@@ -32,6 +32,8 @@ export interface Measurement {
   seconds: number;
   /** Per-status counts where the source has them (wrk only counts >= 400 as a whole). */
   statusCodes: Record<string, number>;
+  /** The server's CPU time over the run (ms), where measured (lib/measure.ts). */
+  serverCpuMs?: number;
 }
 
 /** The requests of one load run: wrk picks one of them at random for each request. */
@@ -195,5 +197,6 @@ export function combine(rounds: Measurement[]): Measurement {
     timeouts: sum((m) => m.timeouts),
     seconds: sum((m) => m.seconds),
     statusCodes,
+    serverCpuMs: rounds.every((m) => m.serverCpuMs !== undefined) ? sum((m) => m.serverCpuMs!) : undefined,
   };
 }

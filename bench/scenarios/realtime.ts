@@ -1,24 +1,29 @@
 /**
  * Realtime fan-out: BENCH_RT_SUBSCRIBERS (default 10,000) WebSocket
- * subscribers on one server process, spread over BENCH_RT_CLIENT_PROCESSES
- * (default 4) client processes so the clients are not the bottleneck; every
- * subscriber may see every write. Measures:
+ * subscribers, spread over BENCH_RT_CLIENT_PROCESSES (default 4) client
+ * processes pinned to the load core (the server is on the server core, so the
+ * latency measures the server, not the clients), every subscriber seeing
+ * every write; against a bare `ws` server (server-ws-baseline.ts) sending the
+ * same frames to the same number of sockets, in the same run, sides
+ * alternating round by round. Per side:
  * - fan-out latency: for single writes, the time from the write's HTTP
  *   response to each subscriber's receipt (p50/p99 over all subscribers);
- * - deliveries per second under a stream of writes (counted at the clients,
- *   from the first write to the last delivery);
+ * - the server's CPU time (/proc/<pid>/stat) per delivery under a stream of
+ *   writes: the ratio is deliveries per server CPU second, baas / ws (the
+ *   wall-clock deliveries/s, counted at the clients from the first write to
+ *   the last delivery, are in the notes: the write rate and the machine's
+ *   other load set them);
  * - resident memory per idle subscribed connection (server RSS delta / connections).
- * Targets (issue 4): p99 < 100 ms, >= 100,000 deliveries/s, < 30 KB per connection.
+ * Targets (issue 18): deliveries per CPU second >= 0.8 of the baseline, p99 < 50 ms, < 10 KB per connection.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { repoRoot, startChild } from '../lib/processes.ts';
-import type { Measurement } from '../lib/wrk.ts';
+import { cpuMsOf, repoRoot, startChild, type ChildHandle } from '../lib/processes.ts';
+import { combine, loadCpu, type Measurement } from '../lib/wrk.ts';
 import type { BenchContext, Row, Scenario } from '../lib/scenario.ts';
 
 const LATENCY_WRITES = 20;
 const WRITERS = 16;
-
 function rssOf(pid: number): number {
   const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   return Number(kb ?? 0) * 1024;
@@ -48,105 +53,181 @@ function measurement(perSec: number, p50: number, p99: number, ok: number, secon
   return { reqPerSec: perSec, p50Ms: p50, p99Ms: p99, avgMs: NaN, ok, non2xx: 0, errors: 0, timeouts: 0, seconds, statusCodes: {} };
 }
 
+/** What one side's round gave. */
+interface Figures {
+  /** reqPerSec: deliveries per second of server CPU (ok = deliveries, seconds = server CPU seconds). */
+  m: Measurement;
+  /** Deliveries per second of wall-clock time. */
+  wallPerSecond: number;
+  cpuUsPerDelivery: number;
+  bytesPerConnection: number;
+  missing: number;
+  undelivered: number;
+  writes: number;
+}
+
+interface RtSide {
+  name: 'baas' | 'ws';
+  child: ChildHandle;
+}
+
+/** Connects the subscribers to one side, measures it, and disconnects them. */
+async function measureSide(ctx: BenchContext, side: RtSide, subscribers: number, processes: number): Promise<Figures> {
+  const { child: server } = side;
+  const ready = server.ready as unknown as { project: string; collection: string };
+  const clients: ChildProcess[] = [];
+  try {
+    const wsUrl = `${server.url.replace('http:', 'ws:')}/v1/projects/${ready.project}/realtime`;
+    const records = `${server.url}/v1/projects/${ready.project}/collections/${ready.collection}/records`;
+    const write = async (title: string) => {
+      const res = await fetch(records, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title }) });
+      if (res.status !== 201) throw new Error(`${side.name}: write: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+      return now();
+    };
+    await write('warm-up');
+    await sleep(500);
+    const rssBefore = rssOf(server.pid);
+
+    const per = Math.ceil(subscribers / processes);
+    ctx.log(`realtime: connecting ${subscribers} subscribers to ${side.name} from ${processes} client processes (core ${loadCpu})...`);
+    await Promise.all(Array.from({ length: processes }, (_, i) => {
+      // On the load core, away from the server: the latency must be the server's.
+      const child = spawn('taskset', ['-c', loadCpu, process.execPath, '--import', 'tsx', 'bench/realtime-clients.ts'], {
+        cwd: repoRoot,
+        env: { ...process.env, BENCH_RT_URL: wsUrl, BENCH_RT_CLIENTS: String(Math.min(per, subscribers - i * per)) },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      clients.push(child);
+      return new Promise<void>((resolve, reject) => {
+        child.once('message', () => resolve());
+        child.once('exit', (code) => reject(new Error(`realtime client exited (${code}) before it was ready`)));
+      });
+    }));
+    await sleep(2000);
+    const rssAfter = rssOf(server.pid);
+
+    // Latency: one write at a time, every subscriber's receipt.
+    const latencies: number[] = [];
+    let missing = 0;
+    for (let i = 0; i < LATENCY_WRITES && !ctx.aborted(); i++) {
+      const marker = `m-${i}-${Math.random().toString(36).slice(2)}`;
+      const answers = clients.map((c) => ask<{ times: number[] }>(c, { type: 'marker', marker }));
+      await sleep(50); // the markers reach the clients before the write
+      const respondedAt = await write(marker);
+      let got = 0;
+      for (const { times } of await Promise.all(answers)) {
+        for (const t of times) latencies.push(t - respondedAt);
+        got += times.length;
+      }
+      missing += subscribers - got;
+    }
+    latencies.sort((a, b) => a - b);
+
+    // Throughput: a stream of writes by a few concurrent writers for ctx.seconds.
+    const counts = async () => Promise.all(clients.map((c) => ask<{ received: number; lastAt: number }>(c, { type: 'count' })));
+    const before = (await counts()).reduce((s, c) => s + c.received, 0);
+    const cpuBefore = cpuMsOf(server.pid);
+    const start = now();
+    let writes = 0;
+    const until = start + ctx.seconds * 1000;
+    await Promise.all(Array.from({ length: WRITERS }, async () => {
+      while (now() < until && !ctx.aborted()) {
+        await write('stream');
+        writes++;
+      }
+    }));
+    // Wait for the fan-out to finish (or stall).
+    let delivered = 0;
+    let lastAt = start;
+    for (let stable = 0, previous = -1; stable < 3; ) {
+      await sleep(250);
+      const c = await counts();
+      delivered = c.reduce((s, x) => s + x.received, 0) - before;
+      lastAt = Math.max(...c.map((x) => x.lastAt));
+      stable = delivered === previous ? stable + 1 : 0;
+      previous = delivered;
+      if (delivered >= writes * subscribers) break;
+    }
+    const cpuMs = cpuMsOf(server.pid) - cpuBefore;
+    const seconds = (lastAt - start) / 1000;
+    const figures: Figures = {
+      // Per CPU second, not per wall second: the write rate and the machine's other load set the
+      // wall-clock rate; the server's CPU time per delivery is what the server itself costs.
+      m: measurement(delivered / (cpuMs / 1000), quantile(latencies, 0.5), quantile(latencies, 0.99), delivered, cpuMs / 1000),
+      wallPerSecond: delivered / seconds,
+      cpuUsPerDelivery: delivered ? (cpuMs * 1000) / delivered : NaN,
+      bytesPerConnection: (rssAfter - rssBefore) / subscribers,
+      missing,
+      undelivered: writes * subscribers - delivered,
+      writes,
+    };
+    ctx.log(
+      `  fanout ${side.name.padEnd(4)} ${Math.round(figures.wallPerSecond)} deliveries/s (${writes} writes), p99 ${figures.m.p99Ms.toFixed(1)} ms, ` +
+        `${figures.cpuUsPerDelivery.toFixed(2)} µs CPU/delivery, ${(figures.bytesPerConnection / 1024).toFixed(1)} KiB/connection`,
+    );
+    return figures;
+  } finally {
+    for (const child of clients) if (child.connected) child.send({ type: 'close' });
+    await Promise.all(clients.map((c) => (c.exitCode !== null ? undefined : new Promise((resolve) => c.once('exit', resolve)))));
+  }
+}
+
 export const realtimeScenario: Scenario = {
   name: 'realtime',
-  description: 'WebSocket fan-out of one write to 10,000 subscribers: latency, deliveries/s, memory per connection',
+  description: 'WebSocket fan-out of writes to 10,000 subscribers vs a bare ws broadcast: deliveries/s, CPU per delivery, latency, memory',
   async run(ctx: BenchContext): Promise<Row[]> {
     if (!ctx.selected('realtime', 'fanout')) return [];
     const subscribers = Number(process.env.BENCH_RT_SUBSCRIBERS ?? 10_000);
     const processes = Number(process.env.BENCH_RT_CLIENT_PROCESSES ?? 4);
-    const server = await startChild({ name: 'baas-realtime', script: 'bench/server-realtime.ts' });
-    const clients: ChildProcess[] = [];
+    const sides: RtSide[] = [];
     try {
-      const wsUrl = `${server.url.replace('http:', 'ws:')}/v1/projects/${server.ready.project}/realtime`;
-      const records = `${server.url}/v1/projects/${server.ready.project}/collections/${server.ready.collection}/records`;
-      const write = async (title: string) => {
-        const res = await fetch(records, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title }) });
-        if (res.status !== 201) throw new Error(`write: ${res.status} ${await res.text()}`);
-        await res.arrayBuffer();
-        return now();
-      };
-      await write('warm-up');
-      await sleep(500);
-      const rssBefore = rssOf(server.pid);
-
-      const per = Math.ceil(subscribers / processes);
-      ctx.log(`realtime: connecting ${subscribers} subscribers from ${processes} client processes...`);
-      await Promise.all(Array.from({ length: processes }, (_, i) => {
-        const child = fork('bench/realtime-clients.ts', [], {
-          cwd: repoRoot,
-          execArgv: ['--import', 'tsx'],
-          env: { ...process.env, BENCH_RT_URL: wsUrl, BENCH_RT_CLIENTS: String(Math.min(per, subscribers - i * per)) },
-          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        });
-        clients.push(child);
-        return new Promise<void>((resolve, reject) => {
-          child.once('message', () => resolve());
-          child.once('exit', (code) => reject(new Error(`realtime client exited (${code}) before it was ready`)));
-        });
-      }));
-      await sleep(2000);
-      const rssAfter = rssOf(server.pid);
-      const perConnection = (rssAfter - rssBefore) / subscribers;
-
-      // Latency: one write at a time, every subscriber's receipt.
-      const latencies: number[] = [];
-      let missing = 0;
-      for (let i = 0; i < LATENCY_WRITES && !ctx.aborted(); i++) {
-        const marker = `m-${i}-${Math.random().toString(36).slice(2)}`;
-        const answers = clients.map((c) => ask<{ times: number[] }>(c, { type: 'marker', marker }));
-        await sleep(50); // the markers reach the clients before the write
-        const respondedAt = await write(marker);
-        let got = 0;
-        for (const { times } of await Promise.all(answers)) {
-          for (const t of times) latencies.push(t - respondedAt);
-          got += times.length;
+      sides.push({ name: 'baas', child: await startChild({ name: 'baas-realtime', script: 'bench/server-realtime.ts' }) });
+      sides.push({ name: 'ws', child: await startChild({ name: 'ws-baseline', script: 'bench/server-ws-baseline.ts' }) });
+      const [baas, ws] = sides;
+      const rounds: Array<{ subject: Figures; baseline: Figures }> = [];
+      for (let round = 0; round < ctx.rounds && !ctx.aborted(); round++) {
+        const got = new Map<RtSide, Figures>();
+        for (const side of round % 2 === 0 ? [baas, ws] : [ws, baas]) {
+          if (!ctx.aborted()) got.set(side, await measureSide(ctx, side, subscribers, processes));
         }
-        missing += subscribers - got;
+        if (got.size === 2) rounds.push({ subject: got.get(baas)!, baseline: got.get(ws)! });
       }
-      latencies.sort((a, b) => a - b);
-      const p50 = quantile(latencies, 0.5);
-      const p99 = quantile(latencies, 0.99);
-
-      // Throughput: a stream of writes by a few concurrent writers for ctx.seconds.
-      const counts = async () => Promise.all(clients.map((c) => ask<{ received: number; lastAt: number }>(c, { type: 'count' })));
-      const before = (await counts()).reduce((s, c) => s + c.received, 0);
-      const start = now();
-      let writes = 0;
-      const until = start + ctx.seconds * 1000;
-      await Promise.all(Array.from({ length: WRITERS }, async () => {
-        while (now() < until && !ctx.aborted()) {
-          await write('stream');
-          writes++;
-        }
-      }));
-      // Wait for the fan-out to finish (or stall).
-      let delivered = 0;
-      let lastAt = start;
-      for (let stable = 0, previous = -1; stable < 3; ) {
-        await sleep(250);
-        const c = await counts();
-        delivered = c.reduce((s, x) => s + x.received, 0) - before;
-        lastAt = Math.max(...c.map((x) => x.lastAt));
-        stable = delivered === previous ? stable + 1 : 0;
-        previous = delivered;
-        if (delivered >= writes * subscribers) break;
-      }
-      const seconds = (lastAt - start) / 1000;
-      const perSecond = delivered / seconds;
-
+      if (!rounds.length) throw new Error('interrupted before a full round');
+      const subject = combine(rounds.map((r) => r.subject.m));
+      const baseline = combine(rounds.map((r) => r.baseline.m));
+      const mean = (f: (x: Figures) => number, which: 'subject' | 'baseline') => rounds.reduce((a, r) => a + f(r[which]), 0) / rounds.length;
+      const sum = (f: (x: Figures) => number, which: 'subject' | 'baseline') => rounds.reduce((a, r) => a + f(r[which]), 0);
+      const cpu = { baas: mean((x) => x.cpuUsPerDelivery, 'subject'), ws: mean((x) => x.cpuUsPerDelivery, 'baseline') };
+      const kib = { baas: mean((x) => x.bytesPerConnection, 'subject') / 1024, ws: mean((x) => x.bytesPerConnection, 'baseline') / 1024 };
       const notes = [
-        `${subscribers} subscribers over ${processes} client processes; ${LATENCY_WRITES} single writes: delivery after the write's response p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (target p99 < 100 ms)${missing ? `, ${missing} deliveries missing` : ''}`,
-        `stream of ${writes} writes (${WRITERS} writers, ${ctx.seconds} s): ${delivered.toLocaleString('en-US')} of ${(writes * subscribers).toLocaleString('en-US')} deliveries in ${seconds.toFixed(2)} s = ${Math.round(perSecond).toLocaleString('en-US')} deliveries/s (target >= 100,000)`,
-        `server RSS ${(rssBefore / 2 ** 20).toFixed(0)} MiB -> ${(rssAfter / 2 ** 20).toFixed(0)} MiB with ${subscribers} idle subscribed connections = ${(perConnection / 1024).toFixed(1)} KiB per connection (target < 30 KB)`,
+        `${subscribers} subscribers over ${processes} client processes on core ${loadCpu}; ${WRITERS} writers for ${ctx.seconds} s per round; ${rounds.length} round(s) per side`,
+        `write response -> delivery, ${LATENCY_WRITES} single writes x ${subscribers} subscribers: baas p50 ${subject.p50Ms.toFixed(1)} ms, p99 ${subject.p99Ms.toFixed(1)} ms; ws p50 ${baseline.p50Ms.toFixed(1)} ms, p99 ${baseline.p99Ms.toFixed(1)} ms (target: baas p99 < 50 ms)`,
+        `server CPU per delivery: baas ${cpu.baas.toFixed(2)} µs, ws ${cpu.ws.toFixed(2)} µs (the ratio above is ws/baas of it: deliveries per CPU second)`,
+        `wall-clock deliveries/s under the stream: baas ${Math.round(mean((x) => x.wallPerSecond, 'subject'))}, ws ${Math.round(mean((x) => x.wallPerSecond, 'baseline'))}`,
+        `memory per idle subscribed connection (RSS delta / connections): baas ${kib.baas.toFixed(1)} KiB, ws ${kib.ws.toFixed(1)} KiB (target: baas < 10 KB)`,
       ];
-      for (const note of notes) ctx.log(`realtime: ${note}`);
-      const warnings = delivered < writes * subscribers ? [`${writes * subscribers - delivered} deliveries of the stream never arrived`] : [];
-      const subject = measurement(perSecond, p50, p99, delivered, seconds);
-      return [{ scenario: 'realtime', operation: 'fanout', unit: 'deliveries/s', subject, rounds: [{ subject }], warnings, notes }];
+      const warnings: string[] = [];
+      for (const [which, label] of [['subject', 'baas'], ['baseline', 'ws']] as const) {
+        const missing = sum((x) => x.missing, which);
+        const undelivered = sum((x) => x.undelivered, which);
+        if (missing) warnings.push(`${label}: ${missing} deliveries of the single writes never arrived`);
+        if (undelivered) warnings.push(`${label}: ${undelivered} deliveries of the stream never arrived`);
+      }
+      return [{
+        scenario: 'realtime',
+        operation: 'fanout',
+        unit: 'deliveries/CPU-s',
+        subject,
+        baseline,
+        ratio: baseline.reqPerSec > 0 ? subject.reqPerSec / baseline.reqPerSec : undefined,
+        target: 0.8,
+        rounds: rounds.map((r) => ({ subject: r.subject.m, baseline: r.baseline.m })),
+        warnings,
+        notes,
+      }];
     } finally {
-      for (const child of clients) if (child.connected) child.send({ type: 'close' });
-      await server.stop();
+      await Promise.all(sides.map((s) => s.child.stop()));
     }
   },
 };

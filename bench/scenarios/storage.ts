@@ -183,8 +183,8 @@ export const storageScenario: Scenario = {
           idleRssBytes: idle ?? null,
         } as Row;
       };
-      if (wantUpload) rows.push(row('upload-50MB', uploads, uploadPeak, 0.2));
-      if (wantDownload) rows.push(row('download-50MB', downloads, downloadPeak, 0.2));
+      if (wantUpload) rows.push(row('upload-50MB', uploads, uploadPeak, 0.9));
+      if (wantDownload) rows.push(row('download-50MB', downloads, downloadPeak, 0.9));
       return rows;
     } finally {
       await child.stop();
