@@ -16,6 +16,14 @@ export interface RuleTestInput {
   filter?: string;
   /** Sample size, newest records first (default 20, at most 100). */
   limit?: number;
+  /** A proposed record body (what a create would send): judged against the create rule. */
+  create?: Record<string, unknown>;
+}
+
+/** The create rule's verdict on the proposed body, as `POST /records` would judge it for the caller. */
+export interface CreateVerdict {
+  rule: string | null;
+  allowed: boolean;
 }
 
 /** The verdict of one rule for the caller. */
@@ -32,7 +40,7 @@ export interface RuleTestResult {
   user: AuthUser | null;
   /** The sample, newest first, as the service role sees it. */
   records: Array<Record<string, unknown> & { id: string }>;
-  rules: Record<'list' | 'view' | 'update' | 'delete', RuleVerdict>;
+  rules: Record<'list' | 'view' | 'update' | 'delete', RuleVerdict> & { create?: CreateVerdict };
 }
 
 /** `GET /realtime/stats`: the live realtime load of a project on the process that answers. */

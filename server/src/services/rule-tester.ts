@@ -4,7 +4,8 @@ import { ApiError } from '../errors.ts';
 import { getUser, authInfoOf, publicUser } from './auth/users.ts';
 import { validateAgainst } from './collections.ts';
 import type { Actor, ServiceContext } from './context.ts';
-import { accessCollection, and, envOf, ruleCondition } from './records/access.ts';
+import { accessCollection, and, createAllowed, envOf, ruleCondition } from './records/access.ts';
+import { proposedRecord } from './records/write.ts';
 import { listRecords } from './records/list.ts';
 
 export const RULE_TEST_DEFAULT_LIMIT = 20;
@@ -16,8 +17,10 @@ const judged = ['list', 'view', 'update', 'delete'] as const;
  * a sample of its newest records, for the dashboard's rule tester. Each rule
  * becomes the very SQL condition the records API adds for that caller
  * (`ruleCondition`), run against the sample's ids: what it lets through is
- * what that user would list, view, update or delete. `ctx` is the privileged
- * caller (admin or service role) asking.
+ * what that user would list, view, update or delete. A proposed body
+ * (`create`) is validated and judged against the create rule as a create
+ * would judge it (the same `createAllowed`, before any insert); nothing is
+ * stored. `ctx` is the privileged caller (admin or service role) asking.
  */
 export async function testRules(ctx: ServiceContext, collection: string, input: RuleTestInput): Promise<RuleTestResult> {
   const access = await accessCollection(ctx, collection);
@@ -47,5 +50,13 @@ export async function testRules(ctx: ServiceContext, collection: string, input: 
     }
     verdicts[rule] = { rule: source, allowed };
   }
-  return { user: user ? publicUser(user) : null, records: items, rules: verdicts };
+  const result: RuleTestResult = { user: user ? publicUser(user) : null, records: items, rules: verdicts };
+  if (input.create) {
+    // An invalid body is the 400 a create would answer (validation comes first there too).
+    const record = proposedRecord(def, input.create);
+    // A locked rule: only the service role creates, so this caller may not.
+    const allowed = rules.create !== null && (await createAllowed(as, { ...access, def }, envOf(as, input.create), record));
+    result.rules.create = { rule: rules.create, allowed };
+  }
+  return result;
 }

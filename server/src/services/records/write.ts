@@ -39,6 +39,21 @@ export async function getRecord(ctx: ServiceContext, collection: string, id: str
 }
 
 /**
+ * The record a create of `input` would store (validated: 400 otherwise), with
+ * its id and timestamps; nothing is written. The rule tester judges it.
+ */
+export function proposedRecord(def: CollectionDefinition, input: Record<string, unknown>): RecordData {
+  return recordOf(validate(def, input, 'create'));
+}
+
+function recordOf(values: Record<string, unknown>): RecordData {
+  const now = nowIso();
+  // id and timestamps first, as every other reply has them.
+  const { id: clientId, ...fields } = values;
+  return { id: (clientId as string | undefined) ?? newId(), created_at: now, updated_at: now, ...fields };
+}
+
+/**
  * Creates a record: validate, judge the create rule on the record as it will
  * be stored (before the insert, so a refused caller never hears from a unique
  * index or a relation check: 403 first), insert, log the change.
@@ -47,10 +62,7 @@ export async function createRecord(ctx: ServiceContext, collection: string, inpu
   const access = await accessCollection(ctx, collection);
   const env = envOf(ctx, input);
   const values = validate(access.def, input, 'create');
-  const now = nowIso();
-  // id and timestamps first, as every other reply has them.
-  const { id: clientId, ...fields } = values;
-  const record: RecordData = { id: (clientId as string | undefined) ?? newId(), created_at: now, updated_at: now, ...fields };
+  const record = recordOf(values);
   return writing(access.def, () =>
     ctx.db.transaction(async (tx) => {
       const inTx = withDb(ctx, tx);
@@ -58,7 +70,7 @@ export async function createRecord(ctx: ServiceContext, collection: string, inpu
       await checkRelations(inTx, access, values);
       const columns = valuesToColumns(access.def, record, tx.dialect);
       const names = ['id', 'created_at', 'updated_at', ...columns.keys()];
-      const params = [record.id, now, now, ...columns.values()];
+      const params = [record.id, record.created_at, record.updated_at, ...columns.values()];
       await tx.run(sql`INSERT INTO ${access.table} (${sql.join(names.map((n) => sql.identifier(n)), sql`, `)})
         VALUES (${sql.join(params.map((p) => sql`${p}`), sql`, `)})`);
       await logChange(tx, collection, 'create', record, null);

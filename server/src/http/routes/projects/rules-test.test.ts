@@ -82,3 +82,34 @@ forEachEngine(t, 'rule tester: bad input and callers get error envelopes', async
   t.equal(res.status, 403, 'nor may a user, even about themselves');
   t.equal((await test({}, api.secret)).status, 200, 'the service role may');
 });
+
+forEachEngine(t, 'rule tester: a proposed body against the create rule answers what POST /records does, and stores nothing', async (t, api) => {
+  const { ann, bob, test } = await setup(api);
+  const annToken = (await logIn(api, 'ann@example.com')).session.accessToken;
+  const cases: Array<[string, string | null, Record<string, unknown>, Record<string, unknown> | undefined]> = [
+    ['her own note', ann.id, { text: 'mine', owner: ann.id }, undefined],
+    ["a note in Bob's name", ann.id, { text: 'forged', owner: bob.id }, undefined],
+    ['a guest', null, { text: 'anon', owner: ann.id }, undefined],
+    ['a draft rule on request.data', ann.id, { text: 'hello' }, { create: "request.data.text = 'hello'" }],
+    ['a draft rule on request.data, refused', ann.id, { text: 'bye' }, { create: "request.data.text = 'hello'" }],
+    ['a locked draft', ann.id, { text: 'mine', owner: ann.id }, { create: null }],
+  ];
+  const expected = [true, false, false, true, false, false];
+  const before = (await api.request('GET', api.p('/collections/notes/records'), { token: api.secret })).body.items.length;
+  for (const [i, [name, user, body, rules]] of cases.entries()) {
+    const res = await test({ user, create: body, ...(rules ? { rules } : {}) });
+    t.equal(res.status, 200, `${name}: ${JSON.stringify(res.body)}`);
+    // What the API does for the same caller with the same body, under the same rules.
+    if (rules) await api.request('PATCH', api.p('/collections/notes'), { token: api.secret, body: { rules } });
+    const real = await api.request('POST', api.p('/collections/notes/records'), { token: user ? annToken : undefined, body });
+    if (rules) await api.request('PATCH', api.p('/collections/notes'), { token: api.secret, body: { rules: { create: mine } } });
+    t.same(res.body.rules.create, { rule: rules ? rules.create : mine, allowed: real.status === 201 }, `${name}: the tester says what the API did (${real.status})`);
+    t.equal(res.body.rules.create.allowed, expected[i], name);
+    if (real.status === 201) await api.request('DELETE', api.p(`/collections/notes/records/${real.body.id}`), { token: api.secret });
+  }
+  t.equal((await api.request('GET', api.p('/collections/notes/records'), { token: api.secret })).body.items.length, before, 'the tester stored nothing');
+  t.equal((await test({ user: ann.id })).body.rules.create, undefined, 'no body, no create verdict');
+  const invalid = await test({ user: ann.id, create: { text: 5 } });
+  t.equal(invalid.status, 400, 'an invalid body is the 400 a create would answer');
+  t.equal(codeOf(invalid), 'validation_failed');
+});

@@ -15,7 +15,7 @@ export const ruleTestRoutes: Routes = async (app) => {
   app.post('', {
     schema: {
       tags: ['collections'],
-      summary: 'Judge the rules (or draft rules) as a user or a guest over the newest records: which each rule lets through',
+      summary: 'Judge the rules (or draft rules) as a user or a guest over the newest records: which each rule lets through; and a proposed body against the create rule',
       params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
       body: {
         type: 'object',
@@ -24,6 +24,7 @@ export const ruleTestRoutes: Routes = async (app) => {
           rules: { type: 'object', properties: { list: rule, view: rule, create: rule, update: rule, delete: rule }, additionalProperties: false },
           filter: { type: 'string', maxLength: 4096, description: 'narrows the sample, judged as the service role' },
           limit: { type: 'integer', minimum: 1, maximum: RULE_TEST_MAX_LIMIT },
+          create: { type: 'object', description: 'a proposed record body: judged against the create rule as POST /records would (400 when invalid); nothing is stored' },
         },
         additionalProperties: false,
       },
@@ -33,7 +34,15 @@ export const ruleTestRoutes: Routes = async (app) => {
           properties: {
             user: { anyOf: [authUser, { type: 'null' }] },
             records: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'], additionalProperties: true } },
-            rules: { type: 'object', properties: { list: verdict, view: verdict, update: verdict, delete: verdict }, required: ['list', 'view', 'update', 'delete'], additionalProperties: false },
+            rules: {
+              type: 'object',
+              properties: {
+                list: verdict, view: verdict, update: verdict, delete: verdict,
+                create: { type: 'object', properties: { rule, allowed: { type: 'boolean' } }, required: ['rule', 'allowed'], additionalProperties: false },
+              },
+              required: ['list', 'view', 'update', 'delete'],
+              additionalProperties: false,
+            },
           },
           required: ['user', 'records', 'rules'],
           additionalProperties: false,
