@@ -28,9 +28,10 @@ export interface Database {
    * Inside a transaction: holds a lock named `name` until commit, so that
    * writers of one kind commit in the order they took it. PostgreSQL needs it
    * to keep change-log sequence numbers in commit order; SQLite transactions
-   * are serial already.
+   * are serial already. `shared` holders exclude only exclusive ones: record
+   * writes hold `schema` shared, schema changes exclusive.
    */
-  lockUntilCommit(name: string): Promise<void>;
+  lockUntilCommit(name: string, mode?: 'exclusive' | 'shared'): Promise<void>;
   /**
    * Sends a message on the instance bus (db/bus.ts). Inside a transaction it
    * goes out when the transaction commits, and never if it rolls back; the

@@ -110,9 +110,10 @@ export class PostgresDatabase implements Database {
     }
   }
 
-  async lockUntilCommit(name: string): Promise<void> {
+  async lockUntilCommit(name: string, mode: 'exclusive' | 'shared' = 'exclusive'): Promise<void> {
     if (!this.client) throw new Error('lockUntilCommit needs a transaction');
-    await this.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${this.schema}:${name}`]);
+    const fn = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
+    await this.client.query(`SELECT ${fn}(hashtext($1))`, [`${this.schema}:${name}`]);
   }
 
   async publish(topic: BusTopic, payload: string): Promise<void> {

@@ -11,6 +11,13 @@ import { isPrivileged, type ServiceContext } from './context.ts';
 import { schemaLookup } from '@baas/query';
 import { uniqueViolationError } from './unique.ts';
 
+/**
+ * Held exclusively by every schema change and shared by every record write
+ * (records/write.ts), so on PostgreSQL a write never meets a table its
+ * definition no longer describes; SQLite's transactions are serial already.
+ */
+export const SCHEMA_LOCK = 'schema';
+
 const ruleNames: Array<keyof CollectionRules> = ['list', 'view', 'create', 'update', 'delete'];
 
 /**
@@ -158,7 +165,7 @@ async function refuseDataLoss(db: Database, before: CollectionDefinition, after:
  * always agree.
  */
 export async function lockedCatalog(tx: Database): Promise<Map<string, CollectionDefinition>> {
-  await tx.lockUntilCommit('schema');
+  await tx.lockUntilCommit(SCHEMA_LOCK);
   return loadCatalog({ db: tx });
 }
 

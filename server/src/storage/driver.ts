@@ -93,6 +93,12 @@ export class Meter extends Transform {
  */
 export function meterFrom(body: Readable, maxSize?: number): Meter {
   const meter = new Meter(maxSize);
+  // A body that failed before we got it (busboy destroys a part cut off before
+  // its closing delimiter) emits nothing more: piping it would wait forever.
+  if (body.destroyed) {
+    meter.destroy(body.errored ?? new Error('aborted'));
+    return meter;
+  }
   body.once('error', (err) => meter.destroy(err));
   meter.once('error', () => {
     body.unpipe(meter);

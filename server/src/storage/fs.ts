@@ -23,11 +23,15 @@ export class FsDriver implements BlobDriver {
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, `${randomBytes(12).toString('hex')}.part`);
     const meter = meterFrom(body, options.maxSize);
+    const out = createWriteStream(tmp, { flags: 'wx' });
     try {
-      await pipeline(meter, createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(meter, out);
       await mkdir(dirname(target), { recursive: true });
       await rename(tmp, target);
     } catch (err) {
+      // A body that failed at once fails the pipeline before the file is even
+      // open: wait for the stream to close, or the unlink would run first.
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await unlink(tmp).catch(() => undefined);
       throw err;
     }

@@ -5,7 +5,7 @@ import type { Database } from '../../db/database.ts';
 import { ApiError } from '../../errors.ts';
 import { nowIso } from '../../ids.ts';
 import { serviceUsersLookup } from '@baas/query';
-import { afterCursor, decodeCursor, encodeCursor, orderBy, type OrderKey } from '../records/cursor.ts';
+import { afterCursor, cursorKind, decodeCursor, encodeCursor, orderBy, type OrderKey } from '../records/cursor.ts';
 import { decodeUser, publicUser } from './users.ts';
 
 /** The query of `GET /users`: the record list's filter language over the users fields. */
@@ -63,12 +63,16 @@ function orderKeys(sort: string | undefined): OrderKey[] {
   let keys: OrderKey[] = [];
   if (sort) {
     try {
-      keys = parseSort(sort, (name) => serviceUsersLookup.field('users', name) !== undefined).map((k) => ({ column: k.field, desc: k.desc }));
+      keys = parseSort(sort, (name) => serviceUsersLookup.field('users', name) !== undefined).map((k) => ({
+        column: k.field,
+        desc: k.desc,
+        kind: cursorKind(serviceUsersLookup.field('users', k.field)!.type),
+      }));
     } catch (err) {
       if (err instanceof QueryError) throw new ApiError('invalid_sort', `invalid sort: ${err.message}`, { position: err.position, column: err.column });
       throw err;
     }
   }
-  if (!keys.some((k) => k.column === 'id')) keys.push({ column: 'id', desc: false });
+  if (!keys.some((k) => k.column === 'id')) keys.push({ column: 'id', desc: false, kind: 'text' });
   return keys.slice(0, keys.findIndex((k) => k.column === 'id') + 1);
 }

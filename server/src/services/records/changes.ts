@@ -3,6 +3,9 @@ import type { ChangeAction, RecordData } from '@baas/protocol';
 import type { Database } from '../../db/database.ts';
 import { nowIso } from '../../ids.ts';
 
+/** The lock that keeps change-log sequence numbers in commit order. */
+export const CHANGES_LOCK = 'changes';
+
 /**
  * Appends a record write to the project's change log. Must run in the write's
  * transaction: the change exists exactly when the write does. The lock keeps
@@ -16,7 +19,7 @@ export async function logChange(
   record: RecordData,
   previous: RecordData | null,
 ): Promise<void> {
-  await tx.lockUntilCommit('changes');
+  await tx.lockUntilCommit(CHANGES_LOCK);
   const insert = sql`INSERT INTO ${tx.table('_changes')} (collection, record_id, action, record, previous, created_at)
     VALUES (${collection}, ${record.id}, ${action}, ${JSON.stringify(record)}, ${previous ? JSON.stringify(previous) : null}, ${nowIso()})`;
   await tx.run(insert);

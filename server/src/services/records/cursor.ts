@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { unstorableText } from '@baas/protocol';
 import { ApiError } from '../../errors.ts';
 import type { DbRow } from '../../db/database.ts';
 
@@ -6,6 +7,16 @@ import type { DbRow } from '../../db/database.ts';
 export interface OrderKey {
   column: string;
   desc: boolean;
+  /** What the column holds, so a cursor's value can be checked before it is bound. */
+  kind: CursorKind;
+}
+
+/** The kinds of value a sortable column holds. */
+export type CursorKind = 'text' | 'number' | 'boolean';
+
+/** The cursor kind of a field type (dates and ids are text). */
+export function cursorKind(fieldType: string): CursorKind {
+  return fieldType === 'number' || fieldType === 'integer' ? 'number' : fieldType === 'boolean' ? 'boolean' : 'text';
 }
 
 /**
@@ -37,8 +48,19 @@ export function decodeCursor(cursor: string, sort: string, keys: OrderKey[]): Cu
   }
   const values = parsed?.v;
   if (parsed?.s !== sort || !Array.isArray(values) || values.length !== keys.length) throw invalid();
-  if (!values.every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v))) throw invalid();
-  return values as CursorValue[];
+  // Values are checked against their column and bound in one form for both engines:
+  // a tampered cursor must be a 400, not a driver error (SQLite cannot bind a
+  // boolean; PostgreSQL refuses text for a number column and NUL in text).
+  return keys.map((key, i) => cursorValue(key.kind, values[i]));
+}
+
+function cursorValue(kind: CursorKind, v: unknown): CursorValue {
+  if (v === null) return null;
+  if (kind === 'text' && typeof v === 'string' && !unstorableText(v)) return v;
+  if (kind === 'number' && typeof v === 'number' && Number.isFinite(v)) return v;
+  // Booleans as 1/0: SQLite stores them so (and encodes them so), PostgreSQL reads '1' as true.
+  if (kind === 'boolean' && (typeof v === 'boolean' || v === 0 || v === 1)) return Number(v);
+  throw invalid();
 }
 
 function invalid(): ApiError {

@@ -6,7 +6,7 @@ import { ApiError } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { accessCollection, and, envOf, filterCondition, ruleCondition, type CollectionAccess } from './access.ts';
 import { rowToRecord } from './codec.ts';
-import { afterCursor, decodeCursor, encodeCursor, orderBy, type OrderKey } from './cursor.ts';
+import { afterCursor, cursorKind, decodeCursor, encodeCursor, orderBy, type CursorKind, type OrderKey } from './cursor.ts';
 import { expandRecords, parseExpand } from './expand.ts';
 
 /** The options of a record list, as the query string gives them. */
@@ -70,9 +70,9 @@ function searchOf(access: CollectionAccess, source: string | undefined): SearchQ
 
 // A ranked search pages by relevance: whether the whole search matched as a phrase, the rank, then id.
 const rankedKeys: OrderKey[] = [
-  { column: RANK_COLUMNS.phrase, desc: true },
-  { column: RANK_COLUMNS.rank, desc: true },
-  { column: 'id', desc: true },
+  { column: RANK_COLUMNS.phrase, desc: true, kind: 'number' },
+  { column: RANK_COLUMNS.rank, desc: true, kind: 'number' },
+  { column: 'id', desc: true, kind: 'text' },
 ];
 
 /**
@@ -128,7 +128,7 @@ function orderKeys(access: CollectionAccess, sort: string | undefined): OrderKey
   let keys: OrderKey[] = [];
   if (sort) {
     try {
-      keys = parseSort(sort, (name) => isSortable(access, name)).map((k) => ({ column: k.field, desc: k.desc }));
+      keys = parseSort(sort, (name) => isSortable(access, name)).map((k) => ({ column: k.field, desc: k.desc, kind: kindOf(access, k.field) }));
     } catch (err) {
       if (err instanceof QueryError) {
         throw new ApiError('invalid_sort', `invalid sort: ${err.message}`, { position: err.position, column: err.column });
@@ -137,8 +137,13 @@ function orderKeys(access: CollectionAccess, sort: string | undefined): OrderKey
     }
   }
   // The tie-breaker follows the last key's direction, as the indexes do (collection-tables.ts).
-  if (!keys.some((k) => k.column === 'id')) keys.push({ column: 'id', desc: keys.length > 0 && keys[keys.length - 1].desc });
+  if (!keys.some((k) => k.column === 'id')) keys.push({ column: 'id', desc: keys.length > 0 && keys[keys.length - 1].desc, kind: 'text' });
   return keys.slice(0, keys.findIndex((k) => k.column === 'id') + 1);
+}
+
+/** System columns are text; fields by their type. */
+function kindOf(access: CollectionAccess, name: string): CursorKind {
+  return cursorKind(access.def.fields.find((f) => f.name === name)?.type ?? 'text');
 }
 
 function isSortable(access: CollectionAccess, name: string): boolean {

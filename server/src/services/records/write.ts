@@ -7,9 +7,10 @@ import { tableName } from '../../db/collection-tables.ts';
 import type { Database } from '../../db/database.ts';
 import { withDb, type ServiceContext } from '../context.ts';
 import { uniqueViolationError } from '../unique.ts';
+import { SCHEMA_LOCK } from '../collections.ts';
 import { accessCollection, and, createAllowed, envOf, ruleCondition, viewAllowed, type CollectionAccess } from './access.ts';
 import { rowToRecord, valuesToColumns } from './codec.ts';
-import { logChange } from './changes.ts';
+import { CHANGES_LOCK, logChange } from './changes.ts';
 import { expandRecords, parseExpand } from './expand.ts';
 import { project } from './list.ts';
 
@@ -25,6 +26,27 @@ const byId = (id: string) => sql`${sql.identifier('id')} = ${id}`;
  */
 const lockedRow = (tx: Database, table: SQL, where: SQL) =>
   tx.get(sql`SELECT * FROM ${table} WHERE ${where}${tx.dialect === 'postgres' ? sql` FOR UPDATE` : sql``}`);
+
+/**
+ * Inside a write's transaction: the definition the write was validated
+ * against is still the stored one. The definition comes from the cached
+ * catalog before the transaction starts, so a collection deleted or changed
+ * in between would otherwise meet a missing table or column (a 500). Holding
+ * the schema lock shared keeps schema changes out until this write commits.
+ * 404 when the collection is gone, 409 when it changed (the client retries).
+ */
+async function definitionUnchanged(tx: Database, collection: string, access: CollectionAccess): Promise<void> {
+  await tx.lockUntilCommit(SCHEMA_LOCK, 'shared');
+  // The change-log lock (changes.ts) before any row lock: a batch takes row locks
+  // after its first logChange, so taking it late deadlocked a batch against a
+  // single update of one of its rows (each waiting for the other's lock).
+  await tx.lockUntilCommit(CHANGES_LOCK);
+  const row = await tx.get<{ definition: string }>(sql`SELECT definition FROM ${tx.table('_collections')} WHERE name = ${collection}`);
+  if (!row) throw new ApiError('collection_not_found', `no collection '${collection}'`);
+  if (row.definition !== JSON.stringify(access.def)) {
+    throw new ApiError('conflict', `the definition of '${collection}' changed during this write; send it again`);
+  }
+}
 
 /** One record through the view rule; 404 when it does not exist or the rule hides it. */
 export async function getRecord(ctx: ServiceContext, collection: string, id: string, options: { expand?: string; fields?: string } = {}): Promise<RecordData> {
@@ -65,6 +87,7 @@ export async function createRecord(ctx: ServiceContext, collection: string, inpu
   const record = recordOf(values);
   return writing(access.def, () =>
     ctx.db.transaction(async (tx) => {
+      await definitionUnchanged(tx, collection, access);
       const inTx = withDb(ctx, tx);
       if (!(await createAllowed(inTx, access, env, record))) throw createRefused(collection);
       await checkRelations(inTx, access, values);
@@ -91,6 +114,7 @@ export async function updateRecord(ctx: ServiceContext, collection: string, id: 
   const values = validate(access.def, input, 'update');
   return writing(access.def, () =>
     ctx.db.transaction(async (tx) => {
+      await definitionUnchanged(tx, collection, access);
       const inTx = withDb(ctx, tx);
       const row = await lockedRow(tx, access.table, and(byId(id), rule));
       if (!row) throw notFound(collection, id);
@@ -111,6 +135,7 @@ export async function deleteRecord(ctx: ServiceContext, collection: string, id: 
   const access = await accessCollection(ctx, collection);
   const rule = ruleCondition(ctx, access, 'delete', envOf(ctx));
   await ctx.db.transaction(async (tx) => {
+    await definitionUnchanged(tx, collection, access);
     const row = await lockedRow(tx, access.table, and(byId(id), rule));
     if (!row) throw notFound(collection, id);
     await tx.run(sql`DELETE FROM ${access.table} WHERE ${byId(id)}`);

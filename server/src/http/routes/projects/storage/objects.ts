@@ -74,8 +74,14 @@ function uploadFailed(request: FastifyRequest, reply: FastifyReply, err: unknown
   if (request.raw.destroyed || (err as { code?: string }).code === 'ECONNRESET' || (err as Error).message === 'aborted') {
     return new ApiError('validation_failed', 'the upload was interrupted before the body was complete');
   }
+  // busboy throws plain Errors for bodies it cannot read (no boundary, a broken part header, an early end).
+  if (err instanceof Error && !('statusCode' in err) && multipartProblem.test(err.message)) {
+    return new ApiError('validation_failed', `the multipart/form-data body cannot be read: ${err.message}`);
+  }
   return err;
 }
+
+const multipartProblem = /^Multipart: |multipart data|Malformed|Unexpected end of form/i;
 
 /**
  * Objects of a bucket: raw `PUT` and `multipart/form-data` `POST` uploads
