@@ -11,7 +11,7 @@ import { tempDir } from '@baas/testkit';
 import { SqliteDatabase } from '../../db/sqlite.ts';
 import { afterCursor, decodeCursor, encodeCursor, orderBy, type OrderKey } from './cursor.ts';
 
-const keys: OrderKey[] = [{ column: 'n', desc: false }, { column: 'id', desc: false }];
+const keys: OrderKey[] = [{ column: 'n', desc: false, kind: 'number' }, { column: 'id', desc: false, kind: 'text' }];
 
 t.test('a cursor round-trips and refuses what is not its own', async (t) => {
   const cursor = encodeCursor('n', keys, { id: 'r1', n: null, other: 'ignored' });
@@ -22,6 +22,10 @@ t.test('a cursor round-trips and refuses what is not its own', async (t) => {
   refused(Buffer.from(JSON.stringify({ s: 'n', v: ['only one'] })).toString('base64url')); // wrong length
   refused(Buffer.from(JSON.stringify({ s: 'n', v: [{ $gt: 1 }, 'x'] })).toString('base64url')); // not a scalar
   refused(Buffer.from('null').toString('base64url'));
+  // Values must fit their column: SQLite cannot bind a boolean, PostgreSQL refuses text for a number.
+  refused(Buffer.from(JSON.stringify({ s: 'n', v: ['abc', 'x'] })).toString('base64url'));
+  refused(Buffer.from(JSON.stringify({ s: 'n', v: [1, true] })).toString('base64url'));
+  refused(Buffer.from(JSON.stringify({ s: 'n', v: [1, 'a\u0000'] })).toString('base64url'));
 });
 
 t.test('paging after cursors returns the ORDER BY exactly, nulls and ties included', async (t) => {
@@ -36,7 +40,7 @@ t.test('paging after cursors returns the ORDER BY exactly, nulls and ties includ
   for (const [i, n] of values.entries()) await db.run(sql`INSERT INTO r (id, n) VALUES (${`r${String(i).padStart(2, '0')}`}, ${n})`);
 
   for (const desc of [false, true]) {
-    const order: OrderKey[] = [{ column: 'n', desc }, { column: 'id', desc }];
+    const order: OrderKey[] = [{ column: 'n', desc, kind: 'number' }, { column: 'id', desc, kind: 'text' }];
     const sort = desc ? '-n' : 'n';
     const all = await db.all<{ id: string; n: number | null }>(sql`SELECT id, n FROM r ORDER BY ${orderBy(order)}`);
     t.equal(all.length, values.length);
