@@ -67,3 +67,27 @@ t.test('backups: run, list, download, restore a project under a new id, delete',
   t.match(await failure(() => client.admin.backups.run({ project: 'nope' })), { status: 404, code: 'project_not_found' });
   t.match(await failure(() => createClient({ url }).admin.backups.list()), { status: 401 });
 });
+
+t.test('request log: entries with filters and pages, and per-minute aggregates', async (t) => {
+  const client = createClient({ url, token: instance.adminToken });
+  const service = createClient({ url, project: instance.project, token: instance.secret });
+  await service.admin.projects.list().catch(() => undefined); // a 403, recorded too
+  for (let i = 0; i < 3; i++) await fetch(`${url}/v1/health`);
+  await instance.app.baas.requestLog.flush();
+
+  const health = await client.admin.requestLog.list({ route: '/v1/health', limit: 2 });
+  t.equal(health.items.length, 2);
+  t.match(health.items[0], { id: Number, at: String, requestId: String, method: 'GET', route: '/v1/health', status: 200, ms: Number, project: null, actor: 'guest' });
+  const rest = await client.admin.requestLog.list({ route: '/v1/health', cursor: health.nextCursor! });
+  t.equal(rest.items.length, 1, 'the next page');
+  t.equal(rest.nextCursor, null);
+  const refused = await client.admin.requestLog.list({ status: '4xx', route: '/v1/admin/projects' });
+  t.match(refused.items[0], { route: '/v1/admin/projects', status: 403 });
+
+  const stats = await client.admin.requestLog.stats({ route: '/v1/health' });
+  t.equal(stats.sampleRate, 1);
+  const total = stats.minutes.reduce((n, m) => n + m.requests, 0);
+  t.ok(total >= 3, `${total} health checks in the last hour`);
+  t.match(stats.minutes.at(-1), { minute: String, rate: Number, errors: 0, errorRate: 0, p50: Number, p99: Number });
+  t.match(await failure(() => client.admin.requestLog.list({ status: 'bad' })), { status: 400, code: 'validation_failed' });
+});

@@ -1,9 +1,9 @@
-import type { BackupRun, BackupSchedule } from '@baas/protocol';
+import type { BackupRun, BackupSchedule, RequestLogEntry, RequestLogMinute, RequestLogPage, RequestLogQuery, RequestLogStats } from '@baas/protocol';
 import type { Transport } from './http.ts';
 import { pathOf } from './http.ts';
 import type { CreatedKey } from './keys.ts';
 
-export type { BackupRun, BackupSchedule };
+export type { BackupRun, BackupSchedule, RequestLogEntry, RequestLogMinute, RequestLogPage, RequestLogQuery, RequestLogStats };
 
 /** An instance admin. */
 export interface Admin {
@@ -71,6 +71,21 @@ export class BackupsApi {
   }
 }
 
+/** `/v1/admin/request-log`: the instance's recorded requests and their per-minute aggregates. */
+export class RequestLogApi {
+  constructor(private readonly http: Transport) {}
+
+  /** Entries matching the filters, newest first; pass `nextCursor` as `cursor` for older ones. */
+  list(query: RequestLogQuery & { limit?: number; cursor?: string } = {}): Promise<RequestLogPage> {
+    return this.http.request('GET', '/v1/admin/request-log', { query: { ...query } });
+  }
+
+  /** Per-minute requests, rate, 5xx error rate, p50 and p99 (default range: the last hour). */
+  stats(query: RequestLogQuery = {}): Promise<RequestLogStats> {
+    return this.http.request('GET', '/v1/admin/request-log/stats', { query: { ...query } });
+  }
+}
+
 /** Instance administration: signing in as an admin, managing projects and admins. */
 export class AdminApi {
   /** Projects of the instance (admin token required). */
@@ -79,6 +94,8 @@ export class AdminApi {
   readonly admins: AdminsApi;
   /** Backups: history, runs, downloads, project restores (admin token required). */
   readonly backups: BackupsApi;
+  /** The request log and its aggregates, for charts (admin token required). */
+  readonly requestLog: RequestLogApi;
 
   constructor(
     private readonly http: Transport,
@@ -87,6 +104,7 @@ export class AdminApi {
     this.projects = new ProjectsApi(http);
     this.admins = new AdminsApi(http);
     this.backups = new BackupsApi(http);
+    this.requestLog = new RequestLogApi(http);
   }
 
   /** Signs in; on success the client sends the admin token from then on. */

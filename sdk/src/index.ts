@@ -12,7 +12,7 @@ export { RealtimeClient, type RealtimeOptions, type RecordEvent, type SubscribeO
 export { Channel, type PresenceChange, type BroadcastMessage } from './realtime/channel.ts';
 export type { WatchOptions, WatchState } from './realtime/watch.ts';
 export { StorageApi, BucketsApi, Bucket, type BucketInfo, type BucketSettings, type ObjectInfo, type ObjectList, type UploadBody, type UploadOptions, type DownloadOptions, type SignedUrl, type UrlOptions } from './storage/storage.ts';
-export { AdminApi, AdminsApi, ProjectsApi, BackupsApi, type BackupRun, type BackupSchedule, type Admin, type AdminSession, type AdminSessionInfo, type Project, type CreatedProject } from './admin.ts';
+export { AdminApi, AdminsApi, ProjectsApi, BackupsApi, RequestLogApi, type BackupRun, type BackupSchedule, type RequestLogEntry, type RequestLogMinute, type RequestLogPage, type RequestLogQuery, type RequestLogStats, type Admin, type AdminSession, type AdminSessionInfo, type Project, type CreatedProject } from './admin.ts';
 export { KeysApi, type ApiKey, type CreatedKey } from './keys.ts';
 export { CollectionsApi, type CollectionInput } from './collections.ts';
 export { UsersApi, type NewUser, type UserPatch, type UserListOptions } from './users.ts';

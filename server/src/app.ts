@@ -64,7 +64,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   for (const schema of sharedSchemas) app.addSchema(schema);
   await app.register(swagger, swaggerOptions);
 
-  registerRequestLog(app, [services.metrics.request]);
+  services.requestLog.onError = (err) => app.log.error({ err }, 'request log write failed');
+  registerRequestLog(app, [services.metrics.request, services.requestLog.record]);
   registerErrorHandling(app);
   registerJsonBody(app);
   await registerCors(app, config);

@@ -75,6 +75,14 @@ export interface Config {
   backupS3Bucket?: string;
   /** Key prefix of uploaded backups in backupS3Bucket. */
   backupS3Prefix: string;
+  /** Whether requests are recorded in the instance store's request log (the dashboard's Logs page). */
+  requestLog: boolean;
+  /** The fraction of requests the request log records (0 to 1), chosen at random. */
+  requestLogSampleRate: number;
+  /** The request log keeps entries this many days; 0 = no age limit. */
+  requestLogRetentionDays: number;
+  /** ...and about this many entries at most; 0 = no count limit. */
+  requestLogRetentionRows: number;
   /** A bearer token that may read `GET /v1/metrics` (and nothing else), for a Prometheus scraper; unset = admin tokens only. */
   metricsToken?: string;
 }
@@ -175,6 +183,15 @@ const settings: Record<keyof Config, Setting> = {
   backupKeep: { env: 'BAAS_BACKUP_KEEP', schema: integer(1, 10_000), allowed: 'how many scheduled backups to keep (an integer from 1 to 10000)', default: 7 },
   backupS3Bucket: { env: 'BAAS_BACKUP_S3_BUCKET', schema: text, allowed: 'a bucket name' },
   backupS3Prefix: { env: 'BAAS_BACKUP_S3_PREFIX', schema: z.string(), allowed: 'a key prefix (a string)', default: 'backups/' },
+  requestLog: { env: 'BAAS_REQUEST_LOG', schema: boolean, allowed: booleanWords, default: true },
+  requestLogSampleRate: {
+    env: 'BAAS_REQUEST_LOG_SAMPLE_RATE',
+    schema: z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v), z.number().min(0).max(1)),
+    allowed: 'a fraction from 0 to 1 (e.g. 0.1 records one request in ten)',
+    default: 1,
+  },
+  requestLogRetentionDays: { env: 'BAAS_REQUEST_LOG_RETENTION_DAYS', schema: integer(0, 3650), allowed: 'a number of days (an integer from 0 to 3650, 0 = no age limit)', default: 7 },
+  requestLogRetentionRows: { env: 'BAAS_REQUEST_LOG_RETENTION_ROWS', schema: integer(0), allowed: 'a number of entries (an integer, 0 = no count limit)', default: 1_000_000 },
   metricsToken: {
     env: 'BAAS_METRICS_TOKEN',
     schema: z.string().regex(/^\S{24,}$/),

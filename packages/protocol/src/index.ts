@@ -7,3 +7,4 @@ export * from './dashboard.ts';
 export * from './backups.ts';
 export * from './text.ts';
 export * from './email-templates.ts';
+export * from './request-log.ts';

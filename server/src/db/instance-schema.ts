@@ -19,4 +19,16 @@ export const instanceMigrations: Migration[] = [
       `CREATE INDEX "backups_started" ON ${t('backups')} (started_at)`,
     ],
   },
+  {
+    // The request log (services/request-log.ts): `at` in ms since the epoch, so minutes and ranges are arithmetic.
+    version: 3,
+    statements: (dialect, t) => {
+      const [id, int, real] = dialect === 'postgres' ? ['bigserial PRIMARY KEY', 'bigint', 'double precision'] : ['INTEGER PRIMARY KEY', 'INTEGER', 'REAL'];
+      return [
+        `CREATE TABLE ${t('request_log')} (id ${id}, at ${int} NOT NULL, request_id TEXT NOT NULL, method TEXT NOT NULL, route TEXT NOT NULL, url TEXT NOT NULL, status ${int} NOT NULL, ms ${real} NOT NULL, project TEXT, actor TEXT NOT NULL)`,
+        `CREATE INDEX "request_log_at" ON ${t('request_log')} (at)`,
+        `CREATE INDEX "request_log_project_at" ON ${t('request_log')} (project, at)`,
+      ];
+    },
+  },
 ];

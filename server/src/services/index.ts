@@ -8,6 +8,7 @@ import { ProjectsService } from './projects.ts';
 import { createMailer, type Mailer } from '../mail/index.ts';
 import { openBlobDriver, type BlobDriver } from '../storage/index.ts';
 import { Metrics } from '../metrics.ts';
+import { RequestLog } from './request-log.ts';
 import { changeLogSize } from '../db/change-log.ts';
 
 /** The instance-wide services: one set per running instance. */
@@ -27,6 +28,8 @@ export interface Services {
   backups: BackupsService;
   /** The Prometheus metrics of the instance (`GET /v1/metrics`). */
   metrics: Metrics;
+  /** Finished requests, sampled, in the instance store (the dashboard's Logs page). */
+  requestLog: RequestLog;
   close(): Promise<void>;
 }
 
@@ -49,10 +52,12 @@ export async function openServices(config: Config): Promise<Services> {
     mailer,
     blobs,
     metrics,
+    requestLog: new RequestLog(instance, config),
     /** Closes everything once; later calls get the same promise. */
     close() {
       closing ??= (async () => {
         blobs.close?.();
+        await services.requestLog.close();
         // Mail queued after a reply still needs the project stores.
         await mailer.close();
         await registry.closeAll();

@@ -5,6 +5,7 @@ import { adminAdminRoutes } from './admins.ts';
 import { adminBackupRoutes } from './backups.ts';
 import { adminLoginRoutes } from './auth.ts';
 import { adminProjectRoutes } from './projects.ts';
+import { adminRequestLogRoutes } from './request-log.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -31,5 +32,6 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     await admins.register(adminAdminRoutes);
     await admins.register(adminProjectRoutes, { prefix: '/projects' });
     await admins.register(adminBackupRoutes, { prefix: '/backups' });
+    await admins.register(adminRequestLogRoutes, { prefix: '/request-log' });
   });
 };
