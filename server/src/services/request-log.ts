@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { RequestLogEntry, RequestLogMinute, RequestLogPage, RequestLogQuery, RequestLogStats } from '@baas/protocol';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import type { RequestOutcome } from '../http/plugins/observe.ts';
+import type { RequestOutcome } from '../metrics.ts';
 
 /** How long recorded requests wait in memory before one batched insert. */
 const FLUSH_MS = 1000;
