@@ -1,7 +1,7 @@
 import t from 'tap';
 import { postgresUrl, queryDatabase } from '@baas/testkit';
 import { RealtimeClient, settle } from '../../server/test/realtime.ts';
-import { startCluster, within, type Cluster } from '../test/cluster.ts';
+import { startCluster, startProxy, within, type Cluster } from '../test/cluster.ts';
 
 // Scale-out (docs/deployment.md): three real `baas serve` processes on one PostgreSQL
 // database agree on schema, rules, projects and keys. A change made on one process must
@@ -138,4 +138,35 @@ t.test('concurrent PATCHes of one collection on three processes leave definition
       t.ok(res >= 0, `round ${round}: a write with every field succeeds on ${node.url}`);
     }
   }
+});
+
+t.test('readiness: /v1/health answers 503 while the database refuses connections or S3 is gone, 200 again after', { skip }, async (t) => {
+  for (const node of cluster.nodes) t.same((await node.call('GET', '/v1/health')).body, { status: 'ok', database: 'postgres' }, 'ready with PostgreSQL and S3');
+  // A fourth process reaches the same database through a proxy this test can cut.
+  const db = new URL(cluster.databaseUrl);
+  const proxyPort = cluster.basePort + 8;
+  const proxy = await startProxy(proxyPort, { host: db.hostname, port: Number(db.port || 5432) });
+  t.teardown(() => proxy.close());
+  const viaProxy = new URL(cluster.databaseUrl);
+  viaProxy.port = String(proxyPort);
+  const d = await cluster.start(3, { BAAS_DATABASE_URL: viaProxy.toString() });
+  t.teardown(() => d.server.stop());
+  t.equal((await d.call('GET', '/v1/health')).status, 200);
+  await proxy.refuse();
+  let res = await d.call('GET', '/v1/health');
+  t.equal(res.status, 503, 'not ready without its database');
+  t.match(res.body, { error: { code: 'unavailable', details: { failing: [{ name: 'database' }] } } });
+  t.equal((await cluster.nodes[0].call('GET', '/v1/health')).status, 200, 'the others are unaffected');
+  await proxy.accept();
+  await within(10_000, async () => (await d.call('GET', '/v1/health')).status === 200, 'ready again');
+  t.equal((await d.call('GET', p('/collections'), { token: cluster.secret })).status, 200, 'and serving');
+  await d.server.stop();
+
+  await cluster.s3.stop();
+  res = await cluster.nodes[1].call('GET', '/v1/health');
+  t.equal(res.status, 503, 'not ready without S3');
+  t.match(res.body, { error: { code: 'unavailable', details: { failing: [{ name: 'storage' }] } } });
+  await cluster.s3.start();
+  await within(10_000, async () => (await cluster.nodes[1].call('GET', '/v1/health')).status === 200, 'ready again with S3');
+  t.pass('ready again with S3');
 });

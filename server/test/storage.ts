@@ -30,10 +30,10 @@ function walk(dir: string): string[] {
   return out;
 }
 
-/** Starts s3rver in-process on 127.0.0.1, port 0, with a temp directory and the bucket `baas`. */
-export async function startS3(): Promise<{ overrides: Partial<Config>; directory: string; close(): Promise<void> }> {
+/** Starts s3rver in-process on 127.0.0.1 (port 0 unless given), with a temp directory and the bucket `baas`. */
+export async function startS3(options: { port?: number } = {}): Promise<{ overrides: Partial<Config>; directory: string; close(): Promise<void> }> {
   const dir = tempDir();
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir.path, configureBuckets: [{ name: 'baas' }] });
+  const server = new S3rver({ port: options.port ?? 0, address: '127.0.0.1', silent: true, directory: dir.path, configureBuckets: [{ name: 'baas' }] });
   const { port } = await server.run();
   return {
     directory: dir.path,

@@ -43,6 +43,8 @@ export const errorStatus = {
   internal_error: 500,
   /** The SMTP server refused a message or could not be reached (`details.reason`); only the test mail reports it. */
   mail_failed: 502,
+  /** The instance cannot serve: a dependency it needs (the database, S3) did not answer (`details.failing`). Health only. */
+  unavailable: 503,
 } as const;
 
 /** A stable error code of the API. */

@@ -44,6 +44,8 @@ export interface BlobDriver {
   exists(key: string): Promise<boolean>;
   /** Removes every blob under `prefix/` (a deleted project). */
   deletePrefix(prefix: string): Promise<void>;
+  /** Rejects when the backend cannot be reached (health: S3 answers HeadBucket); fs has nothing to check. */
+  ping?(): Promise<void>;
   /** Releases connections (S3); nothing for fs. */
   close?(): void;
 }
