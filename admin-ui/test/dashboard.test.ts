@@ -229,12 +229,32 @@ t.test('an admin runs a project from the dashboard', async (t) => {
     t.same(allowedByTester.sort(), listed.body.items.map((r: { id: string }) => r.id).sort(), 'the tester’s list verdicts are Ann’s list');
     t.equal(allowedByTester.length, 2);
     t.equal(await verdicts.locator('td[aria-label^="update "][aria-label$=": allowed"]').count(), 0, 'update is locked');
+
+    // A create verdict: a proposed body against the (unsaved) create rule, as Ann.
+    await page.getByRole('group', { name: 'Create rule', exact: true }).getByRole('radio', { name: 'Rule' }).check();
+    await page.getByLabel('Create rule expression').fill(mine);
+    const proposed = page.getByLabel('Proposed record for the create rule (JSON)');
+    await proposed.fill('{"title": "forged", ');
+    t.equal(await proposed.getAttribute('aria-invalid'), 'true', 'a body that is not JSON is said so');
+    t.match(await page.locator('.field-error', { hasText: /JSON/ }).textContent(), /JSON/);
+    t.ok(await page.getByRole('button', { name: 'Test rules' }).isDisabled());
+    await proposed.fill(JSON.stringify({ title: 'forged', owner: bob.user.id }));
+    await page.getByRole('button', { name: 'Test rules' }).click();
+    await page.getByRole('status', { name: 'create: denied' }).waitFor();
+    await proposed.fill(JSON.stringify({ title: 'Ann’s new lamp', owner: ann.user.id }));
+    await page.getByRole('button', { name: 'Test rules' }).click();
+    await page.getByRole('status', { name: 'create: allowed' }).waitFor();
+    t.equal((await admin('GET', `/collections/products/records?filter=${encodeURIComponent("title = 'Ann’s new lamp'")}`)).body.items.length, 0, 'the tester stored nothing');
+    await page.getByRole('heading', { name: 'Rule tester' }).scrollIntoViewIfNeeded();
+    await page.mouse.wheel(0, 250);
     await snap(page, 'rule-tester');
 
     await page.getByLabel('Test as').selectOption({ label: 'A guest (signed out)' });
     await page.getByRole('button', { name: 'Test rules' }).click();
     await verdicts.locator('th', { hasText: '0 of' }).first().waitFor();
     t.equal(await verdicts.locator('td[aria-label^="list "][aria-label$=": allowed"]').count(), 0, 'a guest sees nothing');
+    await page.getByRole('status', { name: 'create: denied' }).waitFor();
+    t.pass('nor may a guest create under the draft rule');
   });
 
   await t.test('backups: run one now, download it, restore a project under a new id, delete it', async (t) => {

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import type { CollectionDefinition, CollectionRules } from '@baas/sdk';
 import { useProject } from '../../lib/project.ts';
-import { SelectField, TextField } from '../../ui/field.tsx';
+import { SelectField, TextArea, TextField } from '../../ui/field.tsx';
 import { Empty, ErrorMessage } from '../../ui/states.tsx';
 import { summary } from '../records/format.ts';
 
@@ -21,10 +21,22 @@ export function RuleTester({ collection, draftRules }: { collection: CollectionD
     queryKey: ['users', project, 'tester', search],
     queryFn: () => client.users.list({ limit: 50, filter: search ? client.filter('email ~ {:q} || id = {:q}', { q: search }) : undefined }),
   });
+  const [body, setBody] = useState('');
+  // The proposed body for the create rule: JSON object, or nothing to skip the create verdict.
+  const parsedBody = (() => {
+    if (!body.trim()) return { value: undefined };
+    try {
+      const value: unknown = JSON.parse(body);
+      return value && typeof value === 'object' && !Array.isArray(value) ? { value: value as Record<string, unknown> } : { error: 'must be a JSON object' };
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  })();
   const test = useMutation({
-    mutationFn: () => client.collections.testRules(collection.name, { user: user || null, rules: draftRules, limit: 25 }),
+    mutationFn: () => client.collections.testRules(collection.name, { user: user || null, rules: draftRules, limit: 25, ...(parsedBody.value ? { create: parsedBody.value } : {}) }),
   });
   const result = test.data;
+  const create = result?.rules.create;
 
   return (
     <section className="panel stack" aria-labelledby="rule-tester" style={{ marginTop: '1rem' }}>
@@ -46,10 +58,21 @@ export function RuleTester({ collection, draftRules }: { collection: CollectionD
           onChange={(e) => setUser(e.target.value)}
           options={[['', 'A guest (signed out)'], ...(users.data?.items ?? []).map((u): [string, string] => [u.id, u.email ?? `${u.id} (anonymous)`])]}
         />
-        <button type="submit" className="primary" disabled={test.isPending}>
+        <button type="submit" className="primary" disabled={test.isPending || !!parsedBody.error}>
           Test rules
         </button>
+        <div style={{ flexBasis: '100%' }}>
+          <TextArea label="Proposed record for the create rule (JSON)" className="code" rows={2} spellCheck={false} placeholder='{"title": "Lamp", "owner": "…"}'
+            hint="optional: the body a create would send, judged against the create rule as this user; nothing is stored"
+            value={body} onChange={(e) => setBody(e.target.value)} error={parsedBody.error} />
+        </div>
       </form>
+      {create && (
+        <div className={`alert ${create.allowed ? 'alert-ok' : 'alert-error'}`} role="status" aria-label={`create: ${create.allowed ? 'allowed' : 'denied'}`}>
+          <strong>create: {create.allowed ? '✓ allowed' : '✗ denied'}</strong>{' '}
+          {create.rule === null ? '(the create rule is locked: only the service role creates)' : create.rule === '' ? '(everyone may create)' : <>by <code>{create.rule}</code></>}
+        </div>
+      )}
       <ErrorMessage error={users.error} title="Could not load the users" />
       <ErrorMessage error={test.error} title="Could not test the rules" />
       {result && result.records.length === 0 && <Empty title="No records to judge">Add a record, then test again.</Empty>}
