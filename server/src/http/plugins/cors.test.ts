@@ -1,3 +1,4 @@
+/** Covers http/plugins/cors.ts (origins, preflight, exposed headers). */
 import t from 'tap';
 import { startInstance } from '../../../test/harness.ts';
 

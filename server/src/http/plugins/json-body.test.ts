@@ -1,3 +1,4 @@
+/** Covers http/plugins/json-body.ts and json-depth.ts (the JSON body parser, its depth limit and 415s). */
 import t from 'tap';
 import { MAX_JSON_DEPTH } from '../../json-depth.ts';
 import { forEachEngine } from '../../../test/harness.ts';

@@ -1,3 +1,4 @@
+/** Covers http/plugins/observe.ts and http/redact.ts (request ids, the request log line, redaction). */
 import t from 'tap';
 import { startInstance } from '../../../test/harness.ts';
 import { redactUrl } from '../redact.ts';

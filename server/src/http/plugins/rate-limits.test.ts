@@ -1,3 +1,4 @@
+/** Covers http/plugins/rate-limits.ts (per-account, per-IP and per-inbox limits of the auth routes). */
 import t from 'tap';
 import { startInstance } from '../../../test/harness.ts';
 import { authLimits } from './rate-limits.ts';

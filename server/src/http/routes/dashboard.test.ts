@@ -1,3 +1,4 @@
+/** Covers http/routes/dashboard.ts (the dashboard at /_/). */
 import t from 'tap';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+/** Covers http/routes/health.ts and the route schemas as the OpenAPI document shows them (http/schemas.ts). */
 import t from 'tap';
 import { forEachEngine } from '../../../test/harness.ts';
 

@@ -1,3 +1,4 @@
+/** Covers http/routes/metrics.ts and metrics.ts (what GET /v1/metrics reports, and who may read it). */
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

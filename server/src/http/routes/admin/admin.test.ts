@@ -1,3 +1,4 @@
+/** Covers http/routes/admin/ (the admin scope, projects) and services/projects.ts, services/admins.ts. */
 import t from 'tap';
 import { forEachEngine } from '../../../../test/harness.ts';
 

@@ -1,3 +1,4 @@
+/** Covers http/routes/admin/admins.ts and services/admins.ts (admins, admin sessions, logout). */
 import t from 'tap';
 import { forEachEngine } from '../../../../test/harness.ts';
 

@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/aggregate.ts and services/records/aggregate.ts (with @baas/query aggregates). */
 import t from 'tap';
 import { forEachEngine, type TestInstance } from '../../../../test/harness.ts';
 import { codeOf, signUp } from '../../../../test/auth.ts';

@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/auth-email-templates.ts, services/auth/email-templates.ts and mail/templates.ts. */
 import t from 'tap';
 import { engines } from '@baas/testkit';
 import { forEachEngine, startInstance, type TestInstance } from '../../../../test/harness.ts';

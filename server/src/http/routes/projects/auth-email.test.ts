@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/auth-email.ts, services/auth/email-requests.ts, email-confirm.ts, email-tokens.ts and address-proof.ts. */
 import t from 'tap';
 import { sql } from 'drizzle-orm';
 import { engines } from '@baas/testkit';

@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/auth-oauth.ts, auth-providers.ts and services/auth/oauth/ (flow, client, providers). */
 import t from 'tap';
 import { sql } from 'drizzle-orm';
 import { forEachEngine, type TestInstance } from '../../../../test/harness.ts';

@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/auth-outbox.ts and mail/ (the outbox, SMTP delivery). */
 import t from 'tap';
 import { createServer, type AddressInfo } from 'node:net';
 import { engines } from '@baas/testkit';

@@ -1,3 +1,4 @@
+/** Covers services/records/access.ts as auth.* reaches rules (http/routes/projects/records.ts, services/auth/tokens.ts). */
 import t from 'tap';
 import { forEachEngine, type TestInstance } from '../../../../test/harness.ts';
 import { codeOf, signUp } from '../../../../test/auth.ts';

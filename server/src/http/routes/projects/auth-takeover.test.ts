@@ -1,3 +1,4 @@
+/** Covers services/auth/address-proof.ts (account pre-registration takeover) through the auth routes. */
 import t from 'tap';
 import { forEachEngine, type TestInstance } from '../../../../test/harness.ts';
 import { codeOf } from '../../../../test/auth.ts';

@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/auth-test-mail.ts and mail/test-mail.ts. */
 import t from 'tap';
 import { forEachEngine, startInstance } from '../../../../test/harness.ts';
 import { codeOf, signUp } from '../../../../test/auth.ts';

@@ -1,3 +1,4 @@
+/** Covers services/auth/tokens.ts, signing-keys.ts and services/actors.ts (access tokens, JWKS, rotation) through the auth routes. */
 import t from 'tap';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';

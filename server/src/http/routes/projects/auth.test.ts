@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/auth.ts, auth-sessions.ts, services/auth/account.ts, sessions.ts and users.ts. */
 import t from 'tap';
 import { forEachEngine } from '../../../../test/harness.ts';
 import { codeOf, logIn, PASSWORD, signUp } from '../../../../test/auth.ts';

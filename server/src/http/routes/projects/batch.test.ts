@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/batch.ts and services/batch.ts (atomic batches over services/records/write.ts). */
 import t from 'tap';
 import { sql } from 'drizzle-orm';
 import { forEachEngine, type TestInstance } from '../../../../test/harness.ts';

@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/collections.ts, services/collections.ts and db/collection-tables.ts (DDL, renames, drops). */
 import t from 'tap';
 import { sql } from 'drizzle-orm';
 import { forEachEngine, type TestInstance } from '../../../../test/harness.ts';

@@ -1,3 +1,4 @@
+/** Covers services/records/list.ts, expand.ts and access.ts (a filter through a relation sees related records only through their view rule). */
 import t from 'tap';
 import { forEachEngine } from '../../../../test/harness.ts';
 

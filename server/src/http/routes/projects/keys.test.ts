@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/keys.ts and services/keys.ts. */
 import t from 'tap';
 import { forEachEngine } from '../../../../test/harness.ts';
 

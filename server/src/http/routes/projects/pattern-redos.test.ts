@@ -1,3 +1,4 @@
+/** Covers @baas/schema's text patterns on RE2 through services/collections.ts and records writes. */
 import t from 'tap';
 import { forEachEngine } from '../../../../test/harness.ts';
 

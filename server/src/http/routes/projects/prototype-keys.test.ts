@@ -1,3 +1,4 @@
+/** Covers services/records/codec.ts and write.ts (fields named like Object.prototype members). */
 import t from 'tap';
 import { forEachEngine } from '../../../../test/harness.ts';
 

@@ -1,3 +1,4 @@
+/** Covers realtime/index.ts, connection.ts, auth.ts (heartbeats, idle timeouts, token expiry, shutdown) through the WebSocket route. */
 import t from 'tap';
 import { decodeJwt } from 'jose';
 import WebSocket from 'ws';

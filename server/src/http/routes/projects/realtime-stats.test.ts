@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/realtime-stats.ts and RealtimeService.stats (realtime/index.ts). */
 import t from 'tap';
 import { forEachEngine } from '../../../../test/harness.ts';
 import { codeOf } from '../../../../test/auth.ts';

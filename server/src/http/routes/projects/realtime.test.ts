@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/realtime.ts, realtime/hub.ts, judge.ts, channels.ts, change-feed.ts and settings.ts end to end. */
 import t from 'tap';
 import { forEachEngine, type TestInstance } from '../../../../test/harness.ts';
 import { listenRealtime, RealtimeClient, settle, signUp } from '../../../../test/realtime.ts';

@@ -1,3 +1,4 @@
+/** Covers services/records/write.ts, codec.ts and @baas/schema values (what a write accepts). */
 import t from 'tap';
 import { sql } from 'drizzle-orm';
 import { forEachEngine } from '../../../../test/harness.ts';

@@ -1,3 +1,4 @@
+/** Covers services/records/list.ts, cursor.ts and expand.ts (paging, sorting, counts, expand). */
 import t from 'tap';
 import { forEachEngine } from '../../../../test/harness.ts';
 

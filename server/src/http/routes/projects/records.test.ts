@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/records.ts and services/records/ (get, create, update, delete). */
 import t from 'tap';
 import { sql } from 'drizzle-orm';
 import { forEachEngine } from '../../../../test/harness.ts';

@@ -1,3 +1,4 @@
+/** Covers services/records/write.ts relation checks, expand.ts, and relation paths in @baas/query rules. */
 import t from 'tap';
 import { forEachEngine, type TestInstance } from '../../../../test/harness.ts';
 

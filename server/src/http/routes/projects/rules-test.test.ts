@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/rules-test.ts and services/rule-tester.ts. */
 import t from 'tap';
 import { forEachEngine, type TestInstance } from '../../../../test/harness.ts';
 import { codeOf, logIn, signUp } from '../../../../test/auth.ts';

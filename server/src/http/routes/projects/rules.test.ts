@@ -1,3 +1,4 @@
+/** Covers services/records/access.ts (list, view, create, update and delete rules) through the record routes. */
 import t from 'tap';
 import { forEachEngine, type TestInstance } from '../../../../test/harness.ts';
 

@@ -1,3 +1,4 @@
+/** Covers services/records/list.ts search, db/search-index.ts and @baas/query search. */
 import t from 'tap';
 import { forEachEngine, type TestInstance } from '../../../../test/harness.ts';
 import { codeOf, signUp } from '../../../../test/auth.ts';

@@ -1,3 +1,4 @@
+/** Covers @baas/schema values and services/records/write.ts (NUL and lone surrogates refused on both engines). */
 import t from 'tap';
 import { forEachEngine } from '../../../../test/harness.ts';
 

@@ -1,3 +1,4 @@
+/** Covers services/records/write.ts (concurrent updates and the change log on PostgreSQL). */
 import t from 'tap';
 import { sql } from 'drizzle-orm';
 import { forEachEngine } from '../../../../test/harness.ts';

@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/user-sessions.ts and services/auth/sessions.ts. */
 import t from 'tap';
 import { forEachEngine } from '../../../../test/harness.ts';
 import { codeOf, logIn, signUp } from '../../../../test/auth.ts';

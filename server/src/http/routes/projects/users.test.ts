@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/users.ts, services/auth/users.ts and users-list.ts. */
 import t from 'tap';
 import { forEachEngine } from '../../../../test/harness.ts';
 import { codeOf, logIn, signUp } from '../../../../test/auth.ts';

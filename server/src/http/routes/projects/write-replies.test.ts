@@ -1,3 +1,4 @@
+/** Covers services/records/write.ts (a write answers what a read would) through records and batch. */
 import t from 'tap';
 import { forEachEngine, type TestInstance } from '../../../../test/harness.ts';
 import { codeOf, signUp } from '../../../../test/auth.ts';

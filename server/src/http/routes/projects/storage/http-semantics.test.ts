@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/storage/http-semantics.ts (Range, ETag, Content-Disposition). */
 import t from 'tap';
 import { attachmentDisposition, etagMatches, parseRange, type RangeResult } from './http-semantics.ts';
 

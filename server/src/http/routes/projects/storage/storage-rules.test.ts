@@ -1,3 +1,4 @@
+/** Covers services/storage/rules.ts and signing.ts through the object routes. */
 import t from 'tap';
 import { forEachEngine, type TestInstance } from '../../../../../test/harness.ts';
 import { codeOf, signUp } from '../../../../../test/auth.ts';

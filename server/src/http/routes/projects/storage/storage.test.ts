@@ -1,3 +1,4 @@
+/** Covers http/routes/projects/storage/ (objects, buckets, sign), services/storage/ and storage/ (the fs and S3 drivers). */
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
