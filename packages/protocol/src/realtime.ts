@@ -83,7 +83,13 @@ export type RealtimeErrorCode =
   | 'since_too_old'
   | 'too_many_subscriptions'
   | 'duplicate_subscription'
-  | 'not_joined';
+  | 'not_joined'
+  /**
+   * The credential the connection authenticated with stopped working (logout, revoked session, user
+   * disabled or deleted, secret key revoked, admin session ended), or a changed identity may no longer
+   * be in a channel: what was subscribed or joined with it ends. `details.reason` says which.
+   */
+  | 'access_revoked';
 
 /** Answers a message that succeeded. `seq` (subscribe): the log position the subscription is live from. */
 export interface RealtimeAckFrame {

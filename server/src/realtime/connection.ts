@@ -4,7 +4,8 @@ import { realtimeCloseCodes, type RealtimeErrorCode } from '@baas/protocol';
 import type { ProjectHandle } from '../db/registry.ts';
 import { ApiError } from '../errors.ts';
 import type { Services } from '../services/index.ts';
-import { authenticate, type Identity } from './auth.ts';
+import type { IdentityEvent } from '../services/identity-events.ts';
+import { authenticate, effectOn, type Holder, type Identity } from './auth.ts';
 import type { ChannelMember, Channels } from './channels.ts';
 import { RealtimeError } from './errors.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json-depth.ts';
@@ -24,6 +25,7 @@ export interface ConnectionLimits {
 }
 
 const MAX_ID = 128;
+const REVOKED = 'the credential of this connection was revoked: sign in again, send auth, then subscribe again';
 const MAX_CHANNEL = 256;
 // A closing slow consumer may never read its close frame: drop it for good after this.
 const CLOSE_GRACE_MS = 5000;
@@ -59,6 +61,13 @@ interface Held {
 export class Connection implements Subscriber, ChannelMember {
   readonly key = randomBytes(9).toString('base64url');
   viewer: Viewer;
+  /** Whose credential the connection holds (none as a guest): what identity events are matched against. */
+  private holder: Holder | undefined;
+  /** The token of that credential, to read its identity again. */
+  private token: string | undefined;
+  /** Re-checks of the identity in flight, and the judgments waiting for them. */
+  private rechecks = 0;
+  private readonly deferred: Array<() => void> = [];
   /** When the heartbeat last pinged, and whether the pong came back. */
   pingedAt = Date.now();
   awaitingPong = false;
@@ -93,6 +102,8 @@ export class Connection implements Subscriber, ChannelMember {
     identity: Identity,
   ) {
     this.viewer = identity.viewer;
+    this.holder = identity.holder;
+    this.token = identity.token;
     this.tokens = limits.burst;
     this.expireAt(identity.expiresAt);
     socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
@@ -233,6 +244,8 @@ export class Connection implements Subscriber, ChannelMember {
   private async auth(token: string, id: string | undefined): Promise<void> {
     const identity = await authenticate(this.services, this.project, token);
     this.viewer = identity.viewer;
+    this.holder = identity.holder;
+    this.token = identity.token;
     this.expireAt(identity.expiresAt);
     // What was subscribed as a guest stays; what is subscribed from now on needs this identity.
     this.ack(id);
@@ -247,25 +260,96 @@ export class Connection implements Subscriber, ChannelMember {
     clearTimeout(this.expiry);
     if (at === undefined) return;
     this.expiry = setTimeout(() => {
-      this.viewer = guestViewer;
-      // What ends here may leave the connection idle: the idle timeout counts from now, so
-      // the client has it in full to refresh, re-auth and subscribe again.
-      this.lastActivity = Date.now();
-      const message = 'the access token expired: refresh it, send auth, then subscribe again';
-      for (const [subId, held] of this.subs) {
-        if (!held.needsAuth) continue;
-        this.hub.unsubscribe(held.sub);
-        this.subs.delete(subId);
-        this.error(subId, 'token_expired', message);
-      }
-      for (const [channel, needsAuth] of this.joined) {
-        if (!needsAuth) continue;
-        this.joined.delete(channel);
-        this.channels.leave(channel, this);
-        this.error(undefined, 'token_expired', message, { channel });
-      }
+      this.fallBackToGuest('token_expired', 'the access token expired: refresh it, send auth, then subscribe again');
     }, Math.max(0, at - Date.now()));
     this.expiry.unref();
+  }
+
+  /**
+   * An identity event of the instance (see identity-events.ts). When it ends
+   * the credential this connection holds, the connection falls back to a
+   * guest at once (`access_revoked`, `details.reason`); when it changes what
+   * rules read of its user, every later change is judged with the new claims
+   * (judging reads `viewer` per change) and the channels are judged again.
+   */
+  identityEvent(event: IdentityEvent | undefined): void {
+    const effect = effectOn(event, this.project.id, this.holder);
+    if (!effect || this.closing) return;
+    if (effect.kind === 'revoke') {
+      this.fallBackToGuest('access_revoked', REVOKED, { reason: effect.reason });
+      return;
+    }
+    // Judging waits for the new identity (defer): a change meanwhile must be judged neither
+    // with the old claims (a removed role would still see it) nor dropped.
+    this.rechecks++;
+    // In the message queue: an `auth` or `join` in flight must not interleave.
+    this.queue = this.queue
+      .then(() => this.recheck())
+      .catch(() => {})
+      .finally(() => {
+        if (--this.rechecks > 0) return;
+        for (const judge of this.deferred.splice(0)) judge();
+      });
+  }
+
+  defer(judge: () => void): boolean {
+    if (this.rechecks === 0) return false;
+    this.deferred.push(judge);
+    return true;
+  }
+
+  /** Reads the identity of the connection's token again: new claims, or revoked. */
+  private async recheck(): Promise<void> {
+    if (!this.holder || !this.token) return;
+    let identity: Identity;
+    try {
+      identity = await authenticate(this.services, this.project, this.token);
+    } catch (err) {
+      if (err instanceof ApiError) this.fallBackToGuest('access_revoked', REVOKED, { reason: 'revoked' });
+      return;
+    }
+    this.viewer = identity.viewer;
+    this.holder = identity.holder;
+    await this.rejudgeChannels();
+  }
+
+  /** Leaves (with `access_revoked`) the channels the current identity may no longer join. */
+  private async rejudgeChannels(): Promise<void> {
+    if (this.joined.size === 0) return;
+    const { channelRule } = await getRealtimeSettings(this.project.db);
+    for (const channel of [...this.joined.keys()]) {
+      if (mayJoin(channelRule, this.viewer, channel)) continue;
+      this.joined.delete(channel);
+      this.channels.leave(channel, this);
+      this.error(undefined, 'access_revoked', `the channel rule no longer lets you join '${channel}'`, { channel, reason: 'channel_rule' });
+    }
+  }
+
+  /**
+   * The connection becomes a guest: what was subscribed or joined while
+   * authenticated ends with an error frame of `code` (channels: with
+   * `details.channel`); what was made as a guest stays.
+   */
+  private fallBackToGuest(code: 'token_expired' | 'access_revoked', message: string, details: Record<string, unknown> = {}): void {
+    clearTimeout(this.expiry);
+    this.viewer = guestViewer;
+    this.holder = undefined;
+    this.token = undefined;
+    // What ends here may leave the connection idle: the idle timeout counts from now, so
+    // the client has it in full to sign in again, re-auth and subscribe again.
+    this.lastActivity = Date.now();
+    for (const [subId, held] of this.subs) {
+      if (!held.needsAuth) continue;
+      this.hub.unsubscribe(held.sub);
+      this.subs.delete(subId);
+      this.error(subId, code, message, Object.keys(details).length ? details : undefined);
+    }
+    for (const [channel, needsAuth] of this.joined) {
+      if (!needsAuth) continue;
+      this.joined.delete(channel);
+      this.channels.leave(channel, this);
+      this.error(undefined, code, message, { ...details, channel });
+    }
   }
 
   private async subscribe(message: Record<string, unknown>, id: string | undefined): Promise<void> {

@@ -16,6 +16,12 @@ export interface Subscriber {
   send(frame: string): void;
   /** Resolves once the connection's send buffer is low enough to go on replaying. */
   drained(): Promise<void>;
+  /**
+   * While the connection checks its identity again (a user changed), judging
+   * waits: answers true and keeps `judge` to run once the new identity is
+   * known; false = judge now.
+   */
+  defer(judge: () => void): boolean;
 }
 
 /** One live subscription of one connection. */
@@ -187,7 +193,7 @@ export class ProjectHub {
     let sent = 0;
     for (const sub of subs) {
       if (sub.pending) sub.pending.push(change);
-      else if (send(sub, change, judge, frames)) sent++;
+      else if (judged(sub, change, judge, frames)) sent++;
     }
     if (sent) this.onDelivered(sent);
   }
@@ -195,7 +201,7 @@ export class ProjectHub {
   private async sendOne(sub: Subscription, change: ChangeEvent): Promise<void> {
     if (change.seq <= sub.lastSeq) return;
     const judge = await ChangeJudge.prepare(this.project.db, await this.catalog(), change);
-    if (send(sub, change, judge, new ChangeFrames(change))) this.onDelivered(1);
+    if (judged(sub, change, judge, new ChangeFrames(change))) this.onDelivered(1);
   }
 
   private catalog(): Promise<ReadonlyMap<string, CollectionDefinition>> {
@@ -219,6 +225,13 @@ function checkFilter(catalog: ReadonlyMap<string, CollectionDefinition>, def: Co
   }
 }
 
+/** Judges a change for a subscription now, or once its connection knows who it is again (see Subscriber.defer). */
+function judged(sub: Subscription, change: ChangeEvent, judge: ChangeJudge, frames: ChangeFrames): boolean {
+  // A deferred judgment counts as no delivery now (the metrics undercount it, never the client).
+  if (sub.subscriber.defer(() => send(sub, change, judge, frames))) return false;
+  return send(sub, change, judge, frames);
+}
+
 /**
  * One change as one subscription sees it. An update is judged on the record
  * before and after: both visible = update, only after = enter, only before =
@@ -226,7 +239,7 @@ function checkFilter(catalog: ReadonlyMap<string, CollectionDefinition>, def: Co
  * Answers whether a frame was sent.
  */
 function send(sub: Subscription, change: ChangeEvent, judge: ChangeJudge, frames: ChangeFrames): boolean {
-  if (change.seq <= sub.lastSeq) return false;
+  if (sub.closed || change.seq <= sub.lastSeq) return false;
   sub.lastSeq = change.seq;
   if (sub.recordId !== undefined && change.record.id !== sub.recordId) return false;
   const viewer = sub.subscriber.viewer;

@@ -8,6 +8,7 @@ import { Channels } from './channels.ts';
 import { Connection, type ConnectionLimits } from './connection.ts';
 import { ProjectHub } from './hub.ts';
 import { pruneChangeLog } from './retention.ts';
+import { subscribeIdentityEvents } from '../services/identity-events.ts';
 
 /** Largest client frame, in bytes (bigger ones close the connection with 1009). */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -38,7 +39,14 @@ export class RealtimeService {
       if (project === undefined) for (const hub of this.hubs.values()) void hub.then((h) => h.wake(), () => {});
       else void this.hubs.get(project)?.then((h) => h.wake(), () => {});
     });
-    this.unsubscribe = [wakes, services.registry.onGone((id) => this.projectGone(id))];
+    this.unsubscribe = [
+      wakes,
+      services.registry.onGone((id) => this.projectGone(id)),
+      // Revocation reaches open sockets: each connection judges whether the event ends (or changes) its identity.
+      subscribeIdentityEvents(services.stores.bus, (event) => {
+        for (const connection of this.connections) connection.identityEvent(event);
+      }),
+    ];
     const sweepMs = (Math.min(config.realtimeHeartbeatSeconds, config.realtimeIdleSeconds) * 1000) / 2;
     this.sweeper = setInterval(() => this.sweep(), Math.max(100, sweepMs));
     this.sweeper.unref();

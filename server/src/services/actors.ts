@@ -18,7 +18,7 @@ export async function actorOfToken(admins: AdminsService, token: string, project
   if (token.startsWith('adm_')) {
     const admin = await admins.authenticate(token);
     if (!admin) throw new ApiError('invalid_token', 'the admin session is unknown or expired');
-    return { kind: 'admin', id: admin.id, email: admin.email };
+    return { kind: 'admin', id: admin.id, email: admin.email, sessionId: admin.sessionId };
   }
   if (token.startsWith('sk_')) {
     // A secret key is the service role of one project: on instance routes (/v1/admin/...) it is a

@@ -4,6 +4,7 @@ import { asUniqueViolation } from '../db/database.ts';
 import { ApiError } from '../errors.ts';
 import { dummyPasswordHash, hashPassword, hashSecret, randomToken, verifyPassword } from '../crypto.ts';
 import { newId, nowIso } from '../ids.ts';
+import { publishIdentityEvent } from './identity-events.ts';
 
 /** An instance admin as the API shows it. */
 export interface Admin {
@@ -79,6 +80,7 @@ export class AdminsService {
         throw new ApiError('conflict', 'you cannot delete your own admin account without force (it ends your access)');
       }
       await tx.run(sql`DELETE FROM ${tx.table('admins')} WHERE id = ${row.id}`);
+      await publishIdentityEvent(tx, { kind: 'admin_session_ended', adminId: row.id });
       return { id: row.id, email: row.email, createdAt: row.created_at };
     });
   }
@@ -102,6 +104,7 @@ export class AdminsService {
       }
       await tx.run(sql`UPDATE ${tx.table('admins')} SET password_hash = ${hash} WHERE id = ${row.id}`);
       await tx.run(sql`DELETE FROM ${tx.table('admin_sessions')} WHERE admin_id = ${row.id}`);
+      await publishIdentityEvent(tx, { kind: 'admin_session_ended', adminId: row.id });
       return { id: row.id, email: row.email, createdAt: row.created_at };
     });
   }
@@ -128,19 +131,25 @@ export class AdminsService {
     return { token, admin: { id: row.id, email: row.email, createdAt: row.created_at }, expiresAt };
   }
 
-  /** The admin a session token belongs to, or undefined when it is unknown or expired. */
-  async authenticate(token: string): Promise<Admin | undefined> {
-    const row = await this.store.get<{ id: string; email: string; created_at: string; expires_at: string }>(
-      sql`SELECT a.id, a.email, a.created_at, s.expires_at FROM ${this.store.table('admin_sessions')} s
+  /** The admin a session token belongs to (with the session's id), or undefined when it is unknown or expired. */
+  async authenticate(token: string): Promise<(Admin & { sessionId: string }) | undefined> {
+    const row = await this.store.get<{ id: string; email: string; created_at: string; expires_at: string; session_id: string }>(
+      sql`SELECT a.id, a.email, a.created_at, s.expires_at, s.id AS session_id FROM ${this.store.table('admin_sessions')} s
         JOIN ${this.store.table('admins')} a ON a.id = s.admin_id WHERE s.token_hash = ${hashSecret(token)}`,
     );
     if (!row || row.expires_at <= nowIso()) return undefined;
-    return { id: row.id, email: row.email, createdAt: row.created_at };
+    return { id: row.id, email: row.email, createdAt: row.created_at, sessionId: row.session_id };
   }
 
   /** Ends the session of a token. */
   async logout(token: string): Promise<void> {
-    await this.store.run(sql`DELETE FROM ${this.store.table('admin_sessions')} WHERE token_hash = ${hashSecret(token)}`);
+    await this.store.transaction(async (tx) => {
+      const ended = await tx.all<{ id: string; admin_id: string }>(
+        sql`DELETE FROM ${tx.table('admin_sessions')} WHERE token_hash = ${hashSecret(token)} RETURNING id, admin_id`,
+      );
+      // Realtime connections holding this session hear of it on commit.
+      for (const row of ended) await publishIdentityEvent(tx, { kind: 'admin_session_ended', adminId: row.admin_id, sessionId: row.id });
+    });
   }
 
   /** The unexpired sessions of an admin, newest first; `current` marks the one of `token`. */

@@ -7,7 +7,8 @@ export type { ProjectHandle };
 
 /** Who is calling, as the HTTP layer resolved it from the request. */
 export type Actor =
-  | { kind: 'admin'; id: string; email: string }
+  /** An instance admin; `sessionId` names the admin session the token belongs to. */
+  | { kind: 'admin'; id: string; email: string; sessionId: string }
   | { kind: 'service'; keyId: string }
   /** A project user, from an access token; `sessionId` names the session the token belongs to. */
   | { kind: 'user'; user: AuthInfo; sessionId: string }

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import { hashSecret, randomToken } from '../crypto.ts';
 import { newId, nowIso } from '../ids.ts';
+import { publishIdentityEvent } from './identity-events.ts';
 
 /** A secret API key as listed: never the secret itself, only its first characters. */
 export interface ApiKey {
@@ -32,8 +33,13 @@ export const keysService = {
     return rows.map((r) => ({ id: r.id, name: r.name, prefix: r.prefix, createdAt: r.created_at }));
   },
 
+  /** Deletes a key; connections holding it lose the service role once that commits. */
   async revoke(db: Database, id: string): Promise<boolean> {
-    return (await db.run(sql`DELETE FROM ${db.table('_keys')} WHERE id = ${id}`)).changes > 0;
+    return db.transaction(async (tx) => {
+      const revoked = (await tx.run(sql`DELETE FROM ${tx.table('_keys')} WHERE id = ${id}`)).changes > 0;
+      if (revoked) await publishIdentityEvent(tx, { kind: 'key_revoked', keyId: id });
+      return revoked;
+    });
   },
 
   /** The id of the key a secret belongs to, or undefined. Lookup is by hash, so no secret is compared. */

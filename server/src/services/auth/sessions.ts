@@ -5,6 +5,7 @@ import type { ProjectHandle } from '../../db/registry.ts';
 import { ApiError } from '../../errors.ts';
 import { hashSecret, randomToken } from '../../crypto.ts';
 import { newId, nowIso } from '../../ids.ts';
+import { publishIdentityEvent } from '../identity-events.ts';
 import { getAuthSettings } from './settings.ts';
 import { signAccessToken, verifyAccessToken } from './tokens.ts';
 import { decodeUser, publicUser, type UserRow } from './users.ts';
@@ -90,10 +91,17 @@ export async function refreshSession(db: Database, project: ProjectHandle, refre
   return tokensFor(db, project, outcome.user, outcome.sessionId, outcome.refreshToken);
 }
 
+/**
+ * The one way a session ends: its refresh tokens and the session go, and each
+ * ended session is published when that commits (realtime connections
+ * authenticated with it lose that identity at once).
+ */
 async function deleteSessions(db: Database, where: ReturnType<typeof sql>): Promise<number> {
   // Refresh tokens first and explicitly: a session must not leave spendable tokens behind, whatever the store's pragmas.
   await db.run(sql`DELETE FROM ${db.table('_refresh_tokens')} WHERE session_id IN (SELECT id FROM ${db.table('_sessions')} WHERE ${where})`);
-  return (await db.run(sql`DELETE FROM ${db.table('_sessions')} WHERE ${where}`)).changes;
+  const ended = await db.all<{ id: string; user_id: string }>(sql`DELETE FROM ${db.table('_sessions')} WHERE ${where} RETURNING id, user_id`);
+  for (const row of ended) await publishIdentityEvent(db, { kind: 'session_ended', userId: row.user_id, sessionId: row.id });
+  return ended.length;
 }
 
 /** Ends every session of a user (all but `exceptSessionId` when given); answers how many ended. */

@@ -7,6 +7,7 @@ import { ApiError } from '../../errors.ts';
 import { hashPassword } from '../../crypto.ts';
 import { newId, nowIso } from '../../ids.ts';
 import { getAuthSettings, type AuthSettings } from './settings.ts';
+import { publishIdentityEvent } from '../identity-events.ts';
 import { revokeUserSessions } from './sessions.ts';
 
 /** A `_users` row, decoded (booleans, JSON data) on both engines: the API's user plus the password hash. */
@@ -145,7 +146,9 @@ export async function createUser(db: Database, input: NewUser): Promise<UserRow>
  * A new password is checked against the policy and hashed. Disabling a user
  * also ends all their sessions, so their access tokens stop working at once.
  * Revoking sessions on a password change is the caller's choice (the caller's
- * own session may stay).
+ * own session may stay). On commit, a disabled user is published as removed,
+ * and a change to what rules read of them (`auth.*`) as changed, so live
+ * connections judge them as they are now.
  */
 export async function updateUser(db: Database, id: string, patch: UserPatch): Promise<UserRow> {
   const current = await getUser(db, id);
@@ -167,20 +170,29 @@ export async function updateUser(db: Database, id: string, patch: UserPatch): Pr
   if (patch.disabled !== undefined) sets.push(sql`disabled = ${dbBool(db, patch.disabled)}`);
   if (!sets.length) return current;
   sets.push(sql`updated_at = ${nowIso()}`);
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     try {
       await tx.run(sql`UPDATE ${tx.table('_users')} SET ${sql.join(sets, sql`, `)} WHERE id = ${id}`);
     } catch (err) {
       conflictOnDuplicate(err);
     }
+    // Published first, so a connection hears why (`user_disabled`) before the sessions' ends.
+    if (patch.disabled && !current.disabled) await publishIdentityEvent(tx, { kind: 'user_removed', userId: id, reason: 'disabled' });
     if (patch.disabled) await revokeUserSessions(tx, id);
+    const updated = (await getUser(tx, id))!;
+    if (!updated.disabled && JSON.stringify(authInfoOf(updated)) !== JSON.stringify(authInfoOf(current))) {
+      await publishIdentityEvent(tx, { kind: 'user_changed', userId: id });
+    }
+    return updated;
   });
-  return (await getUser(db, id))!;
 }
 
 /** Deletes a user; their sessions, tokens and identities go with them (foreign keys cascade). */
 export async function deleteUser(db: Database, id: string): Promise<boolean> {
   return db.transaction(async (tx) => {
+    if (!(await getUser(tx, id))) return false;
+    // Before the sessions' ends (see updateUser); both go out when the transaction commits.
+    await publishIdentityEvent(tx, { kind: 'user_removed', userId: id, reason: 'deleted' });
     // Explicit, not only ON DELETE CASCADE: a session must never outlive its user, whatever the store's pragmas.
     await revokeUserSessions(tx, id);
     return (await tx.run(sql`DELETE FROM ${tx.table('_users')} WHERE id = ${id}`)).changes > 0;
