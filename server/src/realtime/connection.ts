@@ -79,6 +79,13 @@ export class Connection implements Subscriber, ChannelMember {
   private tokens: number;
   private refilledAt = Date.now();
   private closing = false;
+  /**
+   * Set when the socket has closed. A subscribe, auth or join that was awaiting
+   * the database then must not register anything: nothing would ever remove it
+   * (on PostgreSQL a socket dropped before `subscribe` finished left its
+   * subscription in the hub for good).
+   */
+  private disposed = false;
   private outbox: string[] = [];
   private outboxBytes = 0;
 
@@ -170,6 +177,7 @@ export class Connection implements Subscriber, ChannelMember {
 
   private dispose(): void {
     this.closing = true;
+    this.disposed = true;
     clearTimeout(this.expiry);
     for (const { sub } of this.subs.values()) this.hub.unsubscribe(sub);
     this.subs.clear();
@@ -243,6 +251,7 @@ export class Connection implements Subscriber, ChannelMember {
 
   private async auth(token: string, id: string | undefined): Promise<void> {
     const identity = await authenticate(this.services, this.project, token);
+    if (this.disposed) return;
     this.viewer = identity.viewer;
     this.holder = identity.holder;
     this.token = identity.token;
@@ -369,6 +378,12 @@ export class Connection implements Subscriber, ChannelMember {
       recordId: text(message, 'recordId', 256, true),
       since,
     });
+    if (this.disposed || this.subs.has(id)) {
+      // Closed meanwhile, or the same id subscribed twice in flight: keep nothing of this one.
+      this.hub.unsubscribe(sub);
+      if (!this.disposed) throw new RealtimeError('duplicate_subscription', `subscription '${id}' exists; unsubscribe first`);
+      return;
+    }
     this.subs.set(id, { sub, needsAuth: this.viewer !== guestViewer });
     this.send(JSON.stringify({ op: 'ack', id, seq: sub.lastSeq }));
     if (since !== undefined) {
@@ -396,6 +411,7 @@ export class Connection implements Subscriber, ChannelMember {
       throw new RealtimeError('invalid_message', `at most ${this.limits.maxChannels} channels per connection`);
     }
     const { channelRule } = await getRealtimeSettings(this.project.db);
+    if (this.disposed) return;
     if (!mayJoin(channelRule, this.viewer, channel)) throw new RealtimeError('forbidden', `the channel rule does not let you join '${channel}'`);
     this.joined.set(channel, this.viewer !== guestViewer);
     this.ack(id);
