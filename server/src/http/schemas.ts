@@ -20,6 +20,7 @@ export const errorEnvelope = {
         code: { type: 'string', enum: errorCodes },
         message: { type: 'string' },
         details: { type: 'object', additionalProperties: true },
+        requestId: { type: 'string', description: 'on a 5xx: the x-request-id, which names the log line' },
       },
       required: ['code', 'message'],
     },
