@@ -170,3 +170,17 @@ t.test('readiness: /v1/health answers 503 while the database refuses connections
   await within(10_000, async () => (await cluster.nodes[1].call('GET', '/v1/health')).status === 200, 'ready again with S3');
   t.pass('ready again with S3');
 });
+
+t.test('abuse limits are counted across processes: 10 password guesses per account, not 10 per process', { skip }, async (t) => {
+  const statuses: number[] = [];
+  for (let i = 0; i < 14; i++) {
+    const node = cluster.nodes[i % 3];
+    statuses.push((await node.call('POST', p('/auth/login'), { body: { email: 'victim@example.com', password: `guess ${i}` } })).status);
+  }
+  t.same(statuses.slice(0, 10).filter((s) => s === 429), [], 'the first 10 guesses are answered');
+  t.same(statuses.slice(10), [429, 429, 429, 429], 'the 11th and later get 429 on whichever process');
+  const res = await cluster.nodes[2].call('POST', p('/auth/login'), { body: { email: 'victim@example.com', password: 'another' } });
+  t.equal(res.status, 429);
+  t.ok(Number(res.headers.get('retry-after')) > 0, 'with Retry-After');
+  t.not((await cluster.nodes[0].call('POST', p('/auth/login'), { body: { email: 'someone-else@example.com', password: 'x' } })).status, 429, 'another account is not limited');
+});

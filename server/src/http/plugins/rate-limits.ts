@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { ApiError } from '../../errors.ts';
+import { databaseStore } from './rate-limit-store.ts';
 
 /** Who a limit counts: the caller's address, or the account a request is about. */
 type AccountKey = (request: FastifyRequest) => string | undefined;
@@ -55,8 +56,9 @@ const MINUTE = 60_000;
 
 /**
  * Registers @fastify/rate-limit for the routes of `authLimits` (call before
- * the routes are added). Limits are counted in this process's memory: with
- * several processes each keeps its own count (see docs/deployment.md).
+ * the routes are added). On PostgreSQL the counts live in the database
+ * (rate-limit-store.ts), shared by every process; on SQLite, which one
+ * process serves, in its memory.
  */
 export async function registerRateLimits(app: FastifyInstance): Promise<void> {
   // Runs before the plugin's own onRoute hook, which reads config.rateLimit.
@@ -77,7 +79,9 @@ export async function registerRateLimits(app: FastifyInstance): Promise<void> {
       route.preHandler = [perAccount, ...toArray(route.preHandler)];
     }
   });
+  const shared = app.baas.config.databaseUrl ? { store: databaseStore(app.baas.instance) } : {};
   await app.register(rateLimit, {
+    ...shared,
     global: false,
     errorResponseBuilder: (_request, context) => tooMany(context.ttl),
   });
