@@ -43,6 +43,9 @@ async function main(): Promise<void> {
       });
     });
   });
+  // Fastify's keep-alive timeout (72 s), not node:http's 5 s: a writer's kept-alive connection must not be
+  // closed under it while a long fan-out holds the event loop (a reset write, not a slow one).
+  server.keepAliveTimeout = 72_000;
   const wss = new WebSocketServer({ server, path: `/v1/projects/${PROJECT}/realtime`, perMessageDeflate: false });
   wss.on('connection', (socket) => {
     socket.on('message', (data) => {

@@ -13,7 +13,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { combine, load, type LoadRequest, type Measurement } from '../lib/wrk.ts';
-import { repoRoot, serverCpu, startChild, type ChildHandle } from '../lib/processes.ts';
+import { cpuMsOf, repoRoot, serverCpu, startChild, type ChildHandle } from '../lib/processes.ts';
+import { cpuNote, cpuRatio } from '../lib/measure.ts';
 import { warningsFor } from '../lib/report.ts';
 import type { BenchContext, Row, Scenario } from '../lib/scenario.ts';
 
@@ -138,7 +139,8 @@ async function compare(ctx: BenchContext, operation: string, subject: Side, base
     target,
     rounds,
     warnings: [...warningsFor(subject.name, s), ...warningsFor(baseline.name, b)],
-    notes: [`subject = ${subject.name}, baseline = ${baseline.name}`, ...notes],
+    cpuRatio: cpuRatio(s, b),
+    notes: [`subject = ${subject.name}, baseline = ${baseline.name}`, ...(s.serverCpuMs !== undefined && b.serverCpuMs !== undefined ? [cpuNote(s, b)] : []), ...notes],
   };
 }
 
@@ -154,7 +156,9 @@ async function measureHttp(
   const run = (s: number) => load({ url: child.url, connections, seconds: s, request });
   if (warmup > 0) await run(warmup);
   if (profileFile) await child.startProfile();
-  const m = await run(seconds);
+  const cpuBefore = cpuMsOf(child.pid);
+  const m = { ...(await run(seconds)), serverCpuMs: 0 };
+  m.serverCpuMs = cpuMsOf(child.pid) - cpuBefore;
   if (profileFile) await child.stopProfile(profileFile);
   return m;
 }
