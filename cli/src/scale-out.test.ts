@@ -184,3 +184,27 @@ t.test('abuse limits are counted across processes: 10 password guesses per accou
   t.ok(Number(res.headers.get('retry-after')) > 0, 'with Retry-After');
   t.not((await cluster.nodes[0].call('POST', p('/auth/login'), { body: { email: 'someone-else@example.com', password: 'x' } })).status, 429, 'another account is not limited');
 });
+
+t.test('revocation follows a realtime connection that lives on another process', { skip }, async (t) => {
+  const [a, b, c] = cluster.nodes;
+  const sk = cluster.secret;
+  const own = "owner = auth.id";
+  t.equal((await a.call('POST', p('/collections'), { token: sk, body: { name: 'diary', fields: [{ name: 'owner', type: 'text' }, { name: 'title', type: 'text' }], rules: { list: own, view: own, create: '', update: '', delete: '' } } })).status, 201);
+  const signup = await a.call('POST', p('/auth/signup'), { body: { email: 'rev@example.com', password: 'correct horse battery' } });
+  const { accessToken } = signup.body.session;
+  const userId = signup.body.user.id;
+  const client = await RealtimeClient.connect(c.realtimeUrl());
+  t.teardown(() => client.close());
+  t.match(await client.call({ op: 'auth', id: 'auth', token: accessToken }), { op: 'ack' });
+  await within(BOUND_MS, async () => (await client.call({ op: 'subscribe', id: 's', collection: 'diary' })).op === 'ack', 'subscribe on c');
+  await b.call('POST', p('/collections/diary/records'), { token: sk, body: { owner: userId, title: 'before' } });
+  t.match(await client.next((f) => f.op === 'change' && f.sub === 's'), { record: { title: 'before' } });
+
+  const started = Date.now();
+  t.equal((await a.call('POST', p('/auth/logout'), { token: accessToken })).status, 204, 'logout on a');
+  t.match(await client.next((f) => f.op === 'error' && f.id === 's', BOUND_MS), { error: { code: 'access_revoked', details: { reason: 'session_ended' } } }, 'the subscription on c ends');
+  t.comment(`logout on a ended the subscription on c after ${Date.now() - started} ms`);
+  await b.call('POST', p('/collections/diary/records'), { token: sk, body: { owner: userId, title: 'after' } });
+  await settle(500);
+  t.same(client.takeChanges('s'), [], 'no later change reaches it');
+});
