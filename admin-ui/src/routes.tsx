@@ -17,6 +17,7 @@ const KeysPage = lazy(() => import('./pages/keys.tsx'));
 const SettingsPage = lazy(() => import('./pages/settings.tsx'));
 const EmailLinkPage = lazy(() => import('./pages/email-link.tsx'));
 const InstanceSettingsPage = lazy(() => import('./pages/instance/instance-settings.tsx'));
+const LogsPage = lazy(() => import('./pages/logs.tsx'));
 
 function page(element: ReactNode) {
   return <Suspense fallback={<Loading />}>{element}</Suspense>;
@@ -44,6 +45,7 @@ export const router = createBrowserRouter(
       children: [
         { index: true, element: <ProjectsPage /> },
         { path: 'settings', element: page(<InstanceSettingsPage />) },
+        { path: 'logs', element: page(<LogsPage />) },
         {
           path: 'p/:project',
           children: [

@@ -49,6 +49,7 @@ export function Shell({ children }: { children: ReactNode }) {
           <NavLink to="/" end>
             Projects
           </NavLink>
+          <NavLink to={project ? `/logs?project=${project}` : '/logs'}>Logs and metrics</NavLink>
           <NavLink to="/settings">Instance settings</NavLink>
         </div>
         {project && (

@@ -331,6 +331,32 @@ t.test('an admin runs a project from the dashboard', async (t) => {
     t.equal(testMail.subject, '[test] Reset your Shop password, ops@example.com');
   });
 
+  await t.test('logs and metrics: charts of the request log and the requests, filtered by project and status', async (t) => {
+    for (let i = 0; i < 3; i++) await admin('GET', '/collections/products/records/no-such-record');
+    await api.app.baas.requestLog.flush();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Logs and metrics' }).click();
+    await page.getByRole('heading', { name: 'Logs and metrics' }).waitFor();
+    t.equal(await page.getByLabel('Project').inputValue(), P, 'opened from a project, it shows that project');
+    for (const chart of [/^Chart of requests per second/, /^Chart of the 5xx error rate/, /^Chart of p50 and p99 latency/]) {
+      await page.getByRole('img', { name: chart }).locator('canvas').waitFor();
+    }
+    t.match(await page.getByRole('status', { name: 'Totals' }).textContent(), /^[1-9]\d* requests, 0 with a 5xx/);
+    await page.getByLabel('Status').fill('404');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/status=404/);
+    const table = page.getByRole('table', { name: 'Request log' });
+    await page.waitForFunction(() => [...document.querySelectorAll('table[aria-label="Request log"] tbody tr')].every((r) => r.textContent!.includes('404')));
+    const expected = (await api.request('GET', `/v1/admin/request-log?project=${P}&status=404&limit=50`, { token: api.adminToken })).body.items;
+    t.ok(expected.length >= 3);
+    t.equal(await table.locator('tbody tr').count(), expected.length, 'the table lists what the API does for the same filters');
+    t.match(await table.locator('tbody tr').first().textContent(), /GET.*no-such-record.*404/);
+    await page.getByLabel('Status').fill('');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL((u) => !u.searchParams.has('status'));
+    await table.locator('tbody tr', { hasText: '200' }).first().waitFor();
+    await snap(page, 'logs');
+  });
+
   await t.test('the other pages load, with no error, and are screenshotted', async (t) => {
     for (const [path, heading] of [
       ['realtime', 'Realtime'],
