@@ -7,6 +7,7 @@ import { ChangeFeed, PAGE_SIZE, readChanges } from './change-feed.ts';
 import { RealtimeError } from './errors.ts';
 import { ChangeJudge, type ChangeEvent, type Interest, type Viewer } from './judge.ts';
 import { prunedThrough } from './retention.ts';
+import { droppedThrough } from '../services/records/changes.ts';
 
 /** What the hub needs of a connection. */
 export interface Subscriber {
@@ -146,7 +147,8 @@ export class ProjectHub {
     subs.add(sub);
     if (request.since !== undefined) {
       // Checked after registering: a change pruned from now on is one the feed delivers live anyway.
-      const pruned = await prunedThrough(this.project.db);
+      // The log holds every change after the later of retention's cut and the collection's last drop.
+      const pruned = Math.max(await prunedThrough(this.project.db), await droppedThrough(this.project.db, def.name));
       if (request.since < pruned) {
         this.unsubscribe(sub);
         throw new RealtimeError('since_too_old', `the change log no longer holds every change after seq ${request.since}: refetch, then subscribe without since`, { oldestSince: pruned });

@@ -10,6 +10,7 @@ import { bumpVersion } from '../db/shared-state.ts';
 import { isPrivileged, type ServiceContext } from './context.ts';
 import { schemaLookup } from '@baas/query';
 import { uniqueViolationError } from './unique.ts';
+import { forgetCollectionChanges } from './records/changes.ts';
 
 /**
  * Held exclusively by every schema change and shared by every record write
@@ -116,6 +117,7 @@ export const collectionsService = {
       next.delete(name);
       validateAgainst(next);
       await dropCollectionTable(tx, def);
+      await forgetCollectionChanges(tx, name);
       await tx.run(sql`DELETE FROM ${tx.table('_collections')} WHERE name = ${name}`);
       return { next, version: await bumpVersion(tx, 'collections') };
     });

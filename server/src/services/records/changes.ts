@@ -6,6 +6,33 @@ import { nowIso } from '../../ids.ts';
 /** The lock that keeps change-log sequence numbers in commit order. */
 export const CHANGES_LOCK = 'changes';
 
+const droppedKey = (collection: string) => `realtime.log_dropped_through:${collection}`;
+
+/**
+ * In a collection's drop, in its transaction: the log forgets the
+ * collection's changes, and remembers the seq it forgot through. A `since`
+ * from before it would otherwise replay the old collection's records — its
+ * fields and data — to subscribers of a new collection of the same name,
+ * judged by the new rules. The log's newest row stays (SQLite's rowid would
+ * hand its seq out again), renamed to `_dropped` and emptied to its id.
+ */
+export async function forgetCollectionChanges(tx: Database, collection: string): Promise<void> {
+  // Every change of the collection that will ever commit has a seq below what is read here.
+  await tx.lockUntilCommit(CHANGES_LOCK);
+  const changes = tx.table('_changes');
+  const newest = Number((await tx.get<{ seq: unknown }>(sql`SELECT MAX(seq) AS seq FROM ${changes}`))?.seq ?? 0);
+  await tx.run(sql`DELETE FROM ${changes} WHERE collection = ${collection} AND seq < ${newest}`);
+  await tx.run(sql`UPDATE ${changes} SET collection = '_dropped', record = ${JSON.stringify({})}, previous = NULL WHERE collection = ${collection} AND seq = ${newest}`);
+  await tx.run(sql`INSERT INTO ${tx.table('_settings')} (key, value) VALUES (${droppedKey(collection)}, ${JSON.stringify(newest)})
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+}
+
+/** The seq through which the log forgot a collection's changes (its last drop; 0 if never dropped). */
+export async function droppedThrough(db: Database, collection: string): Promise<number> {
+  const row = await db.get<{ value: string }>(sql`SELECT value FROM ${db.table('_settings')} WHERE key = ${droppedKey(collection)}`);
+  return row ? Number(JSON.parse(row.value)) : 0;
+}
+
 /**
  * Appends a record write to the project's change log. Must run in the write's
  * transaction: the change exists exactly when the write does. The lock keeps
