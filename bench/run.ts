@@ -17,8 +17,9 @@ import { recordsPgScenario, recordsScenario } from './scenarios/records.ts';
 import { storageScenario } from './scenarios/storage.ts';
 import { realtimeScenario } from './scenarios/realtime.ts';
 import { queryScenario } from './scenarios/query.ts';
+import { loggingScenario } from './scenarios/logging.ts';
 
-const scenarios: Scenario[] = [recordsScenario, recordsPgScenario, queryScenario, storageScenario, authScenario, realtimeScenario];
+const scenarios: Scenario[] = [recordsScenario, recordsPgScenario, queryScenario, storageScenario, authScenario, realtimeScenario, loggingScenario];
 
 const usage = `Usage: pnpm bench [--help]
 

@@ -45,7 +45,9 @@ export const authorsCollection = {
 
 async function main(): Promise<void> {
   runAsChild();
-  const { app, dir, secret } = await startBenchInstance('records');
+  // BENCH_LOG_LEVEL: the logging scenario runs one child at `silent` beside the default `info`.
+  const logLevel = process.env.BENCH_LOG_LEVEL as 'info' | 'silent' | undefined;
+  const { app, dir, secret } = await startBenchInstance('records', { overrides: logLevel ? { logLevel } : {} });
   const auth = { authorization: `Bearer ${secret}` };
   const base = `/v1/projects/${PROJECT}`;
   let res = await app.inject({ method: 'POST', url: `${base}/collections`, headers: auth, payload: authorsCollection });

@@ -15,7 +15,7 @@ import { authorOf, makeItem, prng } from '../lib/data.ts';
 
 type SideName = 'baas' | 'baseline';
 
-interface Side {
+export interface Side {
   name: SideName;
   label: string;
   child: ChildHandle;
@@ -24,7 +24,7 @@ interface Side {
   ids: string[];
 }
 
-interface Operation {
+export interface Operation {
   name: 'create' | 'get' | 'list' | 'list-count' | 'list-expand';
   target: number;
   request(side: Side): LoadRequest;
@@ -54,7 +54,8 @@ function checkItems(side: Side, body: Record<string, any>): Array<Record<string,
   return items;
 }
 
-const operations: Operation[] = [
+/** The operations, also measured by the logging scenario (scenarios/logging.ts). */
+export const operations: Operation[] = [
   {
     name: 'create',
     target: 1.0,
@@ -165,7 +166,8 @@ async function measureAll(ctx: BenchContext, scenario: string, selected: Operati
   return rows;
 }
 
-async function start(name: SideName, label: string, script: string, env?: Record<string, string>): Promise<Side> {
+/** Starts one side's server child and reads its seeded ids (also used by scenarios/logging.ts). */
+export async function start(name: SideName, label: string, script: string, env?: Record<string, string>): Promise<Side> {
   const child = await startChild({ name: label, script, env });
   const { ids, prefix } = child.ready as unknown as { ids: string[]; prefix: string };
   if (!Array.isArray(ids) || ids.length === 0 || typeof prefix !== 'string') throw new Error(`${label}: no seeded ids in its ready message`);
