@@ -45,6 +45,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logController: new OneLineLogController(),
     genReqId: requestIdGenerator(config.trustProxy),
     bodyLimit: config.bodyLimit,
+    // Idle sockets are dropped: a multipart body cut off before its closing
+    // delimiter would otherwise hold its request (and a graceful stop) forever.
+    connectionTimeout: config.bodyIdleTimeoutSeconds * 1000,
     trustProxy: config.trustProxy,
     // Malformed percent-encoding fails before routing; answer it in our envelope, not Fastify's.
     frameworkErrors: (err, request, reply) => {

@@ -65,6 +65,19 @@ export interface Config {
   realtimeHeartbeatSeconds: number;
   /** Seconds a connection may stay without subscriptions, channels or messages before it is closed (4000). */
   realtimeIdleSeconds: number;
+  /**
+   * Seconds a connection may send and receive nothing (a stalled upload body,
+   * a client gone without closing) before it is dropped; also bounds how long
+   * a stop waits for such a request.
+   */
+  bodyIdleTimeoutSeconds: number;
+  /**
+   * SQLite's `synchronous` mode. NORMAL (default, with WAL): a process crash
+   * loses nothing committed; a power loss or OS crash may roll back the last
+   * commits. FULL: commits also survive a power loss, at the cost of an fsync
+   * per commit group (docs/deployment.md, `pnpm bench durability`).
+   */
+  sqliteSynchronous: 'NORMAL' | 'FULL';
   /** A cron expression (5 or 6 fields, server time) for scheduled backups of the whole instance; unset = none. */
   backupSchedule?: string;
   /** Where backups are written and listed (relative to baas.json); default `backups` beside the data directory. */
@@ -178,6 +191,13 @@ const settings: Record<keyof Config, Setting> = {
   realtimeSendBuffer: { env: 'BAAS_REALTIME_SEND_BUFFER', schema: integer(1024), allowed: 'a number of bytes (an integer of at least 1024)', default: 4 * 1024 * 1024 },
   realtimeHeartbeatSeconds: { env: 'BAAS_REALTIME_HEARTBEAT_SECONDS', schema: integer(1), allowed: 'a number of seconds (an integer of at least 1)', default: 30 },
   realtimeIdleSeconds: { env: 'BAAS_REALTIME_IDLE_SECONDS', schema: integer(1), allowed: 'a number of seconds (an integer of at least 1)', default: 120 },
+  bodyIdleTimeoutSeconds: { env: 'BAAS_BODY_IDLE_TIMEOUT_SECONDS', schema: integer(1, 3600), allowed: 'a number of seconds (an integer from 1 to 3600)', default: 60 },
+  sqliteSynchronous: {
+    env: 'BAAS_SQLITE_SYNCHRONOUS',
+    schema: z.preprocess((v) => (typeof v === 'string' ? v.trim().toUpperCase() : v), z.enum(['NORMAL', 'FULL'])),
+    allowed: 'NORMAL or FULL',
+    default: 'NORMAL',
+  },
   backupSchedule: { env: 'BAAS_BACKUP_SCHEDULE', schema: cron, allowed: "a cron expression, e.g. '0 3 * * *' (every day at 03:00)" },
   backupDir: { env: 'BAAS_BACKUP_DIR', schema: text, allowed: 'a directory path (a string)', default: 'backups' },
   backupKeep: { env: 'BAAS_BACKUP_KEEP', schema: integer(1, 10_000), allowed: 'how many scheduled backups to keep (an integer from 1 to 10000)', default: 7 },

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { Database, DbObserver } from './database.ts';
-import { SqliteDatabase } from './sqlite.ts';
+import { SqliteDatabase, type SqliteSynchronous } from './sqlite.ts';
 import { LocalBus, type InstanceBus } from './bus.ts';
 import { PostgresBus } from './postgres-bus.ts';
 import { closePool, createPool, PostgresDatabase } from './postgres.ts';
@@ -34,6 +34,7 @@ export class SqliteStores implements StoreFactory {
   constructor(
     readonly dataDir: string,
     private readonly observer?: DbObserver,
+    private readonly synchronous: SqliteSynchronous = 'NORMAL',
   ) {}
 
   async hasInstance(): Promise<boolean> {
@@ -42,7 +43,7 @@ export class SqliteStores implements StoreFactory {
 
   async openInstance(): Promise<Database> {
     mkdirSync(this.dataDir, { recursive: true });
-    const db = new SqliteDatabase(join(this.dataDir, 'instance.db'), this.bus, undefined, this.observer);
+    const db = new SqliteDatabase(join(this.dataDir, 'instance.db'), this.bus, undefined, this.observer, this.synchronous);
     await migrate(db, instanceMigrations, quote);
     return db;
   }
@@ -50,7 +51,7 @@ export class SqliteStores implements StoreFactory {
   async openProject(id: string): Promise<Database> {
     const dir = join(this.dataDir, 'projects', id);
     mkdirSync(dir, { recursive: true });
-    const db = new SqliteDatabase(join(dir, 'data.db'), this.bus, id, this.observer);
+    const db = new SqliteDatabase(join(dir, 'data.db'), this.bus, id, this.observer, this.synchronous);
     await migrate(db, projectMigrations, quote);
     return db;
   }
@@ -122,7 +123,7 @@ export function projectSchema(id: string): string {
 
 /** The store factory the config asks for; its stores report to `observer` (the metrics) when given. */
 export function storesFor(config: Config, observer?: DbObserver): StoreFactory {
-  return config.databaseUrl ? new PostgresStores(config.databaseUrl, observer) : new SqliteStores(config.dataDir, observer);
+  return config.databaseUrl ? new PostgresStores(config.databaseUrl, observer) : new SqliteStores(config.dataDir, observer, config.sqliteSynchronous);
 }
 
 /** Whether the store the config names holds an instance (a typo in dataDir or databaseUrl points at none). */

@@ -15,6 +15,9 @@ type Job =
 /** Most transactions one commit may carry. */
 const MAX_GROUP = 64;
 
+/** SQLite's durability mode (config `sqliteSynchronous`). */
+export type SqliteSynchronous = 'NORMAL' | 'FULL';
+
 /**
  * A SQLite store on one better-sqlite3 connection.
  *
@@ -51,10 +54,13 @@ export class SqliteDatabase implements Database {
     private readonly bus?: LocalBus,
     readonly project: string | undefined = undefined,
     private readonly observer?: DbObserver,
+    synchronous: SqliteSynchronous = 'NORMAL',
   ) {
     this.db = new BetterSqlite3(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    // NORMAL with WAL: a process crash loses no commit, a power loss may roll back the
+    // last ones; FULL syncs the WAL on every commit so they survive that too.
+    this.db.pragma(`synchronous = ${synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     const prepare = (text: string) => this.db.prepare(text);

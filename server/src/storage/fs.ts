@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, rename, rm, unlink } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -14,8 +14,40 @@ import { assertKey, meterFrom, type BlobDriver, type ByteRange, type PutOptions,
  */
 export class FsDriver implements BlobDriver {
   readonly name = 'fs' as const;
+  private sweeper?: NodeJS.Timeout;
 
-  constructor(private readonly root: string) {}
+  /**
+   * `staleAfterMs`: temp files not written to for this long are removed, at
+   * start and then as often. An upload in progress writes more often than
+   * that (a body idle for bodyIdleTimeoutSeconds is dropped), so only files
+   * of uploads that died with the process are swept.
+   */
+  constructor(private readonly root: string, private readonly staleAfterMs?: number) {
+    if (staleAfterMs === undefined) return;
+    void this.sweepTemp();
+    this.sweeper = setInterval(() => void this.sweepTemp(), staleAfterMs);
+    this.sweeper.unref();
+  }
+
+  /** Removes stale `.tmp/*.part` files; answers how many. */
+  async sweepTemp(now = Date.now()): Promise<number> {
+    const tmpDir = join(this.root, '.tmp');
+    const names = await readdir(tmpDir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names) {
+      if (!name.endsWith('.part')) continue;
+      const file = join(tmpDir, name);
+      const info = await stat(file).catch(() => undefined);
+      if (info && now - info.mtimeMs >= (this.staleAfterMs ?? 0)) {
+        await unlink(file).then(() => removed++, () => undefined);
+      }
+    }
+    return removed;
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+  }
 
   async put(key: string, body: Readable, options: PutOptions): Promise<PutResult> {
     const target = this.pathOf(key);

@@ -8,5 +8,6 @@ export type { BlobDriver, ByteRange, PutOptions, PutResult } from './driver.ts';
 
 /** The blob driver the config selects: files under `<dataDir>/storage`, or an S3 bucket. */
 export function openBlobDriver(config: Config): BlobDriver {
-  return config.storageDriver === 's3' ? new S3Driver(config) : new FsDriver(join(config.dataDir, 'storage'));
+  // Twice the idle timeout: no live upload goes that long without writing to its temp file.
+  return config.storageDriver === 's3' ? new S3Driver(config) : new FsDriver(join(config.dataDir, 'storage'), 2 * config.bodyIdleTimeoutSeconds * 1000);
 }
