@@ -22,7 +22,3 @@ export class ApiError extends Error {
   }
 }
 
-/** 404 for a missing thing of a kind. */
-export const notFound = (code: ErrorCode, message: string) => new ApiError(code, message);
-/** 403 with the reason. */
-export const forbidden = (message = 'you are not allowed to do this') => new ApiError('forbidden', message);

@@ -1,10 +1,10 @@
 import { Link } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
+import { ruleNames } from '@baas/protocol';
 import { useProject } from '../lib/project.ts';
 import { PageHead } from '../shell.tsx';
 import { Empty, ErrorMessage, Loading } from '../ui/states.tsx';
 
-const ruleNames = ['list', 'view', 'create', 'update', 'delete'] as const;
 
 /** The project's collections: each with its fields and who its rules let in. */
 export default function CollectionsPage() {

@@ -44,6 +44,9 @@ export interface CollectionRules {
   delete: string | null;
 }
 
+/** The rules of a collection, in the order forms and messages list them: the one list. */
+export const ruleNames = ['list', 'view', 'create', 'update', 'delete'] as const satisfies ReadonlyArray<keyof CollectionRules>;
+
 /** An index over fields; `-name` sorts descending. */
 export interface IndexDefinition {
   name?: string;

@@ -1,6 +1,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import {
   fieldTypes,
+  ruleNames,
   systemFields,
   type CollectionDefinition,
   type CollectionRules,
@@ -27,7 +28,7 @@ export const maxSelectValues = 1000;
 const maxSelectValueLength = 255;
 
 /** The five rules of a collection, in the order the API shows them. */
-export const ruleNames = ['list', 'view', 'create', 'update', 'delete'] as const;
+export { ruleNames };
 
 /** Field ids: what the server generates (`f` + 8 base36) or what an import carries. */
 export const fieldIdPattern = /^[A-Za-z0-9_-]{1,64}$/;

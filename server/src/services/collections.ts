@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { CollectionDefinition, CollectionRules } from '@baas/protocol';
-import { normalizeCollection, SchemaError, toColumnValue } from '@baas/schema';
+import type { CollectionDefinition } from '@baas/protocol';
+import { normalizeCollection, ruleNames, SchemaError, toColumnValue } from '@baas/schema';
 import { check, parse, QueryError } from '@baas/query';
 import { ApiError } from '../errors.ts';
 import { nowIso } from '../ids.ts';
@@ -19,7 +19,6 @@ import { forgetCollectionChanges } from './records/changes.ts';
  */
 export const SCHEMA_LOCK = 'schema';
 
-const ruleNames: Array<keyof CollectionRules> = ['list', 'view', 'create', 'update', 'delete'];
 
 /**
  * Collection definitions and their tables. A definition and its DDL change in

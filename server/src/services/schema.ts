@@ -1,4 +1,4 @@
-import type { CollectionDefinition, SchemaDiff, SchemaDocument } from '@baas/protocol';
+import { ruleNames, type CollectionDefinition, type SchemaDiff, type SchemaDocument } from '@baas/protocol';
 import { sql } from 'drizzle-orm';
 import { ApiError } from '../errors.ts';
 import type { BlobDriver } from '../storage/driver.ts';
@@ -24,7 +24,7 @@ function describeChanges(before: CollectionDefinition, after: CollectionDefiniti
     else if (JSON.stringify(old) !== JSON.stringify(field)) changes.push(`field '${field.name}' changed`);
   }
   for (const old of before.fields) if (!after.fields.some((f) => f.id === old.id)) changes.push(`field '${old.name}' removed`);
-  for (const rule of ['list', 'view', 'create', 'update', 'delete'] as const) {
+  for (const rule of ruleNames) {
     if (before.rules[rule] !== after.rules[rule]) changes.push(`rule '${rule}' changed`);
   }
   if (JSON.stringify(before.indexes) !== JSON.stringify(after.indexes)) changes.push('indexes changed');

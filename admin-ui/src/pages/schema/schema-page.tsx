@@ -3,6 +3,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { CollectionDefinition, CollectionRules, IndexDefinition } from '@baas/sdk';
 import { schemaLookup } from '@baas/query';
+import { ruleNames } from '@baas/protocol';
 import { useProject } from '../../lib/project.ts';
 import { PageHead } from '../../shell.tsx';
 import { ConfirmDialog } from '../../ui/confirm.tsx';
@@ -12,7 +13,6 @@ import { ErrorMessage, fieldProblems, Loading } from '../../ui/states.tsx';
 import { definitionOf, draftOf, FieldEditor, type DraftField } from './field-editor.tsx';
 import { RuleTester } from './rule-tester.tsx';
 
-export const ruleNames = ['list', 'view', 'create', 'update', 'delete'] as const;
 const ruleHints: Record<(typeof ruleNames)[number], string> = {
   list: 'ANDed into every list query: a filter, so paging and counts stay right',
   view: 'judged as WHERE id = ? AND (rule): a hidden record is a 404',

@@ -22,3 +22,12 @@ export function valuesToColumns(def: CollectionDefinition, values: Record<string
   }
   return columns;
 }
+
+/** The field selection of a reply: keeps only the asked-for fields (`fields=id,title`); `expand` stays when it was asked for. */
+export function selectFields(records: RecordData[], fields: string | undefined): RecordData[] {
+  if (!fields) return records;
+  const keep = new Set(fields.split(',').map((f) => f.trim()).filter(Boolean));
+  keep.add('expand');
+  keep.add('_highlight');
+  return records.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => keep.has(k))) as RecordData);
+}

@@ -5,7 +5,7 @@ import { RANK_COLUMNS, rankedSearch, searchCondition, searchSnippets } from '../
 import { ApiError } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { accessCollection, and, envOf, filterCondition, ruleCondition, type CollectionAccess } from './access.ts';
-import { rowToRecord } from './codec.ts';
+import { rowToRecord, selectFields } from './codec.ts';
 import { afterCursor, cursorKind, decodeCursor, encodeCursor, orderBy, type CursorKind, type OrderKey } from './cursor.ts';
 import { expandRecords, parseExpand } from './expand.ts';
 
@@ -112,7 +112,7 @@ export async function listRecords(ctx: ServiceContext, collection: string, optio
     for (const item of items) item._highlight = snippets.get(item.id) ?? {};
   }
   const result: ListResult = {
-    items: project(items, options.fields),
+    items: selectFields(items, options.fields),
     nextCursor: hasMore && !paged ? encodeCursor(sortKey, keys, rows[rows.length - 1]) : null,
   };
   if (paged) Object.assign(result, { page, perPage: limit });
@@ -152,11 +152,3 @@ function isSortable(access: CollectionAccess, name: string): boolean {
   return !!field && field.type !== 'json' && !field.multiple;
 }
 
-/** Keeps only the asked-for fields (`fields=id,title`); `expand` stays when it was asked for. */
-export function project(records: RecordData[], fields: string | undefined): RecordData[] {
-  if (!fields) return records;
-  const keep = new Set(fields.split(',').map((f) => f.trim()).filter(Boolean));
-  keep.add('expand');
-  keep.add('_highlight');
-  return records.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => keep.has(k))) as RecordData);
-}

@@ -12,9 +12,8 @@ import { accessCollection, and, createAllowed, envOf, ruleCondition, viewAllowed
 import { rowToRecord, valuesToColumns } from './codec.ts';
 import { CHANGES_LOCK, logChange } from './changes.ts';
 import { expandRecords, parseExpand } from './expand.ts';
-import { project } from './list.ts';
+import { byId, recordNotFound } from './get.ts';
 
-const byId = (id: string) => sql`${sql.identifier('id')} = ${id}`;
 
 /**
  * Reads the row a write will change with a row lock. Under PostgreSQL's READ
@@ -46,18 +45,6 @@ async function definitionUnchanged(tx: Database, collection: string, access: Col
   if (row.definition !== JSON.stringify(access.def)) {
     throw new ApiError('conflict', `the definition of '${collection}' changed during this write; send it again`);
   }
-}
-
-/** One record through the view rule; 404 when it does not exist or the rule hides it. */
-export async function getRecord(ctx: ServiceContext, collection: string, id: string, options: { expand?: string; fields?: string } = {}): Promise<RecordData> {
-  const access = await accessCollection(ctx, collection);
-  const rule = ruleCondition(ctx, access, 'view', envOf(ctx));
-  const tree = parseExpand(options.expand, access.def, access.catalog);
-  const row = await ctx.db.get(sql`SELECT * FROM ${access.table} WHERE ${and(byId(id), rule)}`);
-  if (!row) throw notFound(collection, id);
-  const record = rowToRecord(access.def, row, ctx.db.dialect);
-  await expandRecords(ctx, access, access.def, [record], tree);
-  return project([record], options.fields)[0];
 }
 
 /**
@@ -117,7 +104,7 @@ export async function updateRecord(ctx: ServiceContext, collection: string, id: 
       await definitionUnchanged(tx, collection, access);
       const inTx = withDb(ctx, tx);
       const row = await lockedRow(tx, access.table, and(byId(id), rule));
-      if (!row) throw notFound(collection, id);
+      if (!row) throw recordNotFound(collection, id);
       await checkRelations(inTx, access, values);
       const previous = rowToRecord(access.def, row, tx.dialect);
       const stored: RecordData = { ...previous, ...values, updated_at: nextUpdatedAt(previous.updated_at) };
@@ -137,7 +124,7 @@ export async function deleteRecord(ctx: ServiceContext, collection: string, id: 
   await ctx.db.transaction(async (tx) => {
     await definitionUnchanged(tx, collection, access);
     const row = await lockedRow(tx, access.table, and(byId(id), rule));
-    if (!row) throw notFound(collection, id);
+    if (!row) throw recordNotFound(collection, id);
     await tx.run(sql`DELETE FROM ${access.table} WHERE ${byId(id)}`);
     await logChange(tx, collection, 'delete', rowToRecord(access.def, row, tx.dialect), null);
   });
@@ -155,9 +142,6 @@ function createRefused(collection: string): ApiError {
   return new ApiError('forbidden', `the create rule of '${collection}' does not allow this record`);
 }
 
-function notFound(collection: string, id: string): ApiError {
-  return new ApiError('record_not_found', `no record '${id}' in '${collection}'`);
-}
 
 // updated_at must move forward even when two updates land in the same millisecond,
 // so clients comparing timestamps see every change.
