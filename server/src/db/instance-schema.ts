@@ -32,7 +32,7 @@ export const instanceMigrations: Migration[] = [
     },
   },
   {
-    // Abuse-limit counters shared by every process (http/plugins/rate-limit-store.ts): key hashed, reset_at in ms.
+    // Abuse-limit counters shared by every process (services/rate-counters.ts): key hashed, reset_at in ms.
     version: 4,
     statements: (dialect, t) => [
       `CREATE TABLE ${t('rate_limits')} (key TEXT PRIMARY KEY, hits ${dialect === 'postgres' ? 'bigint' : 'INTEGER'} NOT NULL, reset_at ${dialect === 'postgres' ? 'bigint' : 'INTEGER'} NOT NULL)`,

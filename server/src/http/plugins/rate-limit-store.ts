@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import type { Database } from '../../db/database.ts';
+import type { RateCounters } from '../../services/rate-counters.ts';
 
 type Callback = (err: Error | null, result?: { current: number; ttl: number }) => void;
 
@@ -20,28 +18,21 @@ const SWEEP_MS = 60_000;
  * dependency fewer to run, secure and monitor. Redis would be faster per
  * request, but these endpoints are slow by design (password hashing).
  *
- * Keys (addresses, emails) are stored hashed. Fixed windows as in the
+ * Counts live in services/rate-counters.ts (keys hashed). Fixed windows as in the
  * plugin's own memory store; clocks of processes may differ by a little,
  * which moves a window's end by that much.
  */
-export function databaseStore(db: Database): FastifyRateLimitStoreCtor {
+export function databaseStore(counters: RateCounters): FastifyRateLimitStoreCtor {
   let sweeper: NodeJS.Timeout | undefined;
   class DatabaseStore implements FastifyRateLimitStore {
     constructor(private readonly prefix: unknown = '') {
-      sweeper ??= setInterval(() => void db.run(sql`DELETE FROM ${db.table('rate_limits')} WHERE reset_at < ${Date.now()}`).catch(() => {}), SWEEP_MS);
+      sweeper ??= setInterval(() => void counters.sweep().catch(() => {}), SWEEP_MS);
       sweeper.unref();
     }
 
     incr(key: string, callback: Callback, timeWindow: number): void {
-      const now = Date.now();
-      const hashed = createHash('sha256').update(`${typeof this.prefix === 'string' ? this.prefix : ''}\n${key}`).digest('hex');
-      const table = db.table('rate_limits');
-      db.get<{ hits: number | string; reset_at: number | string }>(sql`INSERT INTO ${table} (key, hits, reset_at) VALUES (${hashed}, 1, ${now + timeWindow})
-        ON CONFLICT (key) DO UPDATE SET
-          hits = CASE WHEN ${table}.reset_at <= ${now} THEN 1 ELSE ${table}.hits + 1 END,
-          reset_at = CASE WHEN ${table}.reset_at <= ${now} THEN ${now + timeWindow} ELSE ${table}.reset_at END
-        RETURNING hits, reset_at`).then(
-        (row) => callback(null, { current: Number(row!.hits), ttl: Math.max(0, Number(row!.reset_at) - now) }),
+      counters.hit(`${typeof this.prefix === 'string' ? this.prefix : ''}\n${key}`, timeWindow).then(
+        (count) => callback(null, count),
         (err: Error) => callback(err),
       );
     }

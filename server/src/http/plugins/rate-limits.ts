@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { ApiError } from '../../errors.ts';
+import { RateCounters } from '../../services/rate-counters.ts';
 import { databaseStore } from './rate-limit-store.ts';
 
 /** Who a limit counts: the caller's address, or the account a request is about. */
@@ -79,7 +80,7 @@ export async function registerRateLimits(app: FastifyInstance): Promise<void> {
       route.preHandler = [perAccount, ...toArray(route.preHandler)];
     }
   });
-  const shared = app.baas.config.databaseUrl ? { store: databaseStore(app.baas.instance) } : {};
+  const shared = app.baas.config.databaseUrl ? { store: databaseStore(new RateCounters(app.baas.instance)) } : {};
   await app.register(rateLimit, {
     ...shared,
     global: false,
