@@ -208,3 +208,42 @@ t.test('revocation follows a realtime connection that lives on another process',
   await settle(500);
   t.same(client.takeChanges('s'), [], 'no later change reaches it');
 });
+
+t.test('broadcast and presence reach members on other processes; a killed process\'s members leave', { skip }, async (t) => {
+  const [a, b] = cluster.nodes;
+  const res = await a.call('PUT', p('/realtime/settings'), { token: cluster.secret, body: { channelRule: '' } });
+  t.equal(res.status, 200, JSON.stringify(res.body));
+  const x = await RealtimeClient.connect(a.realtimeUrl());
+  const y = await RealtimeClient.connect(b.realtimeUrl());
+  t.teardown(() => { x.close(); y.close(); });
+  t.match(await x.call({ op: 'join', id: 'j', channel: 'room', presence: { name: 'x' } }), { op: 'ack' });
+  const xState = await x.next((f) => f.op === 'presence' && f.event === 'state');
+  t.same(xState.members.map((m: any) => m.presence.name), ['x']);
+  t.match(await y.call({ op: 'join', id: 'j', channel: 'room', presence: { name: 'y' } }), { op: 'ack' });
+  const yState = await y.next((f) => f.op === 'presence' && f.event === 'state');
+  t.same(yState.members.map((m: any) => m.presence.name).sort(), ['x', 'y'], 'y on b sees x, who is on a');
+  t.match(await x.next((f) => f.op === 'presence' && f.event === 'join', BOUND_MS), { member: { presence: { name: 'y' } } }, 'x on a hears y join on b');
+
+  y.send({ op: 'broadcast', channel: 'room', event: 'hi', payload: { text: 'from b' } });
+  t.match(await x.next((f) => f.op === 'broadcast', BOUND_MS), { channel: 'room', event: 'hi', payload: { text: 'from b' }, from: yState.self }, 'a broadcast on b reaches a');
+  const big = 'é"\u0001'.repeat(6000); // ~30 kB: over NOTIFY's limit, sent in parts
+  x.send({ op: 'broadcast', channel: 'room', event: 'big', payload: { big } });
+  t.equal((await y.next((f) => f.op === 'broadcast' && f.event === 'big', BOUND_MS)).payload.big, big, 'a large broadcast arrives whole');
+
+  // A member on a fourth process, which then dies without a word.
+  const d = await cluster.start(4);
+  const z = await RealtimeClient.connect(d.realtimeUrl());
+  t.match(await z.call({ op: 'join', id: 'j', channel: 'room', presence: { name: 'z' } }), { op: 'ack' });
+  t.same((await z.next((f) => f.op === 'presence' && f.event === 'state')).members.map((m: any) => m.presence.name).sort(), ['x', 'y', 'z']);
+  await x.next((f) => f.op === 'presence' && f.event === 'join' && f.member.presence.name === 'z', BOUND_MS);
+  d.server.child.kill('SIGKILL');
+  const killed = Date.now();
+  t.match(await x.next((f) => f.op === 'presence' && f.event === 'leave', 30_000), { member: { presence: { name: 'z' } } }, 'x hears z leave');
+  t.match(await y.next((f) => f.op === 'presence' && f.event === 'leave', 30_000), { member: { presence: { name: 'z' } } }, 'and so does y');
+  t.comment(`a kill -9'd process's member left after ${Date.now() - killed} ms`);
+  const late = await RealtimeClient.connect(b.realtimeUrl());
+  t.teardown(() => late.close());
+  await late.call({ op: 'join', id: 'j', channel: 'room' });
+  const names = (await late.next((f) => f.op === 'presence' && f.event === 'state')).members.map((m: any) => m.presence.name).filter(Boolean).sort();
+  t.same(names, ['x', 'y'], 'a newcomer sees x and y, not z');
+});

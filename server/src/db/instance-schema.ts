@@ -38,4 +38,12 @@ export const instanceMigrations: Migration[] = [
       `CREATE TABLE ${t('rate_limits')} (key TEXT PRIMARY KEY, hits ${dialect === 'postgres' ? 'bigint' : 'INTEGER'} NOT NULL, reset_at ${dialect === 'postgres' ? 'bigint' : 'INTEGER'} NOT NULL)`,
     ],
   },
+  {
+    // Realtime channel members of every process (realtime/channel-relay.ts): a row per member, kept alive by its process's heartbeat.
+    version: 5,
+    statements: (dialect, t) => [
+      `CREATE TABLE ${t('channel_members')} (project TEXT NOT NULL, channel TEXT NOT NULL, member TEXT NOT NULL, process TEXT NOT NULL, entry TEXT NOT NULL, expires_at ${dialect === 'postgres' ? 'bigint' : 'INTEGER'} NOT NULL, PRIMARY KEY (project, channel, member))`,
+      `CREATE INDEX "channel_members_expires" ON ${t('channel_members')} (expires_at)`,
+    ],
+  },
 ];

@@ -5,6 +5,7 @@ import type { ProjectHandle } from '../db/registry.ts';
 import type { Services } from '../services/index.ts';
 import type { Identity } from './auth.ts';
 import { Channels } from './channels.ts';
+import { ChannelRelay } from './channel-relay.ts';
 import { Connection, type ConnectionLimits } from './connection.ts';
 import { ProjectHub } from './hub.ts';
 import { pruneChangeLog } from './retention.ts';
@@ -28,6 +29,8 @@ export class RealtimeService {
   private readonly sweeper: NodeJS.Timeout;
   private readonly pruner: NodeJS.Timeout;
   private readonly limits: ConnectionLimits;
+  /** Channels across processes (PostgreSQL: several processes may serve one instance); none on SQLite. */
+  private readonly relay: ChannelRelay | undefined;
 
   constructor(
     private readonly services: Services,
@@ -47,6 +50,10 @@ export class RealtimeService {
         for (const connection of this.connections) connection.identityEvent(event);
       }),
     ];
+    const relayError = (err: unknown) => this.log.error({ err }, 'realtime channel relay failed');
+    this.relay = config.databaseUrl
+      ? new ChannelRelay(services.stores.bus, services.instance, (message) => this.channels.get(message.p)?.remote(message), relayError)
+      : undefined;
     const sweepMs = (Math.min(config.realtimeHeartbeatSeconds, config.realtimeIdleSeconds) * 1000) / 2;
     this.sweeper = setInterval(() => this.sweep(), Math.max(100, sweepMs));
     this.sweeper.unref();
@@ -81,7 +88,7 @@ export class RealtimeService {
     socket.off('message', hold);
     if (socket.readyState !== socket.OPEN) return;
     let channels = this.channels.get(project.id);
-    if (!channels) this.channels.set(project.id, (channels = new Channels()));
+    if (!channels) this.channels.set(project.id, (channels = new Channels(project.id, this.relay, (err) => this.log.error({ err }, 'realtime channel relay failed'))));
     const connection = new Connection(socket, project, hub, channels, this.services, this.limits, identity);
     this.connections.add(connection);
     socket.on('close', () => this.connections.delete(connection));
@@ -123,6 +130,7 @@ export class RealtimeService {
     for (const connection of this.connections) connection.close(realtimeCloseCodes.goingAway, 'server shutting down');
     for (const hub of this.hubs.values()) (await hub.catch(() => undefined))?.close();
     for (const stop of this.unsubscribe) stop();
+    await this.relay?.close();
   }
 
   /** A project deleted (here or by another process): its connections end, its hub stops. */
