@@ -384,6 +384,13 @@ t.test('an admin runs a project from the dashboard', async (t) => {
     await page.getByRole('button', { name: 'Menu' }).click();
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     await snap(page, 'menu');
+    for (const [path, heading] of [['logs', 'Logs and metrics'], ['settings', 'Instance settings']] as const) {
+      await page.goto(`${url}/_/${path}`);
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+      await page.getByRole('status').filter({ hasText: 'Loading' }).first().waitFor({ state: 'detached' }).catch(() => undefined);
+      await snap(page, path);
+    }
+    // Last the records page: the keyboard test signs back in to the page that was open.
     await page.goto(`${url}/_/p/${P}/collections/products`);
     await page.getByRole('table', { name: 'Records of products' }).waitFor();
     await snap(page, 'records');
