@@ -56,6 +56,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         : new ApiError('validation_failed', err.message);
       (reply as unknown as FastifyReply).header('x-request-id', request.id).status(error.status).send(error.toEnvelope());
     },
+    // Requests Node's HTTP parser refuses before Fastify sees them (a URL or
+    // headers over the size limit: 431; raw non-ASCII or control bytes in the
+    // request line: 400) get the error envelope too, not Fastify's own shape.
+    clientErrorHandler: (err: NodeJS.ErrnoException & { bytesParsed?: number }, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+      const error = tooLarge
+        ? new ApiError('headers_too_large', 'the URL or the request headers are too large')
+        : new ApiError('validation_failed', 'the request is not valid HTTP (bytes outside ASCII in the request line, or a malformed header)');
+      const body = JSON.stringify(error.toEnvelope());
+      socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    },
     ajv: {
       // Strict input: unknown properties are errors (not silently dropped); query strings still coerce.
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allowUnionTypes: true },

@@ -40,6 +40,8 @@ export const errorStatus = {
   unsupported_media_type: 415,
   range_not_satisfiable: 416,
   rate_limited: 429,
+  /** The URL or the headers are over the server's size limit. */
+  headers_too_large: 431,
   internal_error: 500,
   /** The SMTP server refused a message or could not be reached (`details.reason`); only the test mail reports it. */
   mail_failed: 502,

@@ -19,5 +19,8 @@ export async function registerCors(app: FastifyInstance, config: Pick<Config, 'c
     // What the SDK and apps read from replies: downloads, ranges, rate limits.
     exposedHeaders: ['etag', 'content-range', 'content-length', 'content-disposition', 'last-modified', 'retry-after', 'accept-ranges'],
     maxAge: 600,
+    // An OPTIONS without Access-Control-Request-Method is no preflight: the
+    // plugin's strict mode answers it 400 text/plain, outside the envelope.
+    strictPreflight: false,
   });
 }

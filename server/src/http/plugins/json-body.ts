@@ -9,6 +9,10 @@ import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../json-depth.ts';
 export function registerJsonBody(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
+  // Fastify also parses text/plain by default; the API takes JSON only, so a
+  // text body is 415 unsupported_media_type (as documented), not a 400 from
+  // schema validation of a string. Upload routes keep their own parsers.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (nestsDeeperThan(body as string)) {
       done(new ApiError('validation_failed', `the body nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`, { maxDepth: MAX_JSON_DEPTH }), undefined);
