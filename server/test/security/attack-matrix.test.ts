@@ -29,6 +29,8 @@ interface World {
   ids: Record<string, string>;
   annId: string;
   url: string;
+  /** A read URL ann signed for her object, per bucket. */
+  signed: Record<string, string>;
 }
 
 /** What a refused read or write of a hidden record answers: a locked rule is 403, a rule that does not hold is 404 (as if missing). */
@@ -90,6 +92,54 @@ const ATTACKS: Attack[] = [
   { surface: 'realtime', name: 'subscribe with since 0', status: (c) => (RULES[c].list === null ? 403 : 200), empty: true, run: (w, c, tk) => watch(w, c, tk, { since: 0 }) },
 ];
 
+/** The bucket rules under attack; ann's object sits in her folder (`<ann id>/secret.txt`). */
+const BUCKETS: Record<string, { read: string | null; write: string | null }> = {
+  sealed: { read: null, write: null },
+  homes: { read: 'auth.id != null && segment(object.path, 0) = auth.id', write: 'auth.id != null && segment(object.path, 0) = auth.id' },
+  private: { read: 'auth.id != null && object.owner = auth.id', write: 'auth.id != null && segment(object.path, 0) = auth.id && object.owner = auth.id' },
+};
+/** A hidden object: a read rule that does not hold is 404 (as if missing), a locked one 403; writes are 403 when the rule refuses. */
+const readRefusal = (b: string) => (BUCKETS[b].read === null ? 403 : 404);
+const writeRefusal = () => 403;
+
+interface StorageAttack {
+  surface: 'storage' | 'signed';
+  name: string;
+  status: (bucket: string) => number;
+  run: (w: World, bucket: string, token: string | undefined) => Promise<Reply>;
+  empty?: boolean;
+}
+const objects = (b: string, path?: string) => `/storage/buckets/${b}/objects${path === undefined ? '' : `/${path}`}`;
+const put = (w: World, b: string, path: string, token: string | undefined, type = 'text/plain') =>
+  w.api.request('PUT', w.api.p(objects(b, path)), { token, body: 'planted', headers: { 'content-type': type } });
+
+const STORAGE_ATTACKS: StorageAttack[] = [
+  { surface: 'storage', name: 'download', status: readRefusal, run: (w, b, tk) => get(w, objects(b, `${w.annId}/secret.txt`), tk) },
+  { surface: 'storage', name: 'download as attachment', status: readRefusal, run: (w, b, tk) => get(w, `${objects(b, `${w.annId}/secret.txt`)}?download`, tk) },
+  { surface: 'storage', name: 'head', status: readRefusal, run: (w, b, tk) => w.api.request('HEAD', w.api.p(objects(b, `${w.annId}/secret.txt`)), { token: tk }) },
+  { surface: 'storage', name: 'list the folder', status: (b) => (BUCKETS[b].read === null ? 403 : 200), empty: true, run: (w, b, tk) => get(w, `${objects(b)}?prefix=${w.annId}/`, tk) },
+  { surface: 'storage', name: 'list everything', status: (b) => (BUCKETS[b].read === null ? 403 : 200), empty: true, run: (w, b, tk) => get(w, objects(b), tk) },
+  { surface: 'storage', name: 'overwrite', status: writeRefusal, run: (w, b, tk) => put(w, b, `${w.annId}/secret.txt`, tk) },
+  { surface: 'storage', name: 'plant a file in the victim\'s folder', status: writeRefusal, run: (w, b, tk) => put(w, b, `${w.annId}/avatar.png`, tk, 'image/png') },
+  { surface: 'storage', name: 'delete', status: (b) => (BUCKETS[b].write === null ? 403 : 403), run: (w, b, tk) => w.api.request('DELETE', w.api.p(objects(b, `${w.annId}/secret.txt`)), { token: tk }) },
+  { surface: 'signed', name: 'sign a read URL', status: readRefusal, run: (w, b, tk) => w.api.request('POST', w.api.p(`/storage/buckets/${b}/sign`), { token: tk, body: { path: `${w.annId}/secret.txt`, expiresIn: 60 } }) },
+  {
+    surface: 'signed',
+    name: 'sign a write URL over the object',
+    status: writeRefusal,
+    run: (w, b, tk) => w.api.request('POST', w.api.p(`/storage/buckets/${b}/sign`), { token: tk, body: { path: `${w.annId}/secret.txt`, expiresIn: 60, action: 'write', contentType: 'text/plain' } }),
+  },
+  {
+    surface: 'signed',
+    name: 'a read URL of the victim, tampered to another path',
+    status: () => 403,
+    run: async (w, b) => {
+      const url = new URL(w.signed[b]);
+      return w.api.request('GET', w.api.p(`${objects(b, `${w.annId}/other.txt`)}?token=${encodeURIComponent(url.searchParams.get('token')!)}`));
+    },
+  },
+];
+
 /** A one-operation batch; its reply as the failing operation's (or the single result). */
 async function batch(w: World, token: string | undefined, operation: Record<string, unknown>): Promise<Reply> {
   const res = await w.api.request('POST', w.api.p('/batch'), { token, body: { operations: [operation] } });
@@ -147,9 +197,24 @@ async function world(api: TestInstance): Promise<World> {
     if (rec.status !== 201) throw new Error(JSON.stringify(rec.body));
     ids[name] = rec.body.id;
   }
+  const signed: Record<string, string> = {};
+  for (const [name, rules] of Object.entries(BUCKETS)) {
+    const res = await api.request('POST', api.p('/storage/buckets'), { token: api.secret, body: { name, rules } });
+    if (res.status !== 201) throw new Error(`${name}: ${JSON.stringify(res.body)}`);
+    // Sealed buckets take only the service role's uploads; the others ann's own.
+    const token = rules.write === null ? api.secret : ann.session.accessToken;
+    for (const path of ['secret.txt', 'other.txt']) {
+      const up = await api.request('PUT', api.p(`/storage/buckets/${name}/objects/${ann.user.id}/${path}`), { token, body: `SECRET-${name}`, headers: { 'content-type': 'text/plain' } });
+      if (up.status !== 200 && up.status !== 201) throw new Error(`${name}: ${up.status} ${JSON.stringify(up.body)}`);
+    }
+    const link = await api.request('POST', api.p(`/storage/buckets/${name}/sign`), { token, body: { path: `${ann.user.id}/secret.txt`, expiresIn: 600 } });
+    if (link.status !== 200) throw new Error(`${name}: sign ${JSON.stringify(link.body)}`);
+    signed[name] = link.body.url;
+  }
   return {
     api,
     ids,
+    signed,
     annId: ann.user.id,
     url: await listenRealtime(api),
     tokens: { guest: undefined, bob: bob.session.accessToken, anonymous: anon.session.accessToken, unverified: unverified.session.accessToken },
@@ -178,6 +243,21 @@ forEachEngine(t, 'attack matrix: rule × actor × operation × surface', async (
         if (attack.empty && res.status === 200 && res.body.total !== undefined) t.equal(res.body.total, 0, `${label}: counted nothing`);
       }
     }
+  }
+  for (const bucket of Object.keys(BUCKETS)) {
+    for (const actor of ACTORS) {
+      for (const attack of STORAGE_ATTACKS) {
+        const res = await attack.run(w, bucket, w.tokens[actor]);
+        const label = `${attack.surface} ${attack.name} in ${bucket} as ${actor}`;
+        engineCases++;
+        t.equal(res.status, attack.status(bucket), `${label}: ${attack.status(bucket)}`);
+        t.notOk(JSON.stringify(res.body ?? '').includes('SECRET-'), `${label}: no hidden data in the reply`);
+        if (attack.empty && res.status === 200) t.same(res.body.items, [], `${label}: nothing listed`);
+      }
+    }
+    const kept = await get(w, objects(bucket, `${w.annId}/secret.txt`), api.secret);
+    t.equal(kept.body, `SECRET-${bucket}`, `${bucket}: ann's object is unchanged`);
+    t.equal((await get(w, objects(bucket, `${w.annId}/avatar.png`), api.secret)).status, 404, `${bucket}: nothing was planted`);
   }
   // Nothing the attackers sent changed the secret records.
   for (const [name, id] of Object.entries(w.ids)) {
