@@ -18,8 +18,9 @@ import { storageScenario } from './scenarios/storage.ts';
 import { realtimeScenario } from './scenarios/realtime.ts';
 import { queryScenario } from './scenarios/query.ts';
 import { loggingScenario } from './scenarios/logging.ts';
+import { scaleScenario } from './scenarios/scale.ts';
 
-const scenarios: Scenario[] = [recordsScenario, recordsPgScenario, queryScenario, storageScenario, authScenario, realtimeScenario, loggingScenario];
+const scenarios: Scenario[] = [recordsScenario, recordsPgScenario, queryScenario, storageScenario, authScenario, realtimeScenario, loggingScenario, scaleScenario];
 
 const usage = `Usage: pnpm bench [--help]
 
