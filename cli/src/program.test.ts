@@ -78,7 +78,7 @@ t.test('keys: human output and a secret key as --token', async (t) => {
   run = await cli(['keys', 'revoke', id, '--url', url, '--token', instance.secret]);
   t.same(run, { code: 0, out: `revoked key ${id}\n`, err: '' });
   run = await cli(['keys', 'revoke', id, ...admin]);
-  t.same(run.err, `error: no key '${id}' (not_found)\n`);
+  t.same(run.err, `error: no key '${id}' (key_not_found)\n`);
   run = await cli(['keys', 'list', '--project', 'nope', ...admin]);
   t.same(run.err, "error: no project 'nope' (project_not_found)\n");
 });

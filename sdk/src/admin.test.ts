@@ -21,7 +21,7 @@ t.test('admins: list, create, conflict, weak password, delete', async (t) => {
 
   t.match(await failure(() => client.admin.admins.delete(me.id)), { status: 409, code: 'conflict', message: /your own admin account/ });
   await client.admin.admins.delete('ops@example.com');
-  t.match(await failure(() => client.admin.admins.delete(ops.id)), { status: 404, code: 'not_found' });
+  t.match(await failure(() => client.admin.admins.delete(ops.id)), { status: 404, code: 'admin_not_found' });
   t.match(await failure(() => client.admin.admins.delete(me.id, { force: true })), { status: 409, message: /is the last admin/ });
   t.match(await failure(() => createClient({ url }).admin.admins.list()), { status: 401, code: 'unauthorized' });
 });

@@ -60,7 +60,7 @@ t.test('keys: list, create, revoke (project-scoped)', async (t) => {
 
   await client.keys.revoke(key.id);
   t.match(await failure(() => withNew.keys.list()), { status: 401, code: 'invalid_token' });
-  t.match(await failure(() => client.keys.revoke(key.id)), { status: 404, code: 'not_found' });
+  t.match(await failure(() => client.keys.revoke(key.id)), { status: 404, code: 'key_not_found' });
 
   // an admin token may manage any project's keys
   const admin = createClient({ url, project: 'app', token: instance.adminToken });

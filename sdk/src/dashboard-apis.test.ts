@@ -28,11 +28,11 @@ t.test('users: create, list with a filter, page through, update, sessions, revok
   await admin.users.revokeSession(ann.id, sessions[0].id);
   t.match(await failure(() => app.auth.getUser()), { status: 401, code: 'invalid_token' });
   t.same(await admin.users.sessions(ann.id), []);
-  t.match(await failure(() => admin.users.revokeSession(ann.id, sessions[0].id)), { status: 404, code: 'not_found' });
+  t.match(await failure(() => admin.users.revokeSession(ann.id, sessions[0].id)), { status: 404, code: 'session_not_found' });
   app.close();
 
   await admin.users.delete(ann.id);
-  t.match(await failure(() => admin.users.get(ann.id)), { status: 404, code: 'not_found' });
+  t.match(await failure(() => admin.users.get(ann.id)), { status: 404, code: 'user_not_found' });
 });
 
 t.test('settings: auth, channel rule, test mail and the outbox', async (t) => {

@@ -51,7 +51,7 @@ export class UsersApi {
     return everyItem((cursor) => this.list({ ...options, cursor }));
   }
 
-  /** One user (404 `not_found`). */
+  /** One user (404 `user_not_found`). */
   get(id: string): Promise<AuthUser> {
     return this.http.request('GET', this.path(id));
   }

@@ -84,7 +84,7 @@ t.test('list, then delete with confirmation, --yes, --force', async (t) => {
   t.match(run, { code: 0, out: "deleted admin 'given@example.com'\n" });
   t.notOk(await canSignIn('given@example.com', 'a long enough password'));
   run = await cli(['admins', 'delete', 'given@example.com', '--yes', '--json', ...admin]);
-  t.same(run, { code: 1, out: '', err: "error: no admin 'given@example.com' (not_found)\n" });
+  t.same(run, { code: 1, out: '', err: "error: no admin 'given@example.com' (admin_not_found)\n" });
 
   run = await cli(['admins', 'delete', 'admin@example.com', '--yes', ...admin]);
   t.match(run, { code: 1, err: /^error: you cannot delete your own admin account without force [^\n]*\(conflict\)\n$/ });
@@ -100,7 +100,7 @@ t.test('list, then delete with confirmation, --yes, --force', async (t) => {
 t.test('reset-password works offline on the data directory and ends the sessions', async (t) => {
   const data = ['--data', instance.app.baas.config.dataDir];
   let run = await cli(['admins', 'reset-password', 'nobody@example.com', '--admin-password', 'a brand new password', ...data]);
-  t.match(run, { code: 1, err: /^error: no admin 'nobody@example\.com' \(the admins are: admin@example\.com[^)]*\) \(not_found\)\n$/ });
+  t.match(run, { code: 1, err: /^error: no admin 'nobody@example\.com' \(the admins are: admin@example\.com[^)]*\) \(admin_not_found\)\n$/ });
   run = await cli(['admins', 'reset-password', 'admin@example.com', '--admin-password', 'short', ...data]);
   t.match(run, { code: 1, err: /password: must have at least 10 characters/ });
   run = await cli(['admins', 'reset-password', 'admin@example.com', '--json', ...data]);

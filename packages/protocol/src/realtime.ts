@@ -84,6 +84,8 @@ export type RealtimeErrorCode =
   | 'too_many_subscriptions'
   | 'duplicate_subscription'
   | 'not_joined'
+  /** An unsubscribe of an id the connection does not hold. */
+  | 'subscription_not_found'
   /**
    * The credential the connection authenticated with stopped working (logout, revoked session, user
    * disabled or deleted, secret key revoked, admin session ended), or a changed identity may no longer

@@ -98,7 +98,7 @@ function refused(file: string, why: string): ApiError {
  * Only plain files and directories are extracted, never outside `into`.
  */
 export async function readArchive(file: string, into: string): Promise<Manifest> {
-  if (!existsSync(file)) throw new ApiError('not_found', `no backup file ${file}`);
+  if (!existsSync(file)) throw new ApiError('backup_not_found', `no backup file ${file}`);
   mkdirSync(into, { recursive: true });
   try {
     await tar.extract({

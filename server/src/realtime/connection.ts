@@ -397,7 +397,7 @@ export class Connection implements Subscriber, ChannelMember {
 
   private unsubscribe(id: string | undefined): void {
     const held = id === undefined ? undefined : this.subs.get(id);
-    if (!held) throw new RealtimeError('not_found', `no subscription '${id}'`);
+    if (!held) throw new RealtimeError('subscription_not_found', `no subscription '${id}'`);
     this.hub.unsubscribe(held.sub);
     this.subs.delete(id!);
     this.ack(id);

@@ -71,7 +71,7 @@ export class AdminsService {
       const row = await tx.get<{ id: string; email: string; created_at: string }>(
         sql`SELECT id, email, created_at FROM ${tx.table('admins')} WHERE id = ${idOrEmail} OR email = ${idOrEmail.toLowerCase()}`,
       );
-      if (!row) throw new ApiError('not_found', `no admin '${idOrEmail}'`);
+      if (!row) throw new ApiError('admin_not_found', `no admin '${idOrEmail}'`);
       const count = await tx.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${tx.table('admins')}`);
       if (Number(count?.n ?? 0) <= 1) {
         throw new ApiError('conflict', `'${row.email}' is the last admin: create another admin before deleting this one`);
@@ -100,7 +100,7 @@ export class AdminsService {
       );
       if (!row) {
         const known = (await tx.all<{ email: string }>(sql`SELECT email FROM ${tx.table('admins')} ORDER BY email`)).map((a) => a.email);
-        throw new ApiError('not_found', `no admin '${email}' (the admins are: ${known.join(', ') || 'none'})`);
+        throw new ApiError('admin_not_found', `no admin '${email}' (the admins are: ${known.join(', ') || 'none'})`);
       }
       await tx.run(sql`UPDATE ${tx.table('admins')} SET password_hash = ${hash} WHERE id = ${row.id}`);
       await tx.run(sql`DELETE FROM ${tx.table('admin_sessions')} WHERE admin_id = ${row.id}`);

@@ -82,7 +82,7 @@ export class BackupsService {
 
   async get(id: string): Promise<BackupRun> {
     const row = await this.db.get<Row>(sql`SELECT * FROM ${this.db.table('backups')} WHERE id = ${id}`);
-    if (!row) throw new ApiError('not_found', `no backup '${id}'`);
+    if (!row) throw new ApiError('backup_not_found', `no backup '${id}'`);
     return this.toRun(row);
   }
 
@@ -187,7 +187,7 @@ export class BackupsService {
   private async archive(id: string): Promise<{ run: BackupRun; path: string }> {
     const run = await this.get(id);
     const path = this.pathOf(run);
-    if (run.status !== 'ok' || !existsSync(path)) throw new ApiError('not_found', `the archive of backup '${id}' is not on disk (failed or pruned)`);
+    if (run.status !== 'ok' || !existsSync(path)) throw new ApiError('backup_not_found', `the archive of backup '${id}' is not on disk (failed or pruned)`);
     return { run, path };
   }
 

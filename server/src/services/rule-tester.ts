@@ -30,7 +30,7 @@ export async function testRules(ctx: ServiceContext, collection: string, input: 
   if (input.rules) validateAgainst(new Map(access.catalog).set(def.name, def));
 
   const user = input.user ? await getUser(ctx.db, input.user) : undefined;
-  if (input.user && !user) throw new ApiError('not_found', `no user '${input.user}'`);
+  if (input.user && !user) throw new ApiError('user_not_found', `no user '${input.user}'`);
   const actor: Actor = user ? { kind: 'user', user: authInfoOf(user), sessionId: '' } : { kind: 'guest' };
   const as: ServiceContext = { ...ctx, actor };
 

@@ -15,7 +15,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     reply.status(error.status).send({ error: { ...envelope.error, requestId: request.id } });
   });
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send(new ApiError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`).toEnvelope());
+    reply.status(404).send(new ApiError('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`).toEnvelope());
   });
 }
 

@@ -46,7 +46,7 @@ t.test('the dashboard: index.html for app paths, hashed assets cached, a CSP on 
 
   const missing = await app.inject('/_/assets/index-Gone5678.js');
   t.equal(missing.statusCode, 404, 'a missing asset is not answered with the page');
-  t.equal(missing.json().error.code, 'not_found');
+  t.equal(missing.json().error.code, 'route_not_found');
   const bare = await app.inject('/_');
   t.equal(bare.statusCode, 302);
   t.equal(bare.headers.location, '/_/');

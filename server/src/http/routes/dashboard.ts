@@ -64,7 +64,7 @@ export async function dashboardRoutes(app: FastifyInstance, dir = dashboardDist)
     });
     scope.get('/_/*', { schema: { hide: true } }, async (request, reply) => {
       // A missing asset is a 404 (a stale tab after a rebuild must not get HTML as a script).
-      if (request.url.startsWith('/_/assets/')) throw new ApiError('not_found', `no file ${request.url.split('?')[0]}`);
+      if (request.url.startsWith('/_/assets/')) throw new ApiError('route_not_found', `no file ${request.url.split('?')[0]}`);
       reply.header('cache-control', 'no-cache');
       return reply.sendFile('index.html');
     });

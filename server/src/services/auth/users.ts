@@ -142,7 +142,7 @@ export async function createUser(db: Database, input: NewUser): Promise<UserRow>
 }
 
 /**
- * Changes a user; answers the new row (404 `not_found` when there is none).
+ * Changes a user; answers the new row (404 `user_not_found` when there is none).
  * A new password is checked against the policy and hashed. Disabling a user
  * also ends all their sessions, so their access tokens stop working at once.
  * Revoking sessions on a password change is the caller's choice (the caller's
@@ -152,7 +152,7 @@ export async function createUser(db: Database, input: NewUser): Promise<UserRow>
  */
 export async function updateUser(db: Database, id: string, patch: UserPatch): Promise<UserRow> {
   const current = await getUser(db, id);
-  if (!current) throw new ApiError('not_found', `no user '${id}'`);
+  if (!current) throw new ApiError('user_not_found', `no user '${id}'`);
   const sets: SQL[] = [];
   let email = current.email;
   if (patch.email !== undefined) {

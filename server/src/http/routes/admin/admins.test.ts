@@ -77,7 +77,7 @@ forEachEngine(t, 'admin: admins list/create/delete, logout, sessions', async (t,
   // delete: not found, yourself, by email, the last one
   res = await api.request('DELETE', '/v1/admin/admins/nobody@example.com', { token });
   t.equal(res.status, 404);
-  t.match(res.body.error, { code: 'not_found', message: "no admin 'nobody@example.com'" });
+  t.match(res.body.error, { code: 'admin_not_found', message: "no admin 'nobody@example.com'" });
   res = await api.request('DELETE', `/v1/admin/admins/${first.id}`, { token });
   t.equal(res.status, 409, 'not yourself without force');
   t.match(res.body.error, { code: 'conflict', message: /your own admin account/ });

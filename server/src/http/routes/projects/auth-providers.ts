@@ -40,7 +40,7 @@ export const authProviderRoutes: Routes = async (app) => {
   app.delete('/:name', {
     schema: { tags: ['auth'], summary: 'Remove an OAuth provider (linked identities stay)', params, response: { ...noContent, ...errors(401, 403, 404) } },
     handler: async (request, reply) => {
-      if (!(await deleteProvider(request.ctx.db, request.params.name))) throw new ApiError('not_found', `no OAuth provider '${request.params.name}'`);
+      if (!(await deleteProvider(request.ctx.db, request.params.name))) throw new ApiError('provider_not_found', `no OAuth provider '${request.params.name}'`);
       reply.status(204).send(null);
     },
   });

@@ -43,7 +43,7 @@ export const authSessionRoutes: Routes = async (app) => {
     },
     handler: async (request, reply) => {
       const { user } = requireUser(request.ctx.actor);
-      if (!(await revokeSession(request.ctx.db, user.id, request.params.id))) throw new ApiError('not_found', `no session '${request.params.id}'`);
+      if (!(await revokeSession(request.ctx.db, user.id, request.params.id))) throw new ApiError('session_not_found', `no session '${request.params.id}'`);
       reply.status(204).send(null);
     },
   });

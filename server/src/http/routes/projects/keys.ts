@@ -39,7 +39,7 @@ export const keyRoutes: Routes = async (app) => {
   app.delete('/:id', {
     schema: { tags: ['keys'], summary: 'Revoke a secret key', params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] }, response: { ...noContent, ...errors(401, 403, 404) } },
     handler: async (request, reply) => {
-      if (!(await keysService.revoke(request.ctx.db, request.params.id))) throw new ApiError('not_found', `no key '${request.params.id}'`);
+      if (!(await keysService.revoke(request.ctx.db, request.params.id))) throw new ApiError('key_not_found', `no key '${request.params.id}'`);
       reply.status(204).send(null);
     },
   });

@@ -202,7 +202,7 @@ forEachEngine(t, 'realtime: bad frames get error frames and the connection stays
     [{ op: 'subscribe', id: 'f', collection: 'notes', filter: 'nope = 1' }, 'invalid_filter'],
     [{ op: 'subscribe', id: 'c', collection: 'ghosts' }, 'collection_not_found'],
     [{ op: 'subscribe', id: 's', collection: 'notes', since: -1 }, 'invalid_message'],
-    [{ op: 'unsubscribe', id: 'none' }, 'not_found'],
+    [{ op: 'unsubscribe', id: 'none' }, 'subscription_not_found'],
     [{ op: 'auth', id: 'au', token: 'garbage' }, 'invalid_token'],
   ];
   for (const [message, code] of cases) {
@@ -280,10 +280,10 @@ t.test('realtime: messages past the burst are dropped with rate_limited, answere
   t.teardown(() => api.close());
   const client = await RealtimeClient.connect(await listenRealtime(api));
   t.teardown(() => client.close());
-  // 250 at once: the burst (200) is handled (`not_found`: nothing to unsubscribe), the rest dropped.
+  // 250 at once: the burst (200) is handled (`subscription_not_found`: nothing to unsubscribe), the rest dropped.
   for (let i = 0; i < 250; i++) client.send({ op: 'unsubscribe', id: `m${i}` });
   const last = await client.next((f) => f.id === 'm249');
   t.equal(last.error.code, 'rate_limited', 'a dropped message is answered under its id, so a client can fail that call');
   const first = await client.next((f) => f.id === 'm0');
-  t.equal(first.error.code, 'not_found', 'messages within the burst are handled');
+  t.equal(first.error.code, 'subscription_not_found', 'messages within the burst are handled');
 });

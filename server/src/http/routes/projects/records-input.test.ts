@@ -152,7 +152,7 @@ forEachEngine(t, 'records: bad input is refused with the envelope', async (t, ap
     ['DELETE', api.p('/collections/nope/records/abc'), 'collection_not_found', sk],
     ['GET', api.p('/collections/nope/records'), 'collection_not_found', ''],
     ['GET', api.p('/collections/posts/records/nope'), 'record_not_found', sk],
-    ['GET', '/v1/nothing-here', 'not_found', ''],
+    ['GET', '/v1/nothing-here', 'route_not_found', ''],
   ];
   for (const [method, path, code, token] of notFound) {
     res = await api.request(method, path, { token: token || undefined, body: method === 'POST' ? { title: 'x' } : undefined });

@@ -68,7 +68,7 @@ forEachEngine(t, 'rule tester: bad input and callers get error envelopes', async
   t.equal(codeOf(res), 'invalid_rule', 'an unknown field');
   res = await test({ user: 'nobody' });
   t.equal(res.status, 404);
-  t.equal(codeOf(res), 'not_found');
+  t.equal(codeOf(res), 'user_not_found');
   for (const body of [{ limit: 0 }, { limit: 101 }, { who: 'x' }, { rules: { read: '' } }]) {
     res = await test(body);
     t.equal(res.status, 400, JSON.stringify(body));

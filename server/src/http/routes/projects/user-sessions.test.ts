@@ -27,7 +27,7 @@ forEachEngine(t, "users/:id/sessions: the service role lists and ends a user's s
 
   res = await api.request('DELETE', api.p(`/users/${ann.id}/sessions/${newest.id}`), { token: api.secret });
   t.equal(res.status, 404, 'gone already');
-  t.equal(codeOf(res), 'not_found');
+  t.equal(codeOf(res), 'session_not_found');
   const bobSession = (await sessions(api.secret, bob.user.id)).body.items[0];
   res = await api.request('DELETE', api.p(`/users/${ann.id}/sessions/${bobSession.id}`), { token: api.secret });
   t.equal(res.status, 404, "another user's session is not found under this user");
@@ -35,7 +35,7 @@ forEachEngine(t, "users/:id/sessions: the service role lists and ends a user's s
 
   res = await sessions(api.secret, 'nobody');
   t.equal(res.status, 404);
-  t.equal(codeOf(res), 'not_found');
+  t.equal(codeOf(res), 'user_not_found');
   res = await api.request('GET', api.p(`/users/${ann.id}/sessions`));
   t.equal(res.status, 401);
   t.equal(codeOf(res), 'unauthorized');

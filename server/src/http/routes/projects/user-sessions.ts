@@ -16,7 +16,7 @@ export const userSessionRoutes: Routes = async (app) => {
       response: { 200: { type: 'object', properties: { items: { type: 'array', items: sessionInfo } }, required: ['items'], additionalProperties: false }, ...errors(401, 403, 404) },
     },
     handler: async (request) => {
-      if (!(await getUser(request.ctx.db, request.params.id))) throw new ApiError('not_found', `no user '${request.params.id}'`);
+      if (!(await getUser(request.ctx.db, request.params.id))) throw new ApiError('user_not_found', `no user '${request.params.id}'`);
       return { items: await listSessions(request.ctx.db, request.params.id) };
     },
   });
@@ -29,7 +29,7 @@ export const userSessionRoutes: Routes = async (app) => {
       response: { 200: { type: 'object', properties: { revoked: { type: 'integer' } }, required: ['revoked'], additionalProperties: false }, ...errors(401, 403, 404) },
     },
     handler: async (request) => {
-      if (!(await getUser(request.ctx.db, request.params.id))) throw new ApiError('not_found', `no user '${request.params.id}'`);
+      if (!(await getUser(request.ctx.db, request.params.id))) throw new ApiError('user_not_found', `no user '${request.params.id}'`);
       return { revoked: await revokeUserSessions(request.ctx.db, request.params.id) };
     },
   });
@@ -43,7 +43,7 @@ export const userSessionRoutes: Routes = async (app) => {
     },
     handler: async (request, reply) => {
       if (!(await revokeSession(request.ctx.db, request.params.id, request.params.session))) {
-        throw new ApiError('not_found', `no session '${request.params.session}' of user '${request.params.id}'`);
+        throw new ApiError('session_not_found', `no session '${request.params.session}' of user '${request.params.id}'`);
       }
       reply.status(204).send(null);
     },

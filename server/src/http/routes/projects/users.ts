@@ -55,7 +55,7 @@ export const userRoutes: Routes = async (app) => {
     schema: { tags, summary: 'A user', params: userParams, response: { 200: authUser, ...errors(401, 403, 404) } },
     handler: async (request) => {
       const user = await getUser(request.ctx.db, request.params.id);
-      if (!user) throw new ApiError('not_found', `no user '${request.params.id}'`);
+      if (!user) throw new ApiError('user_not_found', `no user '${request.params.id}'`);
       return publicUser(user);
     },
   });
@@ -78,7 +78,7 @@ export const userRoutes: Routes = async (app) => {
   app.delete('/:id', {
     schema: { tags, summary: 'Delete a user with their sessions', params: userParams, response: { 204: { type: 'null' }, ...errors(401, 403, 404) } },
     handler: async (request, reply) => {
-      if (!(await deleteUser(request.ctx.db, request.params.id))) throw new ApiError('not_found', `no user '${request.params.id}'`);
+      if (!(await deleteUser(request.ctx.db, request.params.id))) throw new ApiError('user_not_found', `no user '${request.params.id}'`);
       reply.status(204).send(null);
     },
   });

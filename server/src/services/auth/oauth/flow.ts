@@ -46,7 +46,7 @@ function oauthFailed(reason: string, message: string): ApiError {
 
 async function enabledProvider(db: Database, name: string): Promise<OAuthProvider> {
   const provider = await getProvider(db, name);
-  if (!provider || !provider.enabled) throw new ApiError('not_found', `no enabled OAuth provider '${name}'`);
+  if (!provider || !provider.enabled) throw new ApiError('provider_not_found', `no enabled OAuth provider '${name}'`);
   return provider;
 }
 
