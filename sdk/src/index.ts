@@ -8,7 +8,7 @@ export type { AggregateFields, AggregateFieldsOf, AggregateItem, AggregateOption
 export type { CollectionShape, SchemaOf, UntypedSchema, UntypedCollection, UntypedRecord, ShapeOf, RecordOf, SystemFields, CollectionName } from './schema.ts';
 export { AuthClient, type AuthOptions, type AuthEvent, type Session, type MailRequest } from './auth/auth.ts';
 export { memoryStore, localStorageStore, type SessionStore } from './auth/stores.ts';
-export { RealtimeClient, type RealtimeOptions, type RecordEvent, type SubscribeOptions, type SubscriptionTarget, type Unsubscribe, type WebSocketLike } from './realtime/realtime.ts';
+export { RealtimeClient, type RealtimeOptions, type RecordEvent, type SubscribeOptions, type SubscriptionTarget, type Unsubscribe, type LiveSubscription, type WebSocketLike } from './realtime/realtime.ts';
 export { Channel, type PresenceChange, type BroadcastMessage } from './realtime/channel.ts';
 export type { WatchOptions, WatchState } from './realtime/watch.ts';
 export { StorageApi, BucketsApi, Bucket, type BucketInfo, type BucketSettings, type ObjectInfo, type ObjectList, type UploadBody, type UploadOptions, type DownloadOptions, type SignedUrl, type UrlOptions } from './storage/storage.ts';

@@ -4,7 +4,7 @@ import { BaasError } from './errors.ts';
 import type { Transport } from './http.ts';
 import { pathOf } from './http.ts';
 import { everyItem } from './pages.ts';
-import type { RealtimeClient, RecordEvent, SubscribeOptions, SubscriptionTarget, Unsubscribe } from './realtime/realtime.ts';
+import type { LiveSubscription, RealtimeClient, RecordEvent, SubscribeOptions, SubscriptionTarget, Unsubscribe } from './realtime/realtime.ts';
 import { watchList, type WatchOptions, type WatchState } from './realtime/watch.ts';
 import { watchAggregate } from './realtime/watch-aggregate.ts';
 import type { CollectionShape, RecordOf, UntypedCollection } from './schema.ts';
@@ -157,7 +157,7 @@ export class RecordsApi<C extends CollectionShape = UntypedCollection> {
    * collection, a record id, or `{ filter }`. Survives reconnects without
    * losing events. Returns the function that ends the subscription.
    */
-  subscribe(target: SubscriptionTarget, callback: (event: RecordEvent<RecordOf<C>>) => void, options: SubscribeOptions = {}): Unsubscribe {
+  subscribe(target: SubscriptionTarget, callback: (event: RecordEvent<RecordOf<C>>) => void, options: SubscribeOptions = {}): LiveSubscription {
     return this.realtime().subscribe(this.name, target, callback as (event: RecordEvent) => void, options);
   }
 
@@ -166,7 +166,7 @@ export class RecordsApi<C extends CollectionShape = UntypedCollection> {
    * then again whenever one enters, changes or leaves. Returns the function
    * that stops it.
    */
-  watch(query: WatchOptions<C>, callback: (items: RecordOf<C>[], state: WatchState) => void): Unsubscribe {
+  watch(query: WatchOptions<C>, callback: (items: RecordOf<C>[], state: WatchState) => void): LiveSubscription {
     return watchList(this, this.realtime(), query, callback);
   }
 }

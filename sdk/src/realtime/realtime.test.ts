@@ -284,3 +284,27 @@ t.test('with the auth client: sign-in re-authenticates, refreshes keep the subsc
   await waitFor(async () => (await todos.list({ filter: "title = 'marker 2'" })).items.length === 1, 'the writes');
   t.equal(c.events.length, before, 'a signed-out client gets none of his notes');
 });
+
+t.test('subscribe() and watch() are awaitable: once they resolve, the next write is never lost; they reject with the error that ended them', async (t) => {
+  const client = env.client();
+  const c = collector();
+  const stop = client.collection('todos').subscribe('*', c.push);
+  t.type(stop, 'function', 'still the unsubscribe function');
+  await stop;
+  // No waiting for an ack by hand: the write right after the await is seen.
+  await todos.create({ title: 'right after the await' });
+  await waitFor(() => c.seen().includes('create:right after the await'), 'the write made right after subscribe resolved');
+  stop();
+
+  const lists: string[][] = [];
+  const unwatch = client.collection('todos').watch({ filter: "title = 'watched'" }, (items) => void lists.push(items.map((i) => String(i.title))));
+  await unwatch;
+  t.ok(lists.length >= 1, 'watch resolves once the first list arrived');
+  await todos.create({ title: 'watched' });
+  await waitFor(() => lists.some((l) => l.includes('watched')), 'the write made right after watch resolved');
+  unwatch();
+
+  const refused = client.collection('no_such_collection').subscribe('*', () => undefined, { onError: () => undefined });
+  await t.rejects(Promise.resolve(refused), { code: 'collection_not_found' }, 'a refused subscription rejects');
+  client.realtime.close();
+});

@@ -8,6 +8,20 @@ import { replyError, type Link, type OnReply, type Reply } from './link.ts';
 export type Unsubscribe = () => void;
 
 /**
+ * What `subscribe()` and `watch()` answer: the function that ends it, and
+ * awaitable — it resolves once the server acknowledged (for `watch()`, once
+ * the first list arrived), so a change made after `await` is never lost,
+ * across reconnects too; it rejects with the error that ended it first.
+ */
+export type LiveSubscription = Unsubscribe & PromiseLike<void>;
+
+/** Makes `stop` awaitable on `ready`. A caller who never awaits it never sees an unhandled rejection. */
+export function awaitable(stop: Unsubscribe, ready: Promise<void>): LiveSubscription {
+  ready.catch(() => {});
+  return Object.assign(stop, { then: ready.then.bind(ready) }) as LiveSubscription;
+}
+
+/**
  * What to subscribe to: `'*'` (every record the caller may list), `{ filter }`
  * or `{ id }`. Any other string is a record id when it looks like one
  * (`/^[A-Za-z0-9_-]+$/`), else a filter: `'abc123'` is an id, `"done = true"` a filter.
@@ -69,6 +83,8 @@ interface Sub {
   /** Resubscribed after since_too_old: onReset once live. */
   reset?: boolean;
   ready?: boolean;
+  /** Settles the awaitable subscribe(): acked, or ended first. */
+  settle: { resolve: () => void; reject: (error: BaasError) => void };
 }
 
 // A connection open this long counts as stable: the next drop starts the backoff over.
@@ -123,18 +139,22 @@ export class RealtimeClient {
   }
 
   /** Subscribes to changes of `collection`; see `RecordsApi.subscribe`. */
-  subscribe(collection: string, target: SubscriptionTarget, callback: (event: RecordEvent) => void, options: SubscribeOptions = {}): Unsubscribe {
+  subscribe(collection: string, target: SubscriptionTarget, callback: (event: RecordEvent) => void, options: SubscribeOptions = {}): LiveSubscription {
     const t = typeof target !== 'string' ? target : target === '*' ? {} : recordId.test(target) ? { id: target } : { filter: target };
-    const sub: Sub = { id: `s${++this.counter}`, message: { collection, filter: t.filter || undefined, recordId: t.id }, callback, options, state: 0 };
+    let settle!: Sub['settle'];
+    const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    const sub: Sub = { id: `s${++this.counter}`, message: { collection, filter: t.filter || undefined, recordId: t.id }, callback, options, state: 0, settle };
     this.wake();
     this.subs.set(sub.id, sub);
     this.sendSub(sub);
-    return () => {
+    return awaitable(() => {
+      // Ended before the ack: nothing more to wait for.
+      sub.settle.resolve();
       if (this.subs.get(sub.id) !== sub) return;
       this.subs.delete(sub.id);
       if (sub.state === 1 && this.isOpen) this.send({ op: 'unsubscribe', id: sub.id });
       this.idle();
-    };
+    }, ready);
   }
 
   /** The channel `name` (the same object for the same name): join it for presence and broadcasts. */
@@ -165,6 +185,7 @@ export class RealtimeClient {
 
   /** Closes the socket and ends every subscription and channel (without calling onError). */
   close(): void {
+    for (const sub of this.subs.values()) sub.settle.resolve();
     this.subs.clear();
     for (const channel of this.channels.values()) channel.reset(true);
     this.shut();
@@ -325,6 +346,7 @@ export class RealtimeClient {
         }
         if (!sub.ready) {
           sub.ready = true;
+          sub.settle.resolve();
           if (sub.options.onReady) safe(sub.options.onReady);
         }
       } else if (reply.error.code === 'since_too_old') {
@@ -342,6 +364,7 @@ export class RealtimeClient {
     this.subs.delete(sub.id);
     this.idle();
     const { onError } = sub.options;
+    sub.settle.reject(replyError(reply));
     if (onError) safe(() => onError(replyError(reply)));
   }
 

@@ -1,7 +1,7 @@
 import type { BaasError } from '../errors.ts';
 import type { QueryOptions, RecordsApi } from '../records.ts';
 import type { CollectionShape, RecordOf } from '../schema.ts';
-import type { RealtimeClient, RecordEvent, Unsubscribe } from './realtime.ts';
+import { awaitable, type LiveSubscription, type RealtimeClient, type RecordEvent } from './realtime.ts';
 
 /**
  * The query of a live list: a filter, a sort and at most `limit` records
@@ -39,7 +39,7 @@ export function watchList<C extends CollectionShape>(
   realtime: RealtimeClient,
   query: WatchOptions<C>,
   callback: (items: RecordOf<C>[], state: WatchState) => void,
-): Unsubscribe {
+): LiveSubscription {
   const { onError, fields: _fields, ...q } = query as WatchOptions<C> & { fields?: unknown };
   const keys = sortKeys(q.sort as string | string[] | undefined);
   const limit = q.limit;
@@ -51,8 +51,14 @@ export function watchList<C extends CollectionShape>(
   let generation = 0;
   let stopped = false;
 
-  const emit = (reason: WatchState['reason']) => callback([...items] as RecordOf<C>[], { reason });
+  let settle!: { resolve: () => void; reject: (error: BaasError) => void };
+  const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  const emit = (reason: WatchState['reason']) => {
+    callback([...items] as RecordOf<C>[], { reason });
+    settle.resolve();
+  };
   const fail = (error: BaasError) => {
+    settle.reject(error);
     stop();
     onError?.(error);
   };
@@ -120,9 +126,11 @@ export function watchList<C extends CollectionShape>(
 
   const stop = () => {
     stopped = true;
+    settle.resolve();
     unsubscribe();
   };
-  return stop;
+  // Awaiting it waits for the first list, which is fetched only once the subscription is live.
+  return awaitable(stop, ready);
 }
 
 /** The list's order as the server sorts: the given keys, then `id` in the last key's direction. */
