@@ -6,6 +6,10 @@ import { startInstance, type TestInstance } from '../../../../test/harness.ts';
 import { startMailCatcher, type CaughtMail, type MailCatcher } from '../../../../test/mail-catcher.ts';
 import { updateAuthSettings } from '../../../services/auth/settings.ts';
 
+// Every subtest runs on both engines: on a loaded 2-core machine the file
+// takes longer than tap's default 120 s, though no single step is slow.
+t.setTimeout(300_000);
+
 // One real SMTP server for the whole file; each test uses its own addresses.
 let mail: MailCatcher;
 t.before(async () => {

@@ -9,6 +9,10 @@ import { sql } from 'drizzle-orm';
 import { forEachStorage, type StorageInstance } from '../../../../../test/storage.ts';
 import { signToken } from '../../../../services/storage/signing.ts';
 
+// Every subtest runs on both engines and both blob drivers: on a loaded 2-core machine the file
+// takes longer than tap's default 120 s, though no single step is slow.
+t.setTimeout(300_000);
+
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 async function bucket(api: StorageInstance, body: Record<string, unknown>) {
