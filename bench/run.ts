@@ -18,9 +18,10 @@ import { storageScenario } from './scenarios/storage.ts';
 import { realtimeScenario } from './scenarios/realtime.ts';
 import { queryScenario } from './scenarios/query.ts';
 import { loggingScenario } from './scenarios/logging.ts';
+import { durabilityScenario } from './scenarios/durability.ts';
 import { scaleScenario } from './scenarios/scale.ts';
 
-const scenarios: Scenario[] = [recordsScenario, recordsPgScenario, queryScenario, storageScenario, authScenario, realtimeScenario, loggingScenario, scaleScenario];
+const scenarios: Scenario[] = [recordsScenario, recordsPgScenario, queryScenario, storageScenario, authScenario, realtimeScenario, loggingScenario, durabilityScenario, scaleScenario];
 
 const usage = `Usage: pnpm bench [--help]
 

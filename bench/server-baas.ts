@@ -47,7 +47,11 @@ async function main(): Promise<void> {
   runAsChild();
   // BENCH_LOG_LEVEL: the logging scenario runs one child at `silent` beside the default `info`.
   const logLevel = process.env.BENCH_LOG_LEVEL as 'info' | 'silent' | undefined;
-  const { app, dir, secret } = await startBenchInstance('records', { overrides: logLevel ? { logLevel } : {} });
+  // BENCH_SQLITE_SYNCHRONOUS: the durability scenario runs one child at FULL beside the default NORMAL.
+  const synchronous = process.env.BENCH_SQLITE_SYNCHRONOUS as 'NORMAL' | 'FULL' | undefined;
+  const { app, dir, secret } = await startBenchInstance('records', {
+    overrides: { ...(logLevel ? { logLevel } : {}), ...(synchronous ? { sqliteSynchronous: synchronous } : {}) },
+  });
   const auth = { authorization: `Bearer ${secret}` };
   const base = `/v1/projects/${PROJECT}`;
   let res = await app.inject({ method: 'POST', url: `${base}/collections`, headers: auth, payload: authorsCollection });

@@ -75,7 +75,7 @@ export interface Config {
    * SQLite's `synchronous` mode. NORMAL (default, with WAL): a process crash
    * loses nothing committed; a power loss or OS crash may roll back the last
    * commits. FULL: commits also survive a power loss, at the cost of an fsync
-   * per commit group (docs/deployment.md, `pnpm bench durability`).
+   * per commit group (docs/deployment.md, `BENCH_ONLY=durability pnpm bench`).
    */
   sqliteSynchronous: 'NORMAL' | 'FULL';
   /** A cron expression (5 or 6 fields, server time) for scheduled backups of the whole instance; unset = none. */
