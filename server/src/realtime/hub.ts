@@ -1,5 +1,6 @@
+import { orQueryError } from '../errors.ts';
 import type { CollectionDefinition } from '@baas/protocol';
-import { QueryError, readsRelations } from '@baas/query';
+import { readsRelations } from '@baas/query';
 import type { ProjectHandle } from '../db/registry.ts';
 import { collectionsService } from '../services/collections.ts';
 import { boundInCatalog } from '../services/records/access.ts';
@@ -217,13 +218,9 @@ export class ProjectHub {
  * subscriber, and a filter must never probe what those rules hide.
  */
 function checkFilter(catalog: ReadonlyMap<string, CollectionDefinition>, def: CollectionDefinition, filter: string): void {
-  try {
-    if (readsRelations(boundInCatalog(catalog, filter, def.name).bound)) {
-      throw new RealtimeError('invalid_filter', 'realtime filters cannot follow relations; filter on the record\'s own fields');
-    }
-  } catch (err) {
-    if (err instanceof QueryError) throw new RealtimeError('invalid_filter', `invalid filter: ${err.message}`, { position: err.position, column: err.column });
-    throw err;
+  // A filter that does not bind is an ApiError, which the connection sends as the same error frame.
+  if (readsRelations(orQueryError('invalid_filter', 'filter', () => boundInCatalog(catalog, filter, def.name).bound))) {
+    throw new RealtimeError('invalid_filter', 'realtime filters cannot follow relations; filter on the record\'s own fields');
   }
 }
 

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { RealtimeSettings } from '@baas/protocol';
-import { bind, evaluateBound, parse, QueryError, type BoundExpr, type SchemaLookup } from '@baas/query';
+import { bind, evaluateBound, parse, type BoundExpr, type SchemaLookup } from '@baas/query';
 import type { Database } from '../db/database.ts';
-import { ApiError } from '../errors.ts';
+import { orQueryError } from '../errors.ts';
 import { nowIso } from '../ids.ts';
 import type { Viewer } from './judge.ts';
 
@@ -39,12 +39,7 @@ export async function getRealtimeSettings(db: Database): Promise<RealtimeSetting
 export async function setRealtimeSettings(db: Database, settings: RealtimeSettings): Promise<RealtimeSettings> {
   const rule = settings.channelRule;
   if (rule !== null && rule.trim() !== '') {
-    try {
-      bindChannelRule(rule);
-    } catch (err) {
-      if (err instanceof QueryError) throw new ApiError('invalid_rule', `invalid channel rule: ${err.message}`, { position: err.position, column: err.column });
-      throw err;
-    }
+    orQueryError('invalid_rule', 'channel rule', () => bindChannelRule(rule));
   }
   await db.run(sql`INSERT INTO ${db.table('_settings')} (key, value) VALUES (${CHANNEL_RULE_KEY}, ${JSON.stringify(rule)})
     ON CONFLICT (key) DO UPDATE SET value = excluded.value`);

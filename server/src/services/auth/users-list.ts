@@ -1,8 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { AuthUser } from '@baas/protocol';
-import { check, parse, parseSort, QueryError, toSql } from '@baas/query';
+import { check, parse, parseSort, toSql } from '@baas/query';
 import type { Database } from '../../db/database.ts';
-import { ApiError } from '../../errors.ts';
+import { orQueryError } from '../../errors.ts';
 import { nowIso } from '../../ids.ts';
 import { serviceUsersLookup } from '@baas/query';
 import { afterCursor, cursorKind, decodeCursor, encodeCursor, orderBy, type OrderKey } from '../records/cursor.ts';
@@ -42,7 +42,7 @@ export async function listUsers(db: Database, options: UserListOptions): Promise
 }
 
 function filterSql(db: Database, source: string): SQL {
-  try {
+  return orQueryError('invalid_filter', 'filter', () => {
     const expr = parse(source);
     check(expr, { schema: serviceUsersLookup, collection: 'users' });
     return toSql(expr, {
@@ -53,25 +53,17 @@ function filterSql(db: Database, source: string): SQL {
       // The service role has no user: auth.* is null, as for a guest.
       env: { auth: null, now: nowIso() },
     });
-  } catch (err) {
-    if (err instanceof QueryError) throw new ApiError('invalid_filter', `invalid filter: ${err.message}`, { position: err.position, column: err.column });
-    throw err;
-  }
+  });
 }
 
 function orderKeys(sort: string | undefined): OrderKey[] {
   let keys: OrderKey[] = [];
   if (sort) {
-    try {
-      keys = parseSort(sort, (name) => serviceUsersLookup.field('users', name) !== undefined).map((k) => ({
-        column: k.field,
-        desc: k.desc,
-        kind: cursorKind(serviceUsersLookup.field('users', k.field)!.type),
-      }));
-    } catch (err) {
-      if (err instanceof QueryError) throw new ApiError('invalid_sort', `invalid sort: ${err.message}`, { position: err.position, column: err.column });
-      throw err;
-    }
+    keys = orQueryError('invalid_sort', 'sort', () => parseSort(sort, (name) => serviceUsersLookup.field('users', name) !== undefined)).map((k) => ({
+      column: k.field,
+      desc: k.desc,
+      kind: cursorKind(serviceUsersLookup.field('users', k.field)!.type),
+    }));
   }
   if (!keys.some((k) => k.column === 'id')) keys.push({ column: 'id', desc: false, kind: 'text' });
   return keys.slice(0, keys.findIndex((k) => k.column === 'id') + 1);

@@ -5,7 +5,7 @@ import {
   type BoundExpr, type Dialect, type Env, type Expr, type SchemaLookup, type SqlContext,
 } from '@baas/query';
 import { columnType } from '@baas/schema';
-import { ApiError } from '../../errors.ts';
+import { ApiError, orQueryError } from '../../errors.ts';
 import { nowIso } from '../../ids.ts';
 import { tableName } from '../../db/collection-tables.ts';
 import { authOf, isPrivileged, type ServiceContext } from '../context.ts';
@@ -195,15 +195,8 @@ function newRow(def: CollectionDefinition, record: RecordData, dialect: Dialect)
  */
 export function filterCondition(ctx: ServiceContext, access: CollectionAccess, source: string | undefined, env: Env): SQL | undefined {
   if (source === undefined || source.trim() === '') return undefined;
-  try {
-    const bound = boundFor(access, source, access.def.name);
-    return toSqlBound(bound, { ...sqlContext(ctx, access, env, access.def.name), visible: viewGuard(ctx, access, env) });
-  } catch (err) {
-    if (err instanceof QueryError) {
-      throw new ApiError('invalid_filter', `invalid filter: ${err.message}`, { position: err.position, column: err.column });
-    }
-    throw err;
-  }
+  return orQueryError('invalid_filter', 'filter', () =>
+    toSqlBound(boundFor(access, source, access.def.name), { ...sqlContext(ctx, access, env, access.def.name), visible: viewGuard(ctx, access, env) }));
 }
 
 /** The view rule of a related collection, as a condition on one of its rows. */

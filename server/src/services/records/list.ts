@@ -1,8 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { ListResult, RecordData } from '@baas/protocol';
-import { parseSearch, parseSort, QueryError, type SearchQuery } from '@baas/query';
+import { parseSearch, parseSort, type SearchQuery } from '@baas/query';
 import { RANK_COLUMNS, rankedSearch, searchCondition, searchSnippets } from '../../db/search-index.ts';
-import { ApiError } from '../../errors.ts';
+import { ApiError, orQueryError } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { accessCollection, and, envOf, filterCondition, ruleCondition, type CollectionAccess } from './access.ts';
 import { rowToRecord, selectFields } from './codec.ts';
@@ -55,13 +55,7 @@ export async function listScope(ctx: ServiceContext, collection: string, options
 
 function searchOf(access: CollectionAccess, source: string | undefined): SearchQuery | undefined {
   if (source === undefined) return undefined;
-  let query: SearchQuery | undefined;
-  try {
-    query = parseSearch(source);
-  } catch (err) {
-    if (err instanceof QueryError) throw new ApiError('invalid_search', `invalid search: ${err.message}`, { position: err.position, column: err.column });
-    throw err;
-  }
+  const query: SearchQuery | undefined = orQueryError('invalid_search', 'search', () => parseSearch(source));
   if (query && !access.def.search?.length) {
     throw new ApiError('invalid_search', `collection '${access.def.name}' is not searchable: give it a search option naming its text fields`);
   }
@@ -127,14 +121,8 @@ export async function listRecords(ctx: ServiceContext, collection: string, optio
 function orderKeys(access: CollectionAccess, sort: string | undefined): OrderKey[] {
   let keys: OrderKey[] = [];
   if (sort) {
-    try {
-      keys = parseSort(sort, (name) => isSortable(access, name)).map((k) => ({ column: k.field, desc: k.desc, kind: kindOf(access, k.field) }));
-    } catch (err) {
-      if (err instanceof QueryError) {
-        throw new ApiError('invalid_sort', `invalid sort: ${err.message}`, { position: err.position, column: err.column });
-      }
-      throw err;
-    }
+    keys = orQueryError('invalid_sort', 'sort', () => parseSort(sort, (name) => isSortable(access, name)))
+      .map((k) => ({ column: k.field, desc: k.desc, kind: kindOf(access, k.field) }));
   }
   // The tie-breaker follows the last key's direction, as the indexes do (collection-tables.ts).
   if (!keys.some((k) => k.column === 'id')) keys.push({ column: 'id', desc: keys.length > 0 && keys[keys.length - 1].desc, kind: 'text' });

@@ -1,9 +1,9 @@
 import { sql, type SQL } from 'drizzle-orm';
 import {
-  bind, evaluateBound, parse, QueryError, toSqlBound,
+  bind, evaluateBound, parse, toSqlBound,
   type AuthInfo, type BoundExpr, type BoundOperand, type Dialect, type Env, type FieldInfo, type SchemaLookup,
 } from '@baas/query';
-import { ApiError } from '../../errors.ts';
+import { orQueryError } from '../../errors.ts';
 import { nowIso } from '../../ids.ts';
 import { authOf, isPrivileged, type Actor } from '../context.ts';
 
@@ -100,14 +100,7 @@ function compile(source: string): BoundExpr {
 /** Validates a bucket rule when it is saved: 400 `invalid_rule` pointing at the problem. */
 export function checkBucketRule(name: 'read' | 'write', source: string | null): void {
   if (source === null || source.trim() === '') return;
-  try {
-    compile(source);
-  } catch (err) {
-    if (err instanceof QueryError) {
-      throw new ApiError('invalid_rule', `invalid ${name} rule: ${err.message}`, { rule: name, position: err.position, column: err.column });
-    }
-    throw err;
-  }
+  orQueryError('invalid_rule', `${name} rule`, () => compile(source), { rule: name });
 }
 
 const envOf = (caller: RuleCaller): Env => ({ auth: caller.auth, now: nowIso() });
