@@ -1,21 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RequestLogEntry } from '@baas/protocol';
 import type { DbObserver } from './db/database.ts';
 
-/** What one finished request was, as the log line, the metrics and the request log see it. */
-export interface RequestOutcome {
-  id: string;
-  method: string;
-  /** The route pattern (`/v1/projects/:project/...`), never the concrete path: bounded label sets. */
-  route: string;
-  /** The path and query with secret values redacted. */
-  url: string;
-  status: number;
-  /** Milliseconds from the request's arrival to the reply's last byte. */
-  ms: number;
-  /** The project, when the route found it; null for instance routes and unknown projects. */
-  project: string | null;
-  actor: string;
-}
+/**
+ * What one finished request was, as the log line, the metrics and the request
+ * log see it: a request-log entry before the log numbers and dates it (`id`
+ * here is the request's x-request-id).
+ */
+export type RequestOutcome = Omit<RequestLogEntry, 'id' | 'at' | 'requestId' | 'actor'> & { id: string; actor: string };
 
 /**
  * The process metrics (CPU, memory, event loop, GC) belong to the process,
