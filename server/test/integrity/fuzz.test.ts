@@ -1,10 +1,11 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { forEachEngine, type TestInstance } from '../harness.ts';
+import { listenRealtime, RealtimeClient, type Frame } from '../realtime.ts';
 
 // Fuzzes the HTTP API in-process on both engines: record bodies (odd Unicode,
 // prototype keys, huge numbers, deep nesting), filter/sort/cursor parameters,
-// collection definitions and storage paths. Never a 5xx, always the error
+// collection definitions, storage paths, multipart bodies and realtime frames. Never a 5xx, always the error
 // envelope, a 2xx write reads back as acknowledged, and health stays fast.
 // BAAS_FUZZ_RUNS raises the inputs per property (CI: 60).
 
@@ -110,6 +111,50 @@ forEachEngine(t, 'fuzz: never a 5xx, always the envelope, 2xx reads back identic
     await check(t, api, put, `put ${path.slice(0, 200)}`);
     if (put.status === 200) await check(t, api, await api.request('GET', api.p(`/storage/buckets/files/objects/${path}`), { token: sk }), 'get object');
   }), { numRuns: RUNS });
+
+  // Multipart bodies: odd boundaries, part headers and content, with or without the closing delimiter, cut anywhere.
+  const part = fc.record({
+    headers: fc.oneof(fc.constant('Content-Disposition: form-data; name="file"; filename="f.txt"\r\nContent-Type: text/plain'), fc.constant('Content-Disposition: form-data; name="x"'), oddString),
+    content: oddString,
+  });
+  await fc.assert(fc.asyncProperty(fc.constantFrom('B', 'x'.repeat(70), 'a b', '--', ''), fc.array(part, { maxLength: 3 }), fc.boolean(), fc.option(fc.nat(), { nil: undefined }), fc.boolean(), async (boundary, parts, closed, cut, declared) => {
+    let body = parts.map((p) => `--${boundary}\r\n${p.headers}\r\n\r\n${p.content}\r\n`).join('') + (closed ? `--${boundary}--\r\n` : '');
+    if (cut !== undefined) body = body.slice(0, cut % (body.length + 1));
+    const type = declared ? `multipart/form-data; boundary=${boundary}` : 'multipart/form-data';
+    const res = await api.request('POST', api.p('/storage/buckets/files/objects/fuzz/upload.txt'), { token: sk, body, headers: { 'content-type': type } });
+    await check(t, api, res, `multipart ${JSON.stringify(body).slice(0, 200)}`);
+    if (res.status < 300) t.equal((await api.request('GET', api.p('/storage/buckets/files/objects/fuzz/upload.txt'), { token: sk })).status, 200, 'an acknowledged upload reads back');
+  }), { numRuns: RUNS });
+
+  // Realtime frames: odd JSON, odd ops and fields, non-JSON text. Each is followed by a probe the
+  // server must still answer; no frame may be an internal error, and the socket never closes 1011.
+  const url = await listenRealtime(api);
+  let socket: RealtimeClient | undefined;
+  let probes = 0;
+  const frameOf = fc.oneof(
+    fc.record({ op: fc.constantFrom('auth', 'subscribe', 'unsubscribe', 'join', 'leave', 'broadcast', 'nope', ''), id: fc.oneof(oddString, fc.integer(), fc.constant(undefined)), collection: fc.oneof(fc.constant('things'), oddString), filter: fc.oneof(oddString, fc.constant('n > 1')), since: fc.oneof(oddNumber, oddString), recordId: oddString, channel: oddString, event: oddString, payload: jsonish, presence: jsonish, token: fc.oneof(oddString, fc.constant(sk)) }, { requiredKeys: ['op'] }).map((m) => JSON.stringify(m)),
+    jsonish.map((v) => JSON.stringify(v)),
+    oddString,
+  );
+  await fc.assert(fc.asyncProperty(frameOf, async (frame) => {
+    if (!socket || socket.socket.readyState !== socket.socket.OPEN) {
+      socket = await RealtimeClient.connect(url);
+      t.equal((await socket.call({ op: 'auth', id: 'auth', token: sk })).op, 'ack', 'the probe connection authenticates');
+    }
+    const client = socket;
+    client.send(frame);
+    const probe = `probe-${++probes}`;
+    client.send({ op: 'unsubscribe', id: probe });
+    const answer = await Promise.race([client.next((f: Frame) => f.id === probe, 10_000), client.closed.then((c) => ({ closed: c }))]);
+    count++;
+    const internal = client.frames.find((f) => f.op === 'error' && f.error?.code === 'internal_error');
+    if (internal || ('closed' in answer && answer.closed.code === 1011)) {
+      fives++;
+      t.fail(`realtime ${frame.slice(0, 200)}: ${JSON.stringify(internal ?? answer).slice(0, 300)}`);
+    }
+    client.frames.length = 0;
+  }), { numRuns: RUNS });
+  socket?.close();
 
   t.equal(fives, 0, `${count} inputs, 0 5xx`);
   t.ok(slowestHealth < 100, `slowest health probe ${slowestHealth.toFixed(1)} ms`);
