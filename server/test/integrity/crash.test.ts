@@ -17,6 +17,8 @@ import { initSite, type Site } from './serve.ts';
 // BAAS_CRASH_ROUNDS raises the rounds (CI: 3 per engine).
 
 const ROUNDS = Number(process.env.BAAS_CRASH_ROUNDS ?? 3);
+// A round is a kill, a restart and a check on each engine: up to a minute on a loaded machine.
+t.setTimeout(60_000 + ROUNDS * 60_000);
 
 interface Note {
   a: number;
