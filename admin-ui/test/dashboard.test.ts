@@ -36,7 +36,9 @@ t.test('an admin runs a project from the dashboard', async (t) => {
     await page.getByRole('heading', { name: 'Projects' }).waitFor();
     await page.reload();
     await page.getByRole('heading', { name: 'Projects' }).waitFor();
-    t.ok(await page.getByRole('link', { name: 'Test app' }).isVisible(), 'the harness project is listed');
+    // The heading renders before the list arrives: wait for the row (a signed-out reload never shows it).
+    const listed = await page.getByRole('link', { name: 'Test app' }).waitFor({ timeout: 15_000 }).then(() => true, () => false);
+    t.ok(listed, 'the harness project is listed after the reload');
   });
 
   await t.test('create a project: the secret key is shown once and works', async (t) => {
