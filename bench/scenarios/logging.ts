@@ -6,35 +6,13 @@
  * to /dev/null) and one at `silent`. Issue 16's target: under 5% (ratio
  * >= 0.95). The request log (batched inserts) is on in both, as by default.
  */
-import { measurePair } from '../lib/measure.ts';
-import type { Row, Scenario } from '../lib/scenario.ts';
-import { operations, start, type Side } from './records.ts';
+import { configPairScenario } from './config-pair.ts';
 
-const measured = operations.filter((op) => op.name === 'get' || op.name === 'create').map((op) => ({ ...op, target: 0.95 }));
-
-export const loggingScenario: Scenario = {
+export const loggingScenario = configPairScenario({
   name: 'logging',
   description: 'records get / create with logLevel info vs the same instance at silent (target: < 5% overhead)',
-  async run(ctx) {
-    const selected = measured.filter((op) => ctx.selected('logging', op.name));
-    if (!selected.length) return [];
-    ctx.log('logging: starting baas at info and at silent (seeding both)...');
-    const sides: Side[] = [];
-    try {
-      // One after the other: seeding both at once on the one server core would only be slower.
-      sides.push(await start('baas', 'baas-info', 'bench/server-baas.ts', { BENCH_LOG_LEVEL: 'info' }));
-      sides.push(await start('baseline', 'baas-silent', 'bench/server-baas.ts', { BENCH_LOG_LEVEL: 'silent' }));
-      const [info, silent] = sides;
-      const rows: Row[] = [];
-      for (const op of selected) {
-        if (ctx.aborted()) break;
-        await op.check(info);
-        await op.check(silent);
-        rows.push(await measurePair(ctx, 'logging', op, info, silent));
-      }
-      return rows;
-    } finally {
-      await Promise.all(sides.map((s) => s.child.stop()));
-    }
-  },
-};
+  operations: ['get', 'create'],
+  target: 0.95,
+  measured: { label: 'baas-info', env: { BENCH_LOG_LEVEL: 'info' } },
+  baseline: { label: 'baas-silent', env: { BENCH_LOG_LEVEL: 'silent' } },
+});

@@ -1,0 +1,44 @@
+/**
+ * A scenario that prices one setting: the records scenario's operations
+ * against two identical baas children on SQLite that differ only in `env`
+ * (the first is measured, the second is its baseline).
+ */
+import { measurePair } from '../lib/measure.ts';
+import type { Row, Scenario } from '../lib/scenario.ts';
+import { operations, start, type Side } from './records.ts';
+
+interface ConfigSide {
+  label: string;
+  env: Record<string, string>;
+}
+
+export function configPairScenario(options: { name: string; description: string; operations: string[]; target: number; measured: ConfigSide; baseline: ConfigSide }): Scenario {
+  const { name } = options;
+  const measured = operations.filter((op) => options.operations.includes(op.name)).map((op) => ({ ...op, target: options.target }));
+  return {
+    name,
+    description: options.description,
+    async run(ctx) {
+      const selected = measured.filter((op) => ctx.selected(name, op.name));
+      if (!selected.length) return [];
+      ctx.log(`${name}: starting ${options.measured.label} and ${options.baseline.label} (seeding both)...`);
+      const sides: Side[] = [];
+      try {
+        // One after the other: seeding both at once on the one server core would only be slower.
+        sides.push(await start('baas', options.measured.label, 'bench/server-baas.ts', options.measured.env));
+        sides.push(await start('baseline', options.baseline.label, 'bench/server-baas.ts', options.baseline.env));
+        const [subject, baseline] = sides;
+        const rows: Row[] = [];
+        for (const op of selected) {
+          if (ctx.aborted()) break;
+          await op.check(subject);
+          await op.check(baseline);
+          rows.push(await measurePair(ctx, name, op, subject, baseline));
+        }
+        return rows;
+      } finally {
+        await Promise.all(sides.map((s) => s.child.stop()));
+      }
+    },
+  };
+}
