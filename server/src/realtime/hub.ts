@@ -208,7 +208,7 @@ export class ProjectHub {
   }
 
   private catalog(): Promise<ReadonlyMap<string, CollectionDefinition>> {
-    return collectionsService.catalog({ project: this.project, actor: { kind: 'service', keyId: 'realtime' }, db: this.project.db });
+    return collectionsService.catalog({ project: this.project, db: this.project.db });
   }
 }
 

@@ -28,7 +28,7 @@ export const SCHEMA_LOCK = 'schema';
  */
 export const collectionsService = {
   /** The project's collections by name, cached on the project while its version is current. */
-  async catalog(ctx: ServiceContext): Promise<ReadonlyMap<string, CollectionDefinition>> {
+  async catalog(ctx: Pick<ServiceContext, 'project' | 'db'>): Promise<ReadonlyMap<string, CollectionDefinition>> {
     return ctx.project.state.get('collections', ctx.db, () => loadCatalog(ctx));
   },
 

@@ -1,6 +1,8 @@
 import type { AuthInfo } from '@baas/query';
 import type { Database } from '../db/database.ts';
 import type { ProjectHandle } from '../db/registry.ts';
+import type { Mailer } from '../mail/index.ts';
+import type { BlobDriver } from '../storage/driver.ts';
 
 /** The project of a call (its info, store and caches), as the registry opened it; routes name it through here. */
 export type { ProjectHandle };
@@ -15,13 +17,35 @@ export type Actor =
   | { kind: 'guest' };
 
 /**
- * What every project-scoped service call gets: the project, the actor, and the
- * database handle to use (the project's store, or an open transaction).
+ * The part of a pino logger services use: a Fastify `request.log` fits, and
+ * so does any pino child. Typed here so services never import Fastify.
+ */
+export interface ServiceLog {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/**
+ * What every project-scoped service call gets as its first argument: the
+ * project, the actor, the database handle to use (the project's store, or an
+ * open transaction), and the instance's parts a call may need (blob storage,
+ * the mailer, the public URL links are built on, the request's logger). The
+ * HTTP layer builds it once per request (http/routes/projects/index.ts), so no
+ * route hands these to services one by one.
  */
 export interface ServiceContext {
   project: ProjectHandle;
   actor: Actor;
   db: Database;
+  /** Where file objects' bytes live. */
+  blobs: BlobDriver;
+  /** Auth emails: SMTP, or the project's outbox. */
+  mailer: Mailer;
+  /** The URL browsers reach this instance at (`publicUrl`, else http://host:port), no trailing slash. */
+  publicUrl: string;
+  log: ServiceLog;
 }
 
 /** Admins and the service role bypass rules. */

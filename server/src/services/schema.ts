@@ -4,7 +4,7 @@ import { ApiError } from '../errors.ts';
 import type { BlobDriver } from '../storage/driver.ts';
 import { withDb, type ServiceContext } from './context.ts';
 import { collectionsService, dataDropped, lockedCatalog, normalize } from './collections.ts';
-import { bucketsService } from './storage/buckets.ts';
+import { createBucket, deleteBucket, listBuckets, updateBucket } from './storage/buckets.ts';
 
 export type { SchemaDocument, SchemaDiff };
 
@@ -64,7 +64,7 @@ function checkDocument(doc: unknown): SchemaDocument {
 export const schemaService = {
   async export(ctx: ServiceContext): Promise<SchemaDocument> {
     const collections = (await collectionsService.list(ctx)).map(({ createdAt: _c, updatedAt: _u, ...def }) => def);
-    const buckets = (await bucketsService.list(ctx)).map((b) => ({ name: b.name, public: b.public, maxSize: b.maxSize, allowedTypes: b.allowedTypes, rules: b.rules }));
+    const buckets = (await listBuckets(ctx)).map((b) => ({ name: b.name, public: b.public, maxSize: b.maxSize, allowedTypes: b.allowedTypes, rules: b.rules }));
     return { format: 'baas-schema', version: 1, collections, buckets };
   },
 
@@ -75,7 +75,7 @@ export const schemaService = {
    * collections with records, buckets with objects) needs `allowDrop`, else
    * 409 `would_drop_data` with the diff.
    */
-  async import(ctx: ServiceContext, blobs: BlobDriver, input: unknown, options: { dryRun?: boolean; allowDrop?: boolean } = {}): Promise<{ diff: SchemaDiff; applied: boolean }> {
+  async import(ctx: ServiceContext, input: unknown, options: { dryRun?: boolean; allowDrop?: boolean } = {}): Promise<{ diff: SchemaDiff; applied: boolean }> {
     const doc = checkDocument(input);
     const blobsToDelete: string[] = [];
     // Blobs of removed buckets go only after the commit: a rollback must find them still there.
@@ -111,7 +111,7 @@ export const schemaService = {
           if (Number(row?.n) > 0) diff.dropped.push({ collection: name, records: Number(row?.n) });
         }
 
-        const buckets = new Map((await bucketsService.list(c)).map((b) => [b.name, b]));
+        const buckets = new Map((await listBuckets(c)).map((b) => [b.name, b]));
         const wantedBuckets = new Map(doc.buckets.map((b) => [b.name, b]));
         for (const [name, b] of wantedBuckets) {
           const have = buckets.get(name);
@@ -138,12 +138,12 @@ export const schemaService = {
           await collectionsService.update(c, before.name, wanted.get(before.name), { drop: diff.dropped.flatMap((d) => ('field' in d && d.collection === before.name ? [d.field!] : [])) });
         }
         for (const name of removed) await collectionsService.delete(c, name);
-        for (const name of diff.buckets.added) await bucketsService.create(c, wantedBuckets.get(name)!);
+        for (const name of diff.buckets.added) await createBucket(c, wantedBuckets.get(name)!);
         for (const { name } of diff.buckets.changed) {
           const { name: _n, ...settings } = wantedBuckets.get(name)!;
-          await bucketsService.update(c, name, settings);
+          await updateBucket(c, name, settings);
         }
-        for (const name of diff.buckets.removed) await bucketsService.delete(c, deferred, name, true);
+        for (const name of diff.buckets.removed) await deleteBucket({ ...c, blobs: deferred }, name, true);
         if (options.dryRun) throw new DryRun();
       });
     } catch (err) {
@@ -153,7 +153,7 @@ export const schemaService = {
       throw err;
     }
     ctx.project.state.drop('collections');
-    await Promise.all(blobsToDelete.map((key) => blobs.delete(key).catch(() => undefined)));
+    await Promise.all(blobsToDelete.map((key) => ctx.blobs.delete(key).catch(() => undefined)));
     return { diff, applied: !isEmpty(diff) };
   },
 };

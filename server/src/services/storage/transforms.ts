@@ -4,7 +4,6 @@ import sharp from 'sharp';
 import { sql } from 'drizzle-orm';
 import { ApiError } from '../../errors.ts';
 import { newId, nowIso } from '../../ids.ts';
-import type { BlobDriver } from '../../storage/driver.ts';
 import type { ServiceContext } from '../context.ts';
 import type { ObjectWithBlob } from './objects.ts';
 
@@ -81,7 +80,7 @@ const inFlight = new Map<string, Promise<Variant>>();
  * object's etag and the normalized parameters). Overwriting or deleting the
  * object drops its variants. Non-images are a 400.
  */
-export async function variantOf(ctx: ServiceContext, blobs: BlobDriver, object: ObjectWithBlob, params: TransformParams): Promise<Variant> {
+export async function variantOf(ctx: ServiceContext, object: ObjectWithBlob, params: TransformParams): Promise<Variant> {
   const sourceType = object.contentType.split(';')[0];
   if (!decodable.has(sourceType)) {
     throw new ApiError('invalid_transform', `'${object.contentType}' is not an image that can be transformed (jpeg, png, webp, avif, gif, tiff)`);
@@ -98,13 +97,13 @@ export async function variantOf(ctx: ServiceContext, blobs: BlobDriver, object: 
   const flightKey = `${ctx.project.id}\n${object.bucket}\n${object.path}\n${object.etag}\n${variant}`;
   let pending = inFlight.get(flightKey);
   if (!pending) {
-    pending = cachedOrMade(ctx, blobs, object, variant, { ...params, fit, format }).finally(() => inFlight.delete(flightKey));
+    pending = cachedOrMade(ctx, object, variant, { ...params, fit, format }).finally(() => inFlight.delete(flightKey));
     inFlight.set(flightKey, pending);
   }
   return pending;
 }
 
-async function cachedOrMade(ctx: ServiceContext, blobs: BlobDriver, object: ObjectWithBlob, variant: string, params: Required<Pick<TransformParams, 'fit' | 'format'>> & TransformParams): Promise<Variant> {
+async function cachedOrMade(ctx: ServiceContext, object: ObjectWithBlob, variant: string, params: Required<Pick<TransformParams, 'fit' | 'format'>> & TransformParams): Promise<Variant> {
   const table = ctx.db.table('_object_variants');
   const find = () => ctx.db.get<{ blob_key: string; size: number; content_type: string; sha256: string }>(
     sql`SELECT blob_key, size, content_type, sha256 FROM ${table} WHERE bucket = ${object.bucket} AND path = ${object.path} AND variant = ${variant} AND source_etag = ${object.etag}`,
@@ -115,7 +114,7 @@ async function cachedOrMade(ctx: ServiceContext, blobs: BlobDriver, object: Obje
   const contentType = `image/${params.format}`;
   const blobKey = `${ctx.project.id}/v/${createHash('sha256').update(`${object.etag}\n${variant}`).digest('hex').slice(0, 32)}${newId().slice(-8)}`;
   const made = await gate.run(async () => {
-    const source = await blobs.get(object.blobKey);
+    const source = await ctx.blobs.get(object.blobKey);
     const pipeline = sharp({ limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true })
       .rotate()
       .resize({ width: params.width, height: params.height, fit: params.fit, withoutEnlargement: true, background: { r: 255, g: 255, b: 255, alpha: 0 } })
@@ -124,7 +123,7 @@ async function cachedOrMade(ctx: ServiceContext, blobs: BlobDriver, object: Obje
     source.once('error', (err) => pipeline.destroy(err));
     source.pipe(pipeline);
     try {
-      return await blobs.put(blobKey, pipeline, { contentType, maxSize: MAX_OUTPUT_BYTES });
+      return await ctx.blobs.put(blobKey, pipeline, { contentType, maxSize: MAX_OUTPUT_BYTES });
     } catch (err) {
       source.destroy();
       if (err instanceof ApiError) throw err;
@@ -138,16 +137,16 @@ async function cachedOrMade(ctx: ServiceContext, blobs: BlobDriver, object: Obje
     WHERE EXISTS (SELECT 1 FROM ${ctx.db.table('_objects')} WHERE bucket = ${object.bucket} AND path = ${object.path} AND etag = ${object.etag})
     ON CONFLICT (bucket, path, variant) DO NOTHING`);
   if (inserted.changes === 1) {
-    await evictOldVariants(ctx, blobs, object);
+    await evictOldVariants(ctx, object);
     return { blobKey, size: made.size, contentType, sha256: made.sha256 };
   }
-  await blobs.delete(blobKey).catch(() => undefined);
+  await ctx.blobs.delete(blobKey).catch(() => undefined);
   const winner = await find();
   if (winner) return { blobKey: winner.blob_key, size: Number(winner.size), contentType: winner.content_type, sha256: winner.sha256 };
   throw new ApiError('conflict', 'the object changed while it was being transformed; retry');
 }
 
-async function evictOldVariants(ctx: ServiceContext, blobs: BlobDriver, object: ObjectWithBlob): Promise<void> {
+async function evictOldVariants(ctx: ServiceContext, object: ObjectWithBlob): Promise<void> {
   const table = ctx.db.table('_object_variants');
   const old = await ctx.db.all<{ variant: string; blob_key: string }>(sql`SELECT variant, blob_key FROM ${table}
     WHERE bucket = ${object.bucket} AND path = ${object.path} ORDER BY created_at DESC, variant LIMIT 1000 OFFSET ${MAX_VARIANTS_PER_OBJECT}`);
@@ -155,6 +154,6 @@ async function evictOldVariants(ctx: ServiceContext, blobs: BlobDriver, object: 
     const gone = await ctx.db.run(sql`DELETE FROM ${table} WHERE bucket = ${object.bucket} AND path = ${object.path} AND variant = ${row.variant} AND blob_key = ${row.blob_key}`);
     // A reader may be streaming this blob right now; fs keeps an open file readable after unlink,
     // and S3 serves a GET that has started. Only the row's deleter removes the blob.
-    if (gone.changes === 1) await blobs.delete(row.blob_key).catch(() => undefined);
+    if (gone.changes === 1) await ctx.blobs.delete(row.blob_key).catch(() => undefined);
   }
 }

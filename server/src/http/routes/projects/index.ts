@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, RouteOptions } from 'fastify';
+import { publicUrlOf } from '../../../config.ts';
 import { ApiError } from '../../../errors.ts';
 import { projectIdPattern } from '../../../ids.ts';
 import type { ServiceContext } from '../../../services/context.ts';
@@ -32,7 +33,7 @@ import { authEmailTemplateRoutes } from './auth-email-templates.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** A project route's service context: the project of the URL and the actor, resolved once by the scope's hook. */
+    /** A project route's service context: the project of the URL, the actor and the instance's parts, built once by the scope's hook. */
     ctx: ServiceContext;
   }
 }
@@ -77,13 +78,16 @@ const serviceRoleOnly: Array<[Routes, string]> = [
  */
 export const projectRoutes: FastifyPluginAsync = async (app) => {
   const services = app.baas;
+  const publicUrl = publicUrlOf(services.config);
   app.decorateRequest('ctx', null as never);
   app.addHook('onRoute', declareProjectParam);
   app.addHook('onRequest', async (request) => {
     const id = (request.params as { project: string }).project;
     const project = projectIdPattern.test(id) ? await services.registry.get(id) : undefined;
     if (!project) throw new ApiError('project_not_found', `no project '${id}'`);
-    request.ctx = { project, actor: await actorOf(request, services, project), db: project.db };
+    // The one place a service context is made: every project route passes it on as it is.
+    const actor = await actorOf(request, services, project);
+    request.ctx = { project, actor, db: project.db, blobs: services.blobs, mailer: services.mailer, publicUrl, log: request.log };
   });
 
   // Rules decide who may: users, guests and the service role alike.

@@ -28,8 +28,6 @@ const document = {
 
 /** Schema as code (`/schema`, service role): a project's collections and buckets as one document, and its atomic import. */
 export const schemaRoutes: Routes = async (app) => {
-  const services = app.baas;
-
   app.get('', {
     schema: {
       tags: ['collections'],
@@ -48,6 +46,6 @@ export const schemaRoutes: Routes = async (app) => {
       body: { type: 'object', additionalProperties: true },
       response: { 200: { type: 'object', properties: { diff, applied: { type: 'boolean' } }, required: ['diff', 'applied'], additionalProperties: false }, ...errors(400, 401, 403, 404, 409) },
     },
-    handler: async (request) => schemaService.import(request.ctx, services.blobs, request.body, { dryRun: request.query.dryRun, allowDrop: request.query.allowDrop }),
+    handler: async (request) => schemaService.import(request.ctx, request.body, { dryRun: request.query.dryRun, allowDrop: request.query.allowDrop }),
   });
 };

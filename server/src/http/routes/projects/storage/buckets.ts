@@ -1,4 +1,4 @@
-import { bucketsService, MAX_OBJECT_SIZE } from '../../../../services/storage/buckets.ts';
+import { createBucket, deleteBucket, getBucket, listBuckets, MAX_OBJECT_SIZE, updateBucket } from '../../../../services/storage/buckets.ts';
 import { errors, type Routes, noContent } from '../../../schemas.ts';
 
 const rule = { type: ['string', 'null'], maxLength: 4096 } as const;
@@ -35,15 +35,13 @@ const bucketParams = { type: 'object', properties: { bucket: bucketName }, requi
 
 /** Buckets of a project (`/storage/buckets`, service role): create, change, delete. */
 export const bucketRoutes: Routes = async (app) => {
-  const services = app.baas;
-
   app.get('', {
     schema: {
       tags: ['storage'],
       summary: 'List buckets (service role)',
       response: { 200: { type: 'object', properties: { items: { type: 'array', items: bucketSchema } }, required: ['items'], additionalProperties: false }, ...errors(401, 403, 404) },
     },
-    handler: async (request) => ({ items: await bucketsService.list(request.ctx) }),
+    handler: async (request) => ({ items: await listBuckets(request.ctx) }),
   });
 
   app.post('', {
@@ -55,13 +53,13 @@ export const bucketRoutes: Routes = async (app) => {
     },
     handler: async (request, reply) => {
       reply.status(201);
-      return bucketsService.create(request.ctx, request.body);
+      return createBucket(request.ctx, request.body);
     },
   });
 
   app.get('/:bucket', {
     schema: { tags: ['storage'], summary: 'Get a bucket (service role)', params: bucketParams, response: { 200: bucketSchema, ...errors(401, 403, 404) } },
-    handler: async (request) => bucketsService.get(request.ctx, request.params.bucket),
+    handler: async (request) => getBucket(request.ctx, request.params.bucket),
   });
 
   app.patch('/:bucket', {
@@ -72,7 +70,7 @@ export const bucketRoutes: Routes = async (app) => {
       body: { type: 'object', properties: settings, additionalProperties: false },
       response: { 200: bucketSchema, ...errors(400, 401, 403, 404) },
     },
-    handler: async (request) => bucketsService.update(request.ctx, request.params.bucket, request.body),
+    handler: async (request) => updateBucket(request.ctx, request.params.bucket, request.body),
   });
 
   app.delete('/:bucket', {
@@ -84,7 +82,7 @@ export const bucketRoutes: Routes = async (app) => {
       response: { ...noContent, ...errors(401, 403, 404, 409) },
     },
     handler: async (request, reply) => {
-      await bucketsService.delete(request.ctx, services.blobs, request.params.bucket, request.query.force);
+      await deleteBucket(request.ctx, request.params.bucket, request.query.force);
       reply.status(204).send(null);
     },
   });

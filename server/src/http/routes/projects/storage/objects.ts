@@ -4,7 +4,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 import type { Readable } from 'node:stream';
 import { ApiError } from '../../../../errors.ts';
 import { MAX_OBJECT_SIZE } from '../../../../services/storage/buckets.ts';
-import { MAX_LIST_LIMIT, objectsService, type StoredObject } from '../../../../services/storage/objects.ts';
+import { deleteObject, listObjects, MAX_LIST_LIMIT, readableObject, uploadObject, type StoredObject } from '../../../../services/storage/objects.ts';
 import { objectPathFromUrl } from '../../../../services/storage/paths.ts';
 import { MAX_DIMENSION, variantOf, wantsTransform } from '../../../../services/storage/transforms.ts';
 import { binary } from '../../../openapi.ts';
@@ -92,7 +92,6 @@ const multipartProblem = /^Multipart: |multipart data|Malformed|Unexpected end o
  * by the JSON body limit.
  */
 export const objectRoutes: Routes = async (app) => {
-  const blobs = app.baas.blobs;
   const bytes = app.baas.metrics.storageBytes;
   /** Counts an upload's bytes in the metrics. */
   const stored = (request: FastifyRequest, object: StoredObject): StoredObject => {
@@ -115,16 +114,16 @@ export const objectRoutes: Routes = async (app) => {
         ...errors(400, 401, 403, 404),
       },
     },
-    handler: async (request) => objectsService.list(request.ctx, request.params.bucket, request.query),
+    handler: async (request) => listObjects(request.ctx, request.params.bucket, request.query),
   });
 
   const serve = (head: boolean) => async (request: FastifyRequest<{ Params: { bucket: string }; Querystring: FromSchema<typeof readQuery> }>, reply: FastifyReply) => {
     const ctx = request.ctx;
     const path = rawObjectPath(request);
-    const { bucket, object } = await objectsService.readable(ctx, request.params.bucket, path, request.query.token);
+    const { bucket, object } = await readableObject(ctx, request.params.bucket, path, request.query.token);
     const q = request.query;
     const target = wantsTransform(q)
-      ? await variantOf(ctx, blobs, object, { width: q.width, height: q.height, fit: q.fit, format: q.format })
+      ? await variantOf(ctx, object, { width: q.width, height: q.height, fit: q.fit, format: q.format })
       : { blobKey: object.blobKey, size: object.size, contentType: object.contentType, sha256: object.etag };
     reply.header('etag', `"${target.sha256}"`);
     reply.header('last-modified', new Date(object.updatedAt).toUTCString());
@@ -150,7 +149,7 @@ export const objectRoutes: Routes = async (app) => {
       reply.header('content-length', target.size);
     }
     if (head || target.size === 0) return reply.send();
-    const stream: Readable = await blobs.get(target.blobKey, range.kind === 'partial' ? range : undefined);
+    const stream: Readable = await ctx.blobs.get(target.blobKey, range.kind === 'partial' ? range : undefined);
     // Counted once the last byte is out: a client that goes away early did not get them.
     const length = range.kind === 'partial' ? range.end - range.start + 1 : target.size;
     reply.raw.once('finish', () => bytes.inc({ direction: 'out', project: ctx.project.id }, length));
@@ -171,7 +170,7 @@ export const objectRoutes: Routes = async (app) => {
   app.delete('/*', {
     schema: { tags: ['storage'], summary: 'Delete an object (write rule applies)', params, response: { ...noContent, ...errors(400, 401, 403, 404) } },
     handler: async (request, reply) => {
-      await objectsService.delete(request.ctx, blobs, request.params.bucket, rawObjectPath(request));
+      await deleteObject(request.ctx, request.params.bucket, rawObjectPath(request));
       reply.status(204).send(null);
     },
   });
@@ -201,7 +200,7 @@ export const objectRoutes: Routes = async (app) => {
         const path = rawObjectPath(request);
         const length = request.headers['content-length'];
         try {
-          return stored(request, await objectsService.upload(request.ctx, blobs, {
+          return stored(request, await uploadObject(request.ctx, {
             bucket: request.params.bucket,
             path,
             body: request.raw,
@@ -225,7 +224,7 @@ export const objectRoutes: Routes = async (app) => {
         try {
           const file = await request.file();
           if (!file) throw new ApiError('validation_failed', 'the form has no file');
-          return stored(request, await objectsService.upload(request.ctx, blobs, {
+          return stored(request, await uploadObject(request.ctx, {
             bucket: request.params.bucket,
             path,
             body: file.file,

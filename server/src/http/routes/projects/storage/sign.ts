@@ -1,4 +1,4 @@
-import { objectsService } from '../../../../services/storage/objects.ts';
+import { signObject } from '../../../../services/storage/objects.ts';
 import { encodeObjectPath, validateObjectPath } from '../../../../services/storage/paths.ts';
 import { MAX_EXPIRES_IN } from '../../../../services/storage/signing.ts';
 import { errors, type Routes } from '../../../schemas.ts';
@@ -40,7 +40,7 @@ export const signRoutes: Routes = async (app) => {
       const project = request.ctx.project.id;
       const path = validateObjectPath(request.body.path);
       const { action = 'read', expiresIn = 3600, contentType } = request.body;
-      const { token, expiresAt } = await objectsService.sign(request.ctx, bucket, path, action, expiresIn, { contentType });
+      const { token, expiresAt } = await signObject(request.ctx, bucket, path, action, expiresIn, { contentType });
       const origin = (services.config.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
       const url = `${origin}/v1/projects/${project}/storage/buckets/${bucket}/objects/${encodeObjectPath(path)}?token=${encodeURIComponent(token)}`;
       return { url, token, expiresAt };
