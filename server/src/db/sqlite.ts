@@ -3,6 +3,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import type { Database, DbObserver, DbRow } from './database.ts';
 import { checkPayload, type BusTopic, type LocalBus } from './bus.ts';
+import { sqlText } from './sql-text.ts';
 
 const dialect = new SQLiteSyncDialect();
 const STATEMENT_CACHE_SIZE = 500;
@@ -248,7 +249,7 @@ export class SqliteDatabase implements Database {
   }
 
   private prepare(query: SQL): { stmt: BetterSqlite3.Statement; params: unknown[] } {
-    const compiled = dialect.sqlToQuery(query);
+    const compiled = sqlText(query, false) ?? dialect.sqlToQuery(query);
     let stmt = this.statements.get(compiled.sql);
     if (!stmt) {
       stmt = this.db.prepare(compiled.sql);
