@@ -22,7 +22,7 @@ export interface SqlText {
  * `numbered`: PostgreSQL's `$1, $2, ...` instead of SQLite's `?`.
  */
 export function sqlText(query: SQL, numbered: boolean): SqlText | undefined {
-  if (query.shouldInlineParams) return undefined;
+  if (inlines(query)) return undefined;
   const params: unknown[] = [];
   const text = chunksText(query.queryChunks, params, numbered);
   return text === undefined ? undefined : { sql: text, params };
@@ -40,7 +40,7 @@ function chunksText(chunks: readonly unknown[], params: unknown[], numbered: boo
 
 function chunkText(chunk: unknown, params: unknown[], numbered: boolean): string | undefined {
   if (chunk instanceof StringChunk) return chunk.value.length === 1 ? chunk.value[0] : chunk.value.join('');
-  if (chunk instanceof SQL) return chunk.shouldInlineParams ? undefined : chunksText(chunk.queryChunks, params, numbered);
+  if (chunk instanceof SQL) return inlines(chunk) ? undefined : chunksText(chunk.queryChunks, params, numbered);
   if (chunk instanceof Name) return escapeName(chunk.value);
   if (chunk === undefined) return '';
   if (Array.isArray(chunk)) {
@@ -60,6 +60,11 @@ function chunkText(chunk: unknown, params: unknown[], numbered: boolean): string
   }
   params.push(chunk);
   return numbered ? `$${params.length}` : '?';
+}
+
+/** `.inlineParams()` was called on it (drizzle keeps the flag private). */
+function inlines(query: SQL): boolean {
+  return (query as unknown as { shouldInlineParams: boolean }).shouldInlineParams;
 }
 
 /** Both dialects quote identifiers alike: in double quotes, inner ones doubled. */
