@@ -2,7 +2,7 @@ import { orQueryError } from '../errors.ts';
 import type { CollectionDefinition } from '@baas/protocol';
 import { readsRelations } from '@baas/query';
 import type { ProjectHandle } from '../db/registry.ts';
-import { collectionsService } from '../services/collections.ts';
+import { collectionCatalog } from '../services/collections.ts';
 import { boundInCatalog } from '../services/records/access.ts';
 import { ChangeFeed, PAGE_SIZE, readChanges } from './change-feed.ts';
 import { RealtimeError } from './errors.ts';
@@ -208,7 +208,7 @@ export class ProjectHub {
   }
 
   private catalog(): Promise<ReadonlyMap<string, CollectionDefinition>> {
-    return collectionsService.catalog({ project: this.project, db: this.project.db });
+    return collectionCatalog({ project: this.project, db: this.project.db });
   }
 }
 

@@ -2,7 +2,7 @@ import type { ProjectHandle } from '../db/registry.ts';
 import { ApiError } from '../errors.ts';
 import type { AdminsService } from './admins.ts';
 import type { Actor } from './context.ts';
-import { keysService } from './keys.ts';
+import { resolveKey } from './keys.ts';
 import { authenticateAccessToken } from './auth/sessions.ts';
 import { authInfoOf } from './auth/users.ts';
 
@@ -24,7 +24,7 @@ export async function actorOfToken(admins: AdminsService, token: string, project
     // A secret key is the service role of one project: on instance routes (/v1/admin/...) it is a
     // valid credential of the wrong kind (403), not a bad one (401).
     if (!project) throw new ApiError('forbidden', 'a secret key works only on its project\'s routes; use an admin token');
-    const keyId = await keysService.resolve(project.db, token);
+    const keyId = await resolveKey(project.db, token);
     if (!keyId) throw new ApiError('invalid_token', 'the secret key is not valid for this project');
     return { kind: 'service', keyId };
   }

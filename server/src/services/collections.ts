@@ -19,115 +19,111 @@ import { forgetCollectionChanges } from './records/changes.ts';
  */
 export const SCHEMA_LOCK = 'schema';
 
+// Collection definitions and their tables. A definition and its DDL change in
+// one transaction, which bumps the catalog's version (db/shared-state.ts);
+// the in-memory catalog is replaced only after commit, and every other
+// process reloads it within the state bound.
+
+/** The project's collections by name, cached on the project while its version is current. */
+export async function collectionCatalog(ctx: Pick<ServiceContext, 'project' | 'db'>): Promise<ReadonlyMap<string, CollectionDefinition>> {
+  return ctx.project.state.get('collections', ctx.db, () => loadCatalog(ctx));
+}
+
+export async function listCollections(ctx: ServiceContext): Promise<CollectionDefinition[]> {
+  requirePrivileged(ctx);
+  return [...(await collectionCatalog(ctx)).values()];
+}
+
+/** A collection's definition, or 404. Anyone may resolve one (records need it); only the API guards reads. */
+export async function getCollection(ctx: ServiceContext, name: string): Promise<CollectionDefinition> {
+  const def = (await collectionCatalog(ctx)).get(name);
+  if (!def) throw new ApiError('collection_not_found', `no collection '${name}'`);
+  return def;
+}
+
+export async function createCollection(ctx: ServiceContext, input: unknown): Promise<CollectionDefinition> {
+  requirePrivileged(ctx);
+  const def = stamp(normalize(input));
+  const result = await ctx.db.transaction(async (tx) => {
+    const catalog = await lockedCatalog(tx);
+    if (catalog.has(def.name)) throw new ApiError('conflict', `collection '${def.name}' exists`);
+    const next = new Map(catalog).set(def.name, def);
+    validateAgainst(next);
+    refuseNameClashes(next, def);
+    await createCollectionTable(tx, def);
+    await tx.run(sql`INSERT INTO ${tx.table('_collections')} (name, definition, created_at, updated_at)
+      VALUES (${def.name}, ${JSON.stringify(def)}, ${def.createdAt}, ${def.updatedAt})`);
+    return { next, version: await bumpVersion(tx, 'collections') };
+  });
+  installCatalog(ctx, result);
+  return def;
+}
 
 /**
- * Collection definitions and their tables. A definition and its DDL change in
- * one transaction, which bumps the catalog's version (db/shared-state.ts);
- * the in-memory catalog is replaced only after commit, and every other
- * process reloads it within the state bound.
+ * Changes a collection. Removing fields that hold data (a value other than
+ * null in some record) is refused with 409 `would_drop_data` naming them and
+ * their record counts, unless `options.drop` names each of them: a PATCH with
+ * a partial field list must never silently delete columns.
  */
-export const collectionsService = {
-  /** The project's collections by name, cached on the project while its version is current. */
-  async catalog(ctx: Pick<ServiceContext, 'project' | 'db'>): Promise<ReadonlyMap<string, CollectionDefinition>> {
-    return ctx.project.state.get('collections', ctx.db, () => loadCatalog(ctx));
-  },
-
-  async list(ctx: ServiceContext): Promise<CollectionDefinition[]> {
-    requirePrivileged(ctx);
-    return [...(await this.catalog(ctx)).values()];
-  },
-
-  /** A collection's definition, or 404. Anyone may resolve one (records need it); only the API guards reads. */
-  async get(ctx: ServiceContext, name: string): Promise<CollectionDefinition> {
-    const def = (await this.catalog(ctx)).get(name);
-    if (!def) throw new ApiError('collection_not_found', `no collection '${name}'`);
-    return def;
-  },
-
-  async create(ctx: ServiceContext, input: unknown): Promise<CollectionDefinition> {
-    requirePrivileged(ctx);
-    const def = stamp(normalize(input));
-    const result = await ctx.db.transaction(async (tx) => {
-      const catalog = await lockedCatalog(tx);
-      if (catalog.has(def.name)) throw new ApiError('conflict', `collection '${def.name}' exists`);
-      const next = new Map(catalog).set(def.name, def);
-      validateAgainst(next);
-      refuseNameClashes(next, def);
-      await createCollectionTable(tx, def);
-      await tx.run(sql`INSERT INTO ${tx.table('_collections')} (name, definition, created_at, updated_at)
-        VALUES (${def.name}, ${JSON.stringify(def)}, ${def.createdAt}, ${def.updatedAt})`);
-      return { next, version: await bumpVersion(tx, 'collections') };
-    });
-    installCatalog(ctx, result);
-    return def;
-  },
-
-  /**
-   * Changes a collection. Removing fields that hold data (a value other than
-   * null in some record) is refused with 409 `would_drop_data` naming them and
-   * their record counts, unless `options.drop` names each of them: a PATCH with
-   * a partial field list must never silently delete columns.
-   */
-  async update(ctx: ServiceContext, name: string, patch: unknown, options: { drop?: readonly string[] } = {}): Promise<CollectionDefinition> {
-    requirePrivileged(ctx);
-    let updated!: CollectionDefinition;
-    const result = await ctx.db.transaction(async (tx) => {
-      const catalog = await lockedCatalog(tx);
-      const before = catalog.get(name);
-      if (!before) throw new ApiError('collection_not_found', `no collection '${name}'`);
-      updated = { ...normalize(patch, before), createdAt: before.createdAt, updatedAt: nowIso() };
-      const next = new Map(catalog);
-      if (updated.name !== name) {
-        if (catalog.has(updated.name)) throw new ApiError('conflict', `collection '${updated.name}' exists`);
-        refuseIfReferenced(catalog, name, 'rename');
-        next.delete(name);
-      }
-      next.set(updated.name, updated);
-      validateAgainst(next);
-      refuseNameClashes(next, updated);
-      await refuseDataLoss(tx, before, updated, options.drop ?? []);
-      const defaults = new Map(
-        updated.fields
-          .filter((f) => f.default !== undefined && !before.fields.some((b) => b.id === f.id))
-          .map((f) => [f.name, toColumnValue(f, f.default, tx.dialect)]),
-      );
-      try {
-        await alterCollectionTable(tx, before, updated, defaults);
-      } catch (err) {
-        // A new unique index (or a default given to every row) met duplicates: the caller's data, not a server fault.
-        throw uniqueViolationError(updated, err, (fields) => `existing records of '${name}' have duplicate values of ${fields.join(', ') || 'a unique index'}; make them distinct first`) ?? err;
-      }
-      await tx.run(sql`UPDATE ${tx.table('_collections')} SET name = ${updated.name}, definition = ${JSON.stringify(updated)},
-        updated_at = ${updated.updatedAt} WHERE name = ${name}`);
-      return { next, version: await bumpVersion(tx, 'collections') };
-    });
-    installCatalog(ctx, result);
-    return updated;
-  },
-
-  async delete(ctx: ServiceContext, name: string): Promise<void> {
-    requirePrivileged(ctx);
-    const result = await ctx.db.transaction(async (tx) => {
-      const catalog = await lockedCatalog(tx);
-      const def = catalog.get(name);
-      if (!def) throw new ApiError('collection_not_found', `no collection '${name}'`);
-      refuseIfReferenced(catalog, name, 'delete');
-      const next = new Map(catalog);
+export async function updateCollection(ctx: ServiceContext, name: string, patch: unknown, options: { drop?: readonly string[] } = {}): Promise<CollectionDefinition> {
+  requirePrivileged(ctx);
+  let updated!: CollectionDefinition;
+  const result = await ctx.db.transaction(async (tx) => {
+    const catalog = await lockedCatalog(tx);
+    const before = catalog.get(name);
+    if (!before) throw new ApiError('collection_not_found', `no collection '${name}'`);
+    updated = { ...normalize(patch, before), createdAt: before.createdAt, updatedAt: nowIso() };
+    const next = new Map(catalog);
+    if (updated.name !== name) {
+      if (catalog.has(updated.name)) throw new ApiError('conflict', `collection '${updated.name}' exists`);
+      refuseIfReferenced(catalog, name, 'rename');
       next.delete(name);
-      validateAgainst(next);
-      await dropCollectionTable(tx, def);
-      await forgetCollectionChanges(tx, name);
-      await tx.run(sql`DELETE FROM ${tx.table('_collections')} WHERE name = ${name}`);
-      return { next, version: await bumpVersion(tx, 'collections') };
-    });
-    installCatalog(ctx, result);
-  },
-};
+    }
+    next.set(updated.name, updated);
+    validateAgainst(next);
+    refuseNameClashes(next, updated);
+    await refuseDataLoss(tx, before, updated, options.drop ?? []);
+    const defaults = new Map(
+      updated.fields
+        .filter((f) => f.default !== undefined && !before.fields.some((b) => b.id === f.id))
+        .map((f) => [f.name, toColumnValue(f, f.default, tx.dialect)]),
+    );
+    try {
+      await alterCollectionTable(tx, before, updated, defaults);
+    } catch (err) {
+      // A new unique index (or a default given to every row) met duplicates: the caller's data, not a server fault.
+      throw uniqueViolationError(updated, err, (fields) => `existing records of '${name}' have duplicate values of ${fields.join(', ') || 'a unique index'}; make them distinct first`) ?? err;
+    }
+    await tx.run(sql`UPDATE ${tx.table('_collections')} SET name = ${updated.name}, definition = ${JSON.stringify(updated)},
+      updated_at = ${updated.updatedAt} WHERE name = ${name}`);
+    return { next, version: await bumpVersion(tx, 'collections') };
+  });
+  installCatalog(ctx, result);
+  return updated;
+}
+
+export async function deleteCollection(ctx: ServiceContext, name: string): Promise<void> {
+  requirePrivileged(ctx);
+  const result = await ctx.db.transaction(async (tx) => {
+    const catalog = await lockedCatalog(tx);
+    const def = catalog.get(name);
+    if (!def) throw new ApiError('collection_not_found', `no collection '${name}'`);
+    refuseIfReferenced(catalog, name, 'delete');
+    const next = new Map(catalog);
+    next.delete(name);
+    validateAgainst(next);
+    await dropCollectionTable(tx, def);
+    await forgetCollectionChanges(tx, name);
+    await tx.run(sql`DELETE FROM ${tx.table('_collections')} WHERE name = ${name}`);
+    return { next, version: await bumpVersion(tx, 'collections') };
+  });
+  installCatalog(ctx, result);
+}
 
 /**
  * After a committed schema change: this process's catalog is the new one at
  * once. Inside a caller's transaction nothing is committed yet, so nothing is
- * cached (the caller drops the catalog when it ends, see schemaService.import).
+ * cached (the caller drops the catalog when it ends, see importSchema in schema.ts).
  */
 function installCatalog(ctx: ServiceContext, result: { next: Map<string, CollectionDefinition>; version: number }): void {
   if (!ctx.db.inTransaction) ctx.project.state.set('collections', result.version, result.next);

@@ -1,7 +1,7 @@
 import type { ProjectInfo, ProjectRegistry } from '../db/registry.ts';
 import { ApiError } from '../errors.ts';
 import { projectIdPattern } from '../ids.ts';
-import { keysService, type ApiKey } from './keys.ts';
+import { insertKey, type ApiKey } from './keys.ts';
 
 
 /** Creating, listing and deleting projects (instance admins only). */
@@ -21,7 +21,7 @@ export class ProjectsService {
     }
     if (await this.registry.get(id)) throw new ApiError('conflict', `project '${id}' exists`);
     const handle = await this.registry.create(id, name?.trim() || id);
-    const key = await keysService.create(handle.db, 'default');
+    const key = await insertKey(handle.db, 'default');
     return { project: { id: handle.id, name: handle.name, createdAt: handle.createdAt }, keys: [key] };
   }
 

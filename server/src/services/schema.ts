@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { ApiError } from '../errors.ts';
 import type { BlobDriver } from '../storage/driver.ts';
 import { withDb, type ServiceContext } from './context.ts';
-import { collectionsService, dataDropped, lockedCatalog, normalize } from './collections.ts';
+import { createCollection, deleteCollection, listCollections, updateCollection, dataDropped, lockedCatalog, normalize } from './collections.ts';
 import { createBucket, deleteBucket, listBuckets, updateBucket } from './storage/buckets.ts';
 
 export type { SchemaDocument, SchemaDiff };
@@ -56,107 +56,104 @@ function checkDocument(doc: unknown): SchemaDocument {
   return d as SchemaDocument;
 }
 
+// Schema as code: the collections (fields, indexes, rules) and bucket
+// settings of a project as one document; an import makes the project match
+// it, in one transaction (all of it or none), after showing what changes.
+
+export async function exportSchema(ctx: ServiceContext): Promise<SchemaDocument> {
+  const collections = (await listCollections(ctx)).map(({ createdAt: _c, updatedAt: _u, ...def }) => def);
+  const buckets = (await listBuckets(ctx)).map((b) => ({ name: b.name, public: b.public, maxSize: b.maxSize, allowedTypes: b.allowedTypes, rules: b.rules }));
+  return { format: 'baas-schema', version: 1, collections, buckets };
+}
+
 /**
- * Schema as code: the collections (fields, indexes, rules) and bucket
- * settings of a project as one document; an import makes the project match
- * it, in one transaction (all of it or none), after showing what changes.
+ * Makes the project's schema the document's: the diff, and with `dryRun`
+ * nothing more (the changes are still made and rolled back, so every error
+ * an apply would meet shows). Deleting data (fields holding values,
+ * collections with records, buckets with objects) needs `allowDrop`, else
+ * 409 `would_drop_data` with the diff.
  */
-export const schemaService = {
-  async export(ctx: ServiceContext): Promise<SchemaDocument> {
-    const collections = (await collectionsService.list(ctx)).map(({ createdAt: _c, updatedAt: _u, ...def }) => def);
-    const buckets = (await listBuckets(ctx)).map((b) => ({ name: b.name, public: b.public, maxSize: b.maxSize, allowedTypes: b.allowedTypes, rules: b.rules }));
-    return { format: 'baas-schema', version: 1, collections, buckets };
-  },
+export async function importSchema(ctx: ServiceContext, input: unknown, options: { dryRun?: boolean; allowDrop?: boolean } = {}): Promise<{ diff: SchemaDiff; applied: boolean }> {
+  const doc = checkDocument(input);
+  const blobsToDelete: string[] = [];
+  // Blobs of removed buckets go only after the commit: a rollback must find them still there.
+  const deferred = { delete: async (key: string) => void blobsToDelete.push(key) } as unknown as BlobDriver;
+  let diff!: SchemaDiff;
+  try {
+    await ctx.db.transaction(async (tx) => {
+      // The whole import is one schema change: no other may interleave (collections.ts).
+      const current = await lockedCatalog(tx);
+      const c = withDb(ctx, tx);
+      diff = { collections: { added: [], changed: [], removed: [] }, buckets: { added: [], changed: [], removed: [] }, dropped: [] };
+      const wanted = new Map(doc.collections.map((d) => [String((d as { name?: unknown }).name), d]));
+      const added: CollectionDefinition[] = [];
+      const changed: Array<{ before: CollectionDefinition; after: CollectionDefinition }> = [];
+      for (const [name, def] of wanted) {
+        const before = current.get(name);
+        if (!before) added.push(normalize(def));
+        else {
+          const after = normalize(def, before);
+          const changes = describeChanges(before, after);
+          if (changes.length) changed.push({ before, after });
+          if (changes.length) diff.collections.changed.push({ name, changes });
+        }
+      }
+      const removed = [...current.keys()].filter((name) => !wanted.has(name));
+      diff.collections.added = added.map((d) => d.name);
+      diff.collections.removed = removed;
+      for (const { before, after } of changed) {
+        for (const d of await dataDropped(tx, before, after)) diff.dropped.push({ collection: before.name, ...d });
+      }
+      for (const name of removed) {
+        const row = await tx.get<{ n: number | string }>(sql`SELECT count(*) AS n FROM ${tx.table(name)}`);
+        if (Number(row?.n) > 0) diff.dropped.push({ collection: name, records: Number(row?.n) });
+      }
 
-  /**
-   * Makes the project's schema the document's: the diff, and with `dryRun`
-   * nothing more (the changes are still made and rolled back, so every error
-   * an apply would meet shows). Deleting data (fields holding values,
-   * collections with records, buckets with objects) needs `allowDrop`, else
-   * 409 `would_drop_data` with the diff.
-   */
-  async import(ctx: ServiceContext, input: unknown, options: { dryRun?: boolean; allowDrop?: boolean } = {}): Promise<{ diff: SchemaDiff; applied: boolean }> {
-    const doc = checkDocument(input);
-    const blobsToDelete: string[] = [];
-    // Blobs of removed buckets go only after the commit: a rollback must find them still there.
-    const deferred = { delete: async (key: string) => void blobsToDelete.push(key) } as unknown as BlobDriver;
-    let diff!: SchemaDiff;
-    try {
-      await ctx.db.transaction(async (tx) => {
-        // The whole import is one schema change: no other may interleave (collections.ts).
-        const current = await lockedCatalog(tx);
-        const c = withDb(ctx, tx);
-        diff = { collections: { added: [], changed: [], removed: [] }, buckets: { added: [], changed: [], removed: [] }, dropped: [] };
-        const wanted = new Map(doc.collections.map((d) => [String((d as { name?: unknown }).name), d]));
-        const added: CollectionDefinition[] = [];
-        const changed: Array<{ before: CollectionDefinition; after: CollectionDefinition }> = [];
-        for (const [name, def] of wanted) {
-          const before = current.get(name);
-          if (!before) added.push(normalize(def));
-          else {
-            const after = normalize(def, before);
-            const changes = describeChanges(before, after);
-            if (changes.length) changed.push({ before, after });
-            if (changes.length) diff.collections.changed.push({ name, changes });
-          }
+      const buckets = new Map((await listBuckets(c)).map((b) => [b.name, b]));
+      const wantedBuckets = new Map(doc.buckets.map((b) => [b.name, b]));
+      for (const [name, b] of wantedBuckets) {
+        const have = buckets.get(name);
+        if (!have) diff.buckets.added.push(name);
+        else {
+          const changes = (['public', 'maxSize', 'allowedTypes', 'rules'] as const)
+            .filter((k) => b[k] !== undefined && JSON.stringify(b[k]) !== JSON.stringify(have[k]))
+            .map((k) => `${k} changed`);
+          if (changes.length) diff.buckets.changed.push({ name, changes });
         }
-        const removed = [...current.keys()].filter((name) => !wanted.has(name));
-        diff.collections.added = added.map((d) => d.name);
-        diff.collections.removed = removed;
-        for (const { before, after } of changed) {
-          for (const d of await dataDropped(tx, before, after)) diff.dropped.push({ collection: before.name, ...d });
-        }
-        for (const name of removed) {
-          const row = await tx.get<{ n: number | string }>(sql`SELECT count(*) AS n FROM ${tx.table(name)}`);
-          if (Number(row?.n) > 0) diff.dropped.push({ collection: name, records: Number(row?.n) });
-        }
+      }
+      diff.buckets.removed = [...buckets.keys()].filter((name) => !wantedBuckets.has(name));
+      for (const name of diff.buckets.removed) {
+        const row = await tx.get<{ n: number | string }>(sql`SELECT count(*) AS n FROM ${tx.table('_objects')} WHERE bucket = ${name}`);
+        if (Number(row?.n) > 0) diff.dropped.push({ bucket: name, objects: Number(row?.n) });
+      }
+      if (diff.dropped.length && !options.allowDrop && !options.dryRun) {
+        throw new ApiError('would_drop_data', `the import would delete data (${describeDropped(diff)}); to go ahead, say so with allowDrop`, { diff });
+      }
 
-        const buckets = new Map((await listBuckets(c)).map((b) => [b.name, b]));
-        const wantedBuckets = new Map(doc.buckets.map((b) => [b.name, b]));
-        for (const [name, b] of wantedBuckets) {
-          const have = buckets.get(name);
-          if (!have) diff.buckets.added.push(name);
-          else {
-            const changes = (['public', 'maxSize', 'allowedTypes', 'rules'] as const)
-              .filter((k) => b[k] !== undefined && JSON.stringify(b[k]) !== JSON.stringify(have[k]))
-              .map((k) => `${k} changed`);
-            if (changes.length) diff.buckets.changed.push({ name, changes });
-          }
-        }
-        diff.buckets.removed = [...buckets.keys()].filter((name) => !wantedBuckets.has(name));
-        for (const name of diff.buckets.removed) {
-          const row = await tx.get<{ n: number | string }>(sql`SELECT count(*) AS n FROM ${tx.table('_objects')} WHERE bucket = ${name}`);
-          if (Number(row?.n) > 0) diff.dropped.push({ bucket: name, objects: Number(row?.n) });
-        }
-        if (diff.dropped.length && !options.allowDrop && !options.dryRun) {
-          throw new ApiError('would_drop_data', `the import would delete data (${describeDropped(diff)}); to go ahead, say so with allowDrop`, { diff });
-        }
-
-        // Apply: new collections (targets first), changes, removals; then buckets.
-        for (const def of creationOrder(added)) await collectionsService.create(c, wanted.get(def.name));
-        for (const { before } of changed) {
-          await collectionsService.update(c, before.name, wanted.get(before.name), { drop: diff.dropped.flatMap((d) => ('field' in d && d.collection === before.name ? [d.field!] : [])) });
-        }
-        for (const name of removed) await collectionsService.delete(c, name);
-        for (const name of diff.buckets.added) await createBucket(c, wantedBuckets.get(name)!);
-        for (const { name } of diff.buckets.changed) {
-          const { name: _n, ...settings } = wantedBuckets.get(name)!;
-          await updateBucket(c, name, settings);
-        }
-        for (const name of diff.buckets.removed) await deleteBucket({ ...c, blobs: deferred }, name, true);
-        if (options.dryRun) throw new DryRun();
-      });
-    } catch (err) {
-      // The catalog cached during the rolled-back work is not the store's.
-      ctx.project.state.drop('collections');
-      if (err instanceof DryRun) return { diff, applied: false };
-      throw err;
-    }
+      // Apply: new collections (targets first), changes, removals; then buckets.
+      for (const def of creationOrder(added)) await createCollection(c, wanted.get(def.name));
+      for (const { before } of changed) {
+        await updateCollection(c, before.name, wanted.get(before.name), { drop: diff.dropped.flatMap((d) => ('field' in d && d.collection === before.name ? [d.field!] : [])) });
+      }
+      for (const name of removed) await deleteCollection(c, name);
+      for (const name of diff.buckets.added) await createBucket(c, wantedBuckets.get(name)!);
+      for (const { name } of diff.buckets.changed) {
+        const { name: _n, ...settings } = wantedBuckets.get(name)!;
+        await updateBucket(c, name, settings);
+      }
+      for (const name of diff.buckets.removed) await deleteBucket({ ...c, blobs: deferred }, name, true);
+      if (options.dryRun) throw new DryRun();
+    });
+  } catch (err) {
+    // The catalog cached during the rolled-back work is not the store's.
     ctx.project.state.drop('collections');
-    await Promise.all(blobsToDelete.map((key) => ctx.blobs.delete(key).catch(() => undefined)));
-    return { diff, applied: !isEmpty(diff) };
-  },
-};
+    if (err instanceof DryRun) return { diff, applied: false };
+    throw err;
+  }
+  ctx.project.state.drop('collections');
+  await Promise.all(blobsToDelete.map((key) => ctx.blobs.delete(key).catch(() => undefined)));
+  return { diff, applied: !isEmpty(diff) };
+}
 
 /** `posts.body (3 records), the collection drafts (10 records), the bucket tmp (2 objects)`. */
 export function describeDropped(diff: SchemaDiff): string {

@@ -9,7 +9,7 @@ import { ApiError, orQueryError } from '../../errors.ts';
 import { nowIso } from '../../ids.ts';
 import { tableName } from '../../db/collection-tables.ts';
 import { authOf, isPrivileged, type ServiceContext } from '../context.ts';
-import { collectionsService } from '../collections.ts';
+import { collectionCatalog } from '../collections.ts';
 import { valuesToColumns } from './codec.ts';
 
 /** Everything a records call needs about its collection, resolved once per call. */
@@ -31,7 +31,7 @@ const BOUND_CACHE_SIZE = 1000;
 
 /** Resolves a collection (404 when missing) with its schema lookup. */
 export async function accessCollection(ctx: ServiceContext, name: string): Promise<CollectionAccess> {
-  const catalog = await collectionsService.catalog(ctx);
+  const catalog = await collectionCatalog(ctx);
   const def = catalog.get(name);
   if (!def) throw new ApiError('collection_not_found', `no collection '${name}'`);
   return { def, catalog, lookup: cacheOf(catalog).lookup, table: ctx.db.table(tableName(name)) };

@@ -1,5 +1,5 @@
 import { ApiError } from '../../../errors.ts';
-import { collectionsService } from '../../../services/collections.ts';
+import { createCollection, deleteCollection, getCollection, listCollections, updateCollection } from '../../../services/collections.ts';
 import { collectionName, errors, type Routes, noContent } from '../../schemas.ts';
 
 const params = { type: 'object', properties: { name: collectionName }, required: ['name'] } as const;
@@ -19,7 +19,7 @@ const validatedByService = { validatorCompiler: () => () => true };
 export const collectionRoutes: Routes = async (app) => {
   app.get('', {
     schema: { tags: ['collections'], summary: 'List collections', response: { 200: { type: 'object', properties: { items: { type: 'array', items: one } }, required: ['items'], additionalProperties: false }, ...errors(401, 403, 404) } },
-    handler: async (request) => ({ items: await collectionsService.list(request.ctx) }),
+    handler: async (request) => ({ items: await listCollections(request.ctx) }),
   });
 
   app.post('', {
@@ -27,13 +27,13 @@ export const collectionRoutes: Routes = async (app) => {
     schema: { tags: ['collections'], summary: 'Create a collection', body: one, response: { 201: one, ...errors(400, 401, 403, 404, 409) } },
     handler: async (request, reply) => {
       reply.status(201);
-      return collectionsService.create(request.ctx, request.body);
+      return createCollection(request.ctx, request.body);
     },
   });
 
   app.get('/:name', {
     schema: { tags: ['collections'], summary: 'Get a collection', params, response: { 200: one, ...errors(401, 403, 404) } },
-    handler: async (request) => collectionsService.get(request.ctx, request.params.name),
+    handler: async (request) => getCollection(request.ctx, request.params.name),
   });
 
   app.patch('/:name', {
@@ -54,14 +54,14 @@ export const collectionRoutes: Routes = async (app) => {
       const drop: unknown = request.query.drop;
       if (drop !== undefined && typeof drop !== 'string') throw new ApiError('validation_failed', "'drop' must be a comma-separated list of field names");
       const fields = drop?.split(',').map((f) => f.trim()).filter(Boolean);
-      return collectionsService.update(request.ctx, request.params.name, request.body, { drop: fields });
+      return updateCollection(request.ctx, request.params.name, request.body, { drop: fields });
     },
   });
 
   app.delete('/:name', {
     schema: { tags: ['collections'], summary: 'Delete a collection and its records', params, response: { ...noContent, ...errors(401, 403, 404, 409) } },
     handler: async (request, reply) => {
-      await collectionsService.delete(request.ctx, request.params.name);
+      await deleteCollection(request.ctx, request.params.name);
       reply.status(204).send(null);
     },
   });

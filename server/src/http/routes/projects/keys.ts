@@ -1,5 +1,5 @@
 import { ApiError } from '../../../errors.ts';
-import { keysService } from '../../../services/keys.ts';
+import { createKey, listKeys, revokeKey } from '../../../services/keys.ts';
 import { errors, type Routes, noContent } from '../../schemas.ts';
 
 const key = {
@@ -13,7 +13,7 @@ const key = {
 export const keyRoutes: Routes = async (app) => {
   app.get('', {
     schema: { tags: ['keys'], summary: 'List secret keys (without secrets)', response: { 200: { type: 'object', properties: { items: { type: 'array', items: key } }, required: ['items'], additionalProperties: false }, ...errors(401, 403, 404) } },
-    handler: async (request) => ({ items: await keysService.list(request.ctx.db) }),
+    handler: async (request) => ({ items: await listKeys(request.ctx) }),
   });
 
   app.post('', {
@@ -32,14 +32,14 @@ export const keyRoutes: Routes = async (app) => {
     },
     handler: async (request, reply) => {
       reply.status(201);
-      return keysService.create(request.ctx.db, request.body.name ?? 'key');
+      return createKey(request.ctx, request.body.name ?? 'key');
     },
   });
 
   app.delete('/:id', {
     schema: { tags: ['keys'], summary: 'Revoke a secret key', params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] }, response: { ...noContent, ...errors(401, 403, 404) } },
     handler: async (request, reply) => {
-      if (!(await keysService.revoke(request.ctx.db, request.params.id))) throw new ApiError('key_not_found', `no key '${request.params.id}'`);
+      if (!(await revokeKey(request.ctx, request.params.id))) throw new ApiError('key_not_found', `no key '${request.params.id}'`);
       reply.status(204).send(null);
     },
   });

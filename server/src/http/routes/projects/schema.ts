@@ -1,4 +1,4 @@
-import { schemaService } from '../../../services/schema.ts';
+import { exportSchema, importSchema } from '../../../services/schema.ts';
 import { errors, type Routes } from '../../schemas.ts';
 
 const changed = {
@@ -34,7 +34,7 @@ export const schemaRoutes: Routes = async (app) => {
       summary: "The project's collections (fields, indexes, rules) and bucket settings, as one document",
       response: { 200: document, ...errors(401, 403, 404) },
     },
-    handler: async (request) => schemaService.export(request.ctx),
+    handler: async (request) => exportSchema(request.ctx),
   });
 
   app.put('', {
@@ -46,6 +46,6 @@ export const schemaRoutes: Routes = async (app) => {
       body: { type: 'object', additionalProperties: true },
       response: { 200: { type: 'object', properties: { diff, applied: { type: 'boolean' } }, required: ['diff', 'applied'], additionalProperties: false }, ...errors(400, 401, 403, 404, 409) },
     },
-    handler: async (request) => schemaService.import(request.ctx, request.body, { dryRun: request.query.dryRun, allowDrop: request.query.allowDrop }),
+    handler: async (request) => importSchema(request.ctx, request.body, { dryRun: request.query.dryRun, allowDrop: request.query.allowDrop }),
   });
 };
