@@ -16,6 +16,8 @@ export interface MailLogger {
 
 /** Sends a project's auth emails. */
 export interface Mailer {
+  /** Where `send` puts a message: an SMTP server, or only the project's outbox. */
+  readonly delivery: 'smtp' | 'outbox';
   /** Delivers one message (or stores it, in outbox mode) and records it in the project's `_outbox`. */
   send(project: ProjectHandle, message: MailMessage, log?: MailLogger): Promise<void>;
   /**
@@ -35,6 +37,7 @@ export const silentLogger: MailLogger = { info() {}, error() {} };
 
 /** The deferred-work bookkeeping every mailer shares. */
 export abstract class BaseMailer implements Mailer {
+  abstract readonly delivery: 'smtp' | 'outbox';
   private readonly pending = new Set<Promise<void>>();
 
   abstract send(project: ProjectHandle, message: MailMessage, log?: MailLogger): Promise<void>;

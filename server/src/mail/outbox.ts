@@ -30,6 +30,7 @@ export async function listOutbox(db: Database, limit: number): Promise<OutboxEnt
  * can follow the link without a mail server.
  */
 export class OutboxMailer extends BaseMailer {
+  readonly delivery = 'outbox';
   async send(project: ProjectHandle, message: MailMessage, log: MailLogger = silentLogger): Promise<void> {
     const id = await recordMessage(project.db, message);
     // Not the text: its links carry sign-in and reset tokens, and logs are kept and shipped. The

@@ -19,6 +19,7 @@ const BODY_NOT_KEPT = '(not kept: sent by SMTP, it carries a live sign-in or con
  * dashboard can show what went out.
  */
 export class SmtpMailer extends BaseMailer {
+  readonly delivery = 'smtp';
   private readonly transport: Transporter;
 
   constructor(smtpUrl: string, private readonly from: string) {

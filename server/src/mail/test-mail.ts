@@ -13,7 +13,6 @@ export async function sendTestMail(
   mailer: Mailer,
   project: ProjectHandle,
   to: string,
-  viaSmtp: boolean,
   log?: MailLogger,
   message: Omit<MailMessage, 'to'> = {
     subject: `baas test mail (${project.name})`,
@@ -25,5 +24,5 @@ export async function sendTestMail(
   } catch (err) {
     throw new ApiError('mail_failed', `the SMTP server did not take the message: ${(err as Error).message}`, { reason: (err as Error).message });
   }
-  return { delivery: viaSmtp ? 'smtp' : 'outbox', to };
+  return { delivery: mailer.delivery, to };
 }

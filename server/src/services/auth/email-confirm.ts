@@ -1,5 +1,4 @@
 import type { SessionReply } from '@baas/protocol';
-import type { ProjectHandle } from '../../db/registry.ts';
 import { ApiError } from '../../errors.ts';
 import { consumeEmailToken, type EmailTokenProof, type EmailTokenRow } from './email-tokens.ts';
 import { issueSession, revokeUserSessions, type SessionMeta } from './sessions.ts';
@@ -7,6 +6,7 @@ import { proveAddress } from './address-proof.ts';
 import { checkPassword, createUser, findUserByEmail, getUser, updateUser, type UserRow } from './users.ts';
 import { getAuthSettings } from './settings.ts';
 import type { Database } from '../../db/database.ts';
+import type { ServiceContext } from '../context.ts';
 
 /**
  * The user a token was issued to, still with the address the mail went to.
@@ -25,8 +25,8 @@ async function ownerOf(tx: Database, row: EmailTokenRow): Promise<UserRow> {
  * of this account, the password set before the address was proved is
  * removed and its sessions end (see proveAddress).
  */
-export async function confirmEmailVerification(project: ProjectHandle, token: string, holder?: string): Promise<UserRow> {
-  return consumeEmailToken(project.db, 'verify_email', { token }, async (tx, row) => proveAddress(tx, await ownerOf(tx, row), { holder }));
+export async function confirmEmailVerification(ctx: ServiceContext, token: string, holder?: string): Promise<UserRow> {
+  return consumeEmailToken(ctx.db, 'verify_email', { token }, async (tx, row) => proveAddress(tx, await ownerOf(tx, row), { holder }));
 }
 
 /**
@@ -34,10 +34,10 @@ export async function confirmEmailVerification(project: ProjectHandle, token: st
  * ends every session of the user: whoever knew the old password is out. The
  * address is verified too, since the mail reached it.
  */
-export async function confirmPasswordReset(project: ProjectHandle, token: string, password: string): Promise<UserRow> {
-  const settings = await getAuthSettings(project.db);
+export async function confirmPasswordReset(ctx: ServiceContext, token: string, password: string): Promise<UserRow> {
+  const settings = await getAuthSettings(ctx.db);
   checkPassword(settings, password);
-  return consumeEmailToken(project.db, 'password_reset', { token }, async (tx, row) => {
+  return consumeEmailToken(ctx.db, 'password_reset', { token }, async (tx, row) => {
     const user = await ownerOf(tx, row);
     const updated = await updateUser(tx, user.id, { password, verified: true });
     await revokeUserSessions(tx, user.id);
@@ -52,15 +52,15 @@ export async function confirmPasswordReset(project: ProjectHandle, token: string
  * account's password and sessions end (see proveAddress): the clicker owns
  * the address, not necessarily the password.
  */
-export async function verifyMagicLink(project: ProjectHandle, proof: EmailTokenProof, meta: Omit<SessionMeta, 'method'>): Promise<SessionReply> {
-  const user = await consumeEmailToken(project.db, 'magic_link', proof, async (tx, row) => {
+export async function verifyMagicLink(ctx: ServiceContext, proof: EmailTokenProof, meta: Omit<SessionMeta, 'method'>): Promise<SessionReply> {
+  const user = await consumeEmailToken(ctx.db, 'magic_link', proof, async (tx, row) => {
     const user = row.userId ? await ownerOf(tx, row) : await findUserByEmail(tx, row.email!);
     if (!user) return createUser(tx, { email: row.email, verified: true });
     if (user.disabled) throw new ApiError('forbidden', 'this account is disabled');
     return user.verified ? user : proveAddress(tx, user);
   });
   // After the commit: the token is spent even if signing fails, which costs the user one more email at worst.
-  return issueSession(project.db, project, user, { ...meta, method: 'magic_link' });
+  return issueSession(ctx.db, ctx.project, user, { ...meta, method: 'magic_link' });
 }
 
 /**
@@ -71,8 +71,8 @@ export async function verifyMagicLink(project: ProjectHandle, proof: EmailTokenP
  * (`holder`), the account's password and sessions end (see proveAddress):
  * else an attacker could move their own account onto a victim's address.
  */
-export async function confirmEmailChange(project: ProjectHandle, token: string, holder?: string): Promise<UserRow> {
-  return consumeEmailToken(project.db, 'email_change', { token }, async (tx, row) => {
+export async function confirmEmailChange(ctx: ServiceContext, token: string, holder?: string): Promise<UserRow> {
+  return consumeEmailToken(ctx.db, 'email_change', { token }, async (tx, row) => {
     const user = row.userId ? await getUser(tx, row.userId) : undefined;
     if (!user || !row.email) throw new ApiError('invalid_email_token', 'the link is no longer valid for this account');
     if (user.disabled) throw new ApiError('forbidden', 'this account is disabled');

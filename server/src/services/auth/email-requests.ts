@@ -1,28 +1,18 @@
-import type { ProjectHandle } from '../../db/registry.ts';
 import { ApiError } from '../../errors.ts';
-import type { Mailer, MailLogger } from '../../mail/index.ts';
+import type { ServiceContext } from '../context.ts';
 import { renderAuthEmail, type EmailKind } from '../../mail/templates.ts';
 import { emailTemplateOf } from './email-templates.ts';
 import { issueEmailToken } from './email-tokens.ts';
 import { getAuthSettings, isAllowedRedirect, type AuthSettings } from './settings.ts';
 import { findUserByEmail, getUser, normalizeEmail } from './users.ts';
 
-/** What sending an auth email needs besides the address. */
-export interface EmailFlowContext {
-  project: ProjectHandle;
-  mailer: Mailer;
-  /** The instance's public URL: the link base when the project has no siteUrl. */
-  publicUrl: string;
-  log?: MailLogger;
-}
-
 /**
  * Checks a requested redirect target before anything else happens: a target
  * the project does not allow is a 400 (it depends only on the input, so it
  * says nothing about the address). Answers the settings, read once.
  */
-export async function checkRedirect(project: ProjectHandle, redirectTo: string | undefined): Promise<AuthSettings> {
-  const settings = await getAuthSettings(project.db);
+export async function checkRedirect(ctx: ServiceContext, redirectTo: string | undefined): Promise<AuthSettings> {
+  const settings = await getAuthSettings(ctx.db);
   if (redirectTo !== undefined && !isAllowedRedirect(settings, redirectTo)) {
     throw new ApiError('validation_failed', 'redirectTo is not an allowed redirect URL of this project', {
       fields: { redirectTo: { code: 'not_allowed', message: 'is not the site URL or one of the redirect URLs in the auth settings' } },
@@ -45,30 +35,30 @@ export function emailLink(base: string, kind: EmailKind, token: string): string 
 }
 
 async function issueAndSend(
-  ctx: EmailFlowContext,
+  ctx: ServiceContext,
   settings: AuthSettings,
   input: { kind: EmailKind; to: string; userId: string | null; redirectTo?: string; withCode?: boolean; newEmail?: string },
 ): Promise<void> {
-  const issued = await issueEmailToken(ctx.project.db, {
+  const issued = await issueEmailToken(ctx.db, {
     kind: input.kind, userId: input.userId, email: input.to, ttl: settings.emailTokenTtl, redirectTo: input.redirectTo, withCode: input.withCode,
   });
   // Without an app URL, the link opens the server's own page for it (the dashboard's /_/auth/<project>).
   const link = emailLink(input.redirectTo ?? settings.siteUrl ?? hostedLinkPage(ctx.publicUrl, ctx.project.id), input.kind, issued.token);
-  const template = await emailTemplateOf(ctx.project.db, input.kind);
+  const template = await emailTemplateOf(ctx, input.kind);
   const message = renderAuthEmail(input.kind, { projectName: ctx.project.name, link, ttl: settings.emailTokenTtl, email: input.to, code: issued.code, newEmail: input.newEmail }, template);
   await ctx.mailer.send(ctx.project, { to: input.to, ...message }, ctx.log);
 }
 
 /** Mails a verification link to the address if it belongs to an active, unverified user; otherwise does nothing. */
-export async function sendVerificationEmail(ctx: EmailFlowContext, settings: AuthSettings, email: string, redirectTo?: string): Promise<void> {
-  const user = await findUserByEmail(ctx.project.db, email);
+export async function sendVerificationEmail(ctx: ServiceContext, settings: AuthSettings, email: string, redirectTo?: string): Promise<void> {
+  const user = await findUserByEmail(ctx.db, email);
   if (!user?.email || user.verified || user.disabled) return;
   await issueAndSend(ctx, settings, { kind: 'verify_email', to: user.email, userId: user.id, redirectTo });
 }
 
 /** Mails a password-reset link to the address if it belongs to an active user; otherwise does nothing. */
-export async function sendPasswordReset(ctx: EmailFlowContext, settings: AuthSettings, email: string, redirectTo?: string): Promise<void> {
-  const user = await findUserByEmail(ctx.project.db, email);
+export async function sendPasswordReset(ctx: ServiceContext, settings: AuthSettings, email: string, redirectTo?: string): Promise<void> {
+  const user = await findUserByEmail(ctx.db, email);
   if (!user?.email || user.disabled) return;
   await issueAndSend(ctx, settings, { kind: 'password_reset', to: user.email, userId: user.id, redirectTo });
 }
@@ -79,12 +69,12 @@ export async function sendPasswordReset(ctx: EmailFlowContext, settings: AuthSet
  * link is used, not now, so typing someone's address creates nothing).
  */
 export async function sendMagicLink(
-  ctx: EmailFlowContext,
+  ctx: ServiceContext,
   settings: AuthSettings,
   email: string,
   options: { redirectTo?: string; createUser: boolean },
 ): Promise<void> {
-  const user = await findUserByEmail(ctx.project.db, email);
+  const user = await findUserByEmail(ctx.db, email);
   if (user?.disabled || (!user && !options.createUser)) return;
   const to = user?.email ?? normalizeEmail(email);
   await issueAndSend(ctx, settings, { kind: 'magic_link', to, userId: user?.id ?? null, redirectTo: options.redirectTo, withCode: true });
@@ -95,12 +85,12 @@ export async function sendMagicLink(
  * unless another account has that address (then nothing is sent, and the
  * caller still gets the same answer).
  */
-export async function sendEmailChange(ctx: EmailFlowContext, settings: AuthSettings, userId: string, newEmail: string, redirectTo?: string): Promise<void> {
-  const user = await getUser(ctx.project.db, userId);
+export async function sendEmailChange(ctx: ServiceContext, settings: AuthSettings, userId: string, newEmail: string, redirectTo?: string): Promise<void> {
+  const user = await getUser(ctx.db, userId);
   if (!user || user.disabled) return;
   const to = normalizeEmail(newEmail);
   if (to === user.email) return;
-  const taken = await findUserByEmail(ctx.project.db, to);
+  const taken = await findUserByEmail(ctx.db, to);
   if (taken) return;
   await issueAndSend(ctx, settings, { kind: 'email_change', to, userId: user.id, redirectTo, newEmail: to });
 }

@@ -1,8 +1,5 @@
-import { emailKinds, sampleEmailValues, type EmailKind } from '@baas/protocol';
-import { renderAuthEmail } from '../../../mail/templates.ts';
-import { sendTestMail } from '../../../mail/test-mail.ts';
-import { assertEmailTemplate, emailTemplateOf, listEmailTemplates, resetEmailTemplate, saveEmailTemplate } from '../../../services/auth/email-templates.ts';
-import { getAuthSettings } from '../../../services/auth/settings.ts';
+import { emailKinds, type EmailKind } from '@baas/protocol';
+import { listEmailTemplates, resetEmailTemplate, saveEmailTemplate, sendTemplateTest } from '../../../services/auth/email-templates.ts';
 import { errors, type Routes } from '../../schemas.ts';
 import { email } from './auth-schemas.ts';
 
@@ -29,11 +26,9 @@ const tags = ['auth: email'];
  * Unset kinds use the defaults; DELETE goes back to them.
  */
 export const authEmailTemplateRoutes: Routes = async (app) => {
-  const { mailer, config } = app.baas;
-
   app.get('', {
     schema: { tags, summary: 'The auth email templates, each custom or the default', response: { 200: { type: 'object', properties: { items: { type: 'array', items: info } }, required: ['items'], additionalProperties: false }, ...errors(401, 403, 404) } },
-    handler: async (request) => ({ items: await listEmailTemplates(request.ctx.db) }),
+    handler: async (request) => ({ items: await listEmailTemplates(request.ctx) }),
   });
 
   app.put('/:kind', {
@@ -44,12 +39,12 @@ export const authEmailTemplateRoutes: Routes = async (app) => {
       body: { type: 'object', properties: template, required: ['subject', 'body'], additionalProperties: false },
       response: { 200: info, ...errors(400, 401, 403, 404) },
     },
-    handler: async (request) => saveEmailTemplate(request.ctx.db, request.params.kind as EmailKind, request.body),
+    handler: async (request) => saveEmailTemplate(request.ctx, request.params.kind as EmailKind, request.body),
   });
 
   app.delete('/:kind', {
     schema: { tags, summary: 'Go back to the default template of one kind', params, response: { 200: info, ...errors(401, 403, 404) } },
-    handler: async (request) => resetEmailTemplate(request.ctx.db, request.params.kind as EmailKind),
+    handler: async (request) => resetEmailTemplate(request.ctx, request.params.kind as EmailKind),
   });
 
   app.post('/:kind/test', {
@@ -63,16 +58,6 @@ export const authEmailTemplateRoutes: Routes = async (app) => {
         ...errors(400, 401, 403, 404, 502),
       },
     },
-    handler: async (request) => {
-      const kind = request.params.kind as EmailKind;
-      const { to, subject, body } = request.body;
-      const saved = await emailTemplateOf(request.ctx.db, kind);
-      const draft = { subject: subject ?? saved.subject, body: body ?? saved.body };
-      assertEmailTemplate(kind, draft);
-      const settings = await getAuthSettings(request.ctx.db);
-      const sample = sampleEmailValues(kind, request.ctx.project.name, settings.emailTokenTtl, settings.siteUrl ?? undefined);
-      const message = renderAuthEmail(kind, { projectName: sample.app, link: sample.link, ttl: settings.emailTokenTtl, email: to, code: sample.code, newEmail: sample.new_email }, draft);
-      return sendTestMail(mailer, request.ctx.project, to, !!config.smtpUrl, request.log, { ...message, subject: `[test] ${message.subject}` });
-    },
+    handler: async (request) => sendTemplateTest(request.ctx, request.params.kind as EmailKind, request.body.to, request.body),
   });
 };

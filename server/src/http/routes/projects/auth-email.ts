@@ -1,10 +1,9 @@
 import { noBearer } from '../../openapi.ts';
 import type { FastifyRequest } from 'fastify';
-import { publicUrlOf } from '../../../config.ts';
-import type { ProjectHandle } from '../../../services/context.ts';
+import type { ServiceContext } from '../../../services/context.ts';
 import { confirmEmailChange, confirmEmailVerification, confirmPasswordReset, verifyMagicLink } from '../../../services/auth/email-confirm.ts';
 import {
-  checkRedirect, sendEmailChange, sendMagicLink, sendPasswordReset, sendVerificationEmail, type EmailFlowContext,
+  checkRedirect, sendEmailChange, sendMagicLink, sendPasswordReset, sendVerificationEmail,
 } from '../../../services/auth/email-requests.ts';
 import type { AuthSettings } from '../../../services/auth/settings.ts';
 import { publicUser, type UserRow } from '../../../services/auth/users.ts';
@@ -31,16 +30,12 @@ const tags = ['auth: email'];
  * an account exists.
  */
 export const authEmailRoutes: Routes = async (app) => {
-  const services = app.baas;
-  const publicUrl = publicUrlOf(services.config);
-  const flowOf = (request: FastifyRequest): EmailFlowContext => ({ project: request.ctx.project, mailer: services.mailer, publicUrl, log: request.log });
-
   /** Registers a request route: validate, answer 202, do the work after the reply. */
   function requestRoute<B extends { email: string; redirectTo?: string }>(
     path: string,
     summary: string,
     extra: Record<string, unknown>,
-    work: (flow: EmailFlowContext, settings: AuthSettings, body: B, request: FastifyRequest) => Promise<void>,
+    work: (ctx: ServiceContext, settings: AuthSettings, body: B, request: FastifyRequest) => Promise<void>,
     guard?: (request: FastifyRequest) => void,
   ): void {
     app.post<{ Body: B }>(`/${path}`, {
@@ -55,9 +50,9 @@ export const authEmailRoutes: Routes = async (app) => {
       handler: async (request, reply) => {
         guard?.(request);
         const body = request.body as B;
-        const settings = await checkRedirect(request.ctx.project, body.redirectTo);
-        const flow = flowOf(request);
-        services.mailer.later(request.log, () => work(flow, settings, body, request));
+        const { ctx } = request;
+        const settings = await checkRedirect(ctx, body.redirectTo);
+        ctx.mailer.later(ctx.log, () => work(ctx, settings, body, request));
         reply.status(202);
         return { ok: true };
       },
@@ -72,7 +67,7 @@ export const authEmailRoutes: Routes = async (app) => {
     path: string,
     summary: string,
     extra: Record<string, unknown>,
-    confirm: (project: ProjectHandle, body: B, holder: string | undefined) => Promise<UserRow>,
+    confirm: (ctx: ServiceContext, body: B, holder: string | undefined) => Promise<UserRow>,
   ): void {
     app.post<{ Body: B }>(`/${path}`, {
       // The link may be opened in a browser whose stored access token has expired: the token in the body is the credential.
@@ -85,27 +80,27 @@ export const authEmailRoutes: Routes = async (app) => {
       },
       handler: async (request) => {
         const holder = request.ctx.actor.kind === 'user' ? request.ctx.actor.user.id : undefined;
-        return { user: publicUser(await confirm(request.ctx.project, request.body as B, holder)) };
+        return { user: publicUser(await confirm(request.ctx, request.body as B, holder)) };
       },
     });
   }
 
   requestRoute('verify-email/request', 'Mail a verification link (always 202, whether or not the address has an account)', {},
-    (flow, settings, body) => sendVerificationEmail(flow, settings, body.email, body.redirectTo));
+    (ctx, settings, body) => sendVerificationEmail(ctx, settings, body.email, body.redirectTo));
   confirmRoute('verify-email/confirm',
     "Mark the address verified with the token from the link. Send the account's session along: without it, a password set before the address was verified is removed and every session ends", {},
-    (project, body, holder) => confirmEmailVerification(project, body.token, holder));
+    (ctx, body, holder) => confirmEmailVerification(ctx, body.token, holder));
 
   requestRoute('password-reset/request', 'Mail a password-reset link (always 202)', {},
-    (flow, settings, body) => sendPasswordReset(flow, settings, body.email, body.redirectTo));
+    (ctx, settings, body) => sendPasswordReset(ctx, settings, body.email, body.redirectTo));
   confirmRoute<{ token: string; password: string }>('password-reset/confirm', 'Set a new password with the token from the link; ends every session of the user', { password },
-    (project, body) => confirmPasswordReset(project, body.token, body.password));
+    (ctx, body) => confirmPasswordReset(ctx, body.token, body.password));
 
   requestRoute<{ email: string; redirectTo?: string; createUser?: boolean }>(
     'magic-link/request',
     'Mail a sign-in link and a six-digit code (always 202); by default the first sign-in creates the account',
     { createUser: { type: 'boolean', default: true, description: 'false: send nothing to an address without an account' } },
-    (flow, settings, body) => sendMagicLink(flow, settings, body.email, { redirectTo: body.redirectTo, createUser: body.createUser !== false }),
+    (ctx, settings, body) => sendMagicLink(ctx, settings, body.email, { redirectTo: body.redirectTo, createUser: body.createUser !== false }),
   );
 
   app.post('/magic-link/verify', {
@@ -122,13 +117,13 @@ export const authEmailRoutes: Routes = async (app) => {
       },
       response: { 200: sessionReply, ...errors(400, 403, 404, 429) },
     },
-    handler: async (request) => verifyMagicLink(request.ctx.project, request.body as { token: string } | { email: string; code: string }, sessionMetaOf(request)),
+    handler: async (request) => verifyMagicLink(request.ctx, request.body as { token: string } | { email: string; code: string }, sessionMetaOf(request)),
   });
 
   requestRoute('email-change/request', 'Mail a confirmation link to the new address of the signed-in user (always 202)', {},
-    (flow, settings, body, request) => sendEmailChange(flow, settings, requireUser(request.ctx.actor).user.id, body.email, body.redirectTo),
+    (ctx, settings, body, request) => sendEmailChange(ctx, settings, requireUser(request.ctx.actor).user.id, body.email, body.redirectTo),
     (request) => void requireUser(request.ctx.actor));
   confirmRoute('email-change/confirm',
     "Move the account to the new address with the token from the link. Send the account's session along: without it, the password is removed and every session ends", {},
-    (project, body, holder) => confirmEmailChange(project, body.token, holder));
+    (ctx, body, holder) => confirmEmailChange(ctx, body.token, holder));
 };

@@ -1,10 +1,9 @@
-import { sendTestMail } from '../../../mail/test-mail.ts';
+import { sendTestEmail } from '../../../services/auth/email-templates.ts';
 import { errors, type Routes } from '../../schemas.ts';
 import { email } from './auth-schemas.ts';
 
 /** `/auth/test-mail` (service role): "send test mail" of the dashboard's settings. */
 export const authTestMailRoutes: Routes = async (app) => {
-  const { mailer, config } = app.baas;
   app.post('', {
     schema: {
       tags: ['auth: email'],
@@ -15,6 +14,6 @@ export const authTestMailRoutes: Routes = async (app) => {
         ...errors(400, 401, 403, 404, 502),
       },
     },
-    handler: async (request) => sendTestMail(mailer, request.ctx.project, request.body.to, !!config.smtpUrl, request.log),
+    handler: async (request) => sendTestEmail(request.ctx, request.body.to),
   });
 };
