@@ -38,7 +38,8 @@ export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   readonly inTransaction = false;
   private readonly db: BetterSqlite3.Database;
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  /** Prepared statements by text, with whether each returns rows (`reader` is a native getter: read once). */
+  private readonly statements = new Map<string, { stmt: BetterSqlite3.Statement; reader: boolean }>();
   private readonly control: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', BetterSqlite3.Statement>;
   private readonly queue: Job[] = [];
   private busy = false;
@@ -140,8 +141,8 @@ export class SqliteDatabase implements Database {
 
   /** Runs a query now: for the queue and for transactions, which own the connection. */
   allNow<T>(query: SQL): T[] {
-    const { stmt, params } = this.prepare(query);
-    if (!stmt.reader) {
+    const { stmt, reader, params } = this.prepare(query);
+    if (!reader) {
       stmt.run(...params);
       return [];
     }
@@ -153,8 +154,8 @@ export class SqliteDatabase implements Database {
    * until the end and builds an array (a point lookup paid for both).
    */
   getNow<T>(query: SQL): T | undefined {
-    const { stmt, params } = this.prepare(query);
-    if (!stmt.reader) {
+    const { stmt, reader, params } = this.prepare(query);
+    if (!reader) {
       stmt.run(...params);
       return undefined;
     }
@@ -248,16 +249,17 @@ export class SqliteDatabase implements Database {
     for (const d of done) d.job.resolve(d.value);
   }
 
-  private prepare(query: SQL): { stmt: BetterSqlite3.Statement; params: unknown[] } {
+  private prepare(query: SQL): { stmt: BetterSqlite3.Statement; reader: boolean; params: unknown[] } {
     const compiled = sqlText(query, false) ?? dialect.sqlToQuery(query);
-    let stmt = this.statements.get(compiled.sql);
-    if (!stmt) {
-      stmt = this.db.prepare(compiled.sql);
+    let prepared = this.statements.get(compiled.sql);
+    if (!prepared) {
+      const stmt = this.db.prepare(compiled.sql);
+      prepared = { stmt, reader: stmt.reader };
       // A plain bound on prepared statements: dynamic filters could otherwise grow it forever.
       if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.clear();
-      this.statements.set(compiled.sql, stmt);
+      this.statements.set(compiled.sql, prepared);
     }
-    return { stmt, params: compiled.params };
+    return { stmt: prepared.stmt, reader: prepared.reader, params: compiled.params };
   }
 }
 

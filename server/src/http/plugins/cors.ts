@@ -17,7 +17,8 @@ export async function registerCors(app: FastifyInstance, config: Pick<Config, 'c
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'x-upsert', 'range', 'if-none-match', 'if-match'],
     // What the SDK and apps read from replies: downloads, ranges, rate limits.
-    exposedHeaders: ['etag', 'content-range', 'content-length', 'content-disposition', 'last-modified', 'retry-after', 'accept-ranges'],
+    // One string: the plugin joins an array again on every request.
+    exposedHeaders: 'etag, content-range, content-length, content-disposition, last-modified, retry-after, accept-ranges',
     maxAge: 600,
     // An OPTIONS without Access-Control-Request-Method is no preflight: the
     // plugin's strict mode answers it 400 text/plain, outside the envelope.
