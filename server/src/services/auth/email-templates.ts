@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm';
 import {
   checkEmailTemplate, defaultEmailTemplates, emailKinds, emailPlaceholders, sampleEmailValues, type EmailKind, type EmailTemplate, type EmailTemplateInfo, type TestMailResult,
 } from '@baas/protocol';
-import type { Database } from '../../db/database.ts';
 import type { ServiceContext } from '../context.ts';
 import { ApiError } from '../../errors.ts';
 import { renderAuthEmail } from '../../mail/templates.ts';

@@ -2,7 +2,7 @@ import type { StorageBucket, StorageBucketInput } from '@baas/protocol';
 import { sql } from 'drizzle-orm';
 import { ApiError } from '../../errors.ts';
 import { nowIso } from '../../ids.ts';
-import type { Database, DbRow } from '../../db/database.ts';
+import type { DbRow } from '../../db/database.ts';
 import { asUniqueViolation, dbBool } from '../../db/database.ts';
 import type { ServiceContext } from '../context.ts';
 import { bucketNamePattern } from './paths.ts';

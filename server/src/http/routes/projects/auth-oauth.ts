@@ -1,29 +1,17 @@
 import { noBearer } from '../../openapi.ts';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../../../errors.ts';
-import { isPrivileged } from '../../../services/context.ts';
-import { callbackUrl, completeAuthorization, exchangeSignInCode, startAuthorization, stateCookieName, STATE_TTL_SECONDS, type OAuthContext } from '../../../services/auth/oauth/flow.ts';
-import { publicUrlOf } from '../../../config.ts';
-import { listProviders, publicProvider } from '../../../services/auth/oauth/providers.ts';
+import { completeAuthorization, exchangeSignInCode, startAuthorization, stateCookieName, STATE_TTL_SECONDS, visibleProviders } from '../../../services/auth/oauth/flow.ts';
 import { sessionMetaOf } from '../../plugins/actor.ts';
 import { errors, type Routes } from '../../schemas.ts';
 import { providerName, providerReply, sessionReply } from './auth-schemas.ts';
 
 const flowParams = { type: 'object', properties: { provider: providerName }, required: ['provider'] } as const;
 
-/** `publicUrl`, else the address the server listens on: what browsers and providers are sent to. */
-export function baseUrlOf(app: FastifyInstance): string {
-  return publicUrlOf(app.baas.config);
-}
-
-function oauthContext(app: FastifyInstance, request: FastifyRequest): OAuthContext {
-  return { db: request.ctx.db, project: request.ctx.project, baseUrl: baseUrlOf(app) };
-}
-
 /** The state cookie lives under the provider's flow routes only, so it reaches the callback and nothing else. */
-function stateCookie(app: FastifyInstance, project: string, provider: string, state: string, maxAge: number): string {
-  const base = new URL(baseUrlOf(app));
-  const path = `${base.pathname.replace(/\/+$/, '')}/v1/projects/${project}/auth/oauth/${provider}/`;
+function stateCookie(request: FastifyRequest, provider: string, state: string, maxAge: number): string {
+  const base = new URL(request.ctx.publicUrl);
+  const path = `${base.pathname.replace(/\/+$/, '')}/v1/projects/${request.ctx.project.id}/auth/oauth/${provider}/`;
   // SameSite=Lax: the provider's redirect back is a top-level GET navigation, which Lax cookies follow.
   const secure = base.protocol === 'https:' ? '; Secure' : '';
   return `${stateCookieName(state)}=1; Path=${path}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
@@ -46,12 +34,7 @@ export const authOAuthRoutes: Routes = async (app) => {
       summary: 'OAuth providers: the full configuration (secret as a hint) for the service role, enabled names and kinds for everyone else',
       response: { 200: { type: 'object', properties: { items: { type: 'array', items: providerReply } }, required: ['items'], additionalProperties: false }, ...errors(401, 404) },
     },
-    handler: async (request) => {
-      const providers = await listProviders(request.ctx.db);
-      // A login page needs to know which buttons to show; only the service role sees how they are configured.
-      if (!isPrivileged(request.ctx.actor)) return { items: providers.filter((p) => p.enabled).map((p) => ({ name: p.name, kind: p.kind })) };
-      return { items: providers.map((p) => ({ ...publicProvider(p), callbackUrl: callbackUrl(baseUrlOf(app), request.ctx.project.id, p.name) })) };
-    },
+    handler: async (request) => ({ items: await visibleProviders(request.ctx) }),
   });
 
   app.get('/oauth/:provider/authorize', {
@@ -64,8 +47,8 @@ export const authOAuthRoutes: Routes = async (app) => {
       response: { 302: { type: 'null', description: 'to the provider' }, ...errors(400, 404) },
     },
     handler: async (request, reply) => {
-      const { url, state } = await startAuthorization(oauthContext(app, request), request.params.provider, request.query.redirectTo);
-      reply.header('set-cookie', stateCookie(app, request.ctx.project.id, request.params.provider, state, STATE_TTL_SECONDS));
+      const { url, state } = await startAuthorization(request.ctx, request.params.provider, request.query.redirectTo);
+      reply.header('set-cookie', stateCookie(request, request.params.provider, state, STATE_TTL_SECONDS));
       reply.header('cache-control', 'no-store');
       return reply.redirect(url, 302);
     },
@@ -85,9 +68,9 @@ export const authOAuthRoutes: Routes = async (app) => {
       if (state && !hasCookie(request, stateCookieName(state))) {
         throw new ApiError('oauth_failed', 'this sign-in was not started in this browser: start it again', { reason: 'state_not_bound' });
       }
-      const result = await completeAuthorization(oauthContext(app, request), request.params.provider, params);
+      const result = await completeAuthorization(request.ctx, request.params.provider, params);
       if (result.failure) request.log.warn({ err: result.failure, provider: request.params.provider }, 'OAuth sign-in failed');
-      if (state) reply.header('set-cookie', stateCookie(app, request.ctx.project.id, request.params.provider, state, 0));
+      if (state) reply.header('set-cookie', stateCookie(request, request.params.provider, state, 0));
       reply.header('cache-control', 'no-store');
       // The page the browser lands on must not leak the code to third parties through Referer.
       reply.header('referrer-policy', 'no-referrer');
@@ -103,6 +86,6 @@ export const authOAuthRoutes: Routes = async (app) => {
       body: { type: 'object', properties: { code: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['code'], additionalProperties: false },
       response: { 200: sessionReply, ...errors(400, 403, 404) },
     },
-    handler: async (request) => exchangeSignInCode(request.ctx.db, request.ctx.project, request.body.code, sessionMetaOf(request)),
+    handler: async (request) => exchangeSignInCode(request.ctx, request.body.code, sessionMetaOf(request)),
   });
 };

@@ -1,8 +1,7 @@
 import { ApiError } from '../../../errors.ts';
-import { callbackUrl } from '../../../services/auth/oauth/flow.ts';
-import { deleteProvider, publicProvider, putProvider } from '../../../services/auth/oauth/providers.ts';
+import { configuredProvider } from '../../../services/auth/oauth/flow.ts';
+import { deleteProvider, putProvider } from '../../../services/auth/oauth/providers.ts';
 import { errors, type Routes, noContent } from '../../schemas.ts';
-import { baseUrlOf } from './auth-oauth.ts';
 import { providerName, providerReply } from './auth-schemas.ts';
 
 const params = { type: 'object', properties: { name: providerName }, required: ['name'] } as const;
@@ -31,16 +30,16 @@ export const authProviderRoutes: Routes = async (app) => {
       response: { 200: providerReply, 201: providerReply, ...errors(400, 401, 403, 404) },
     },
     handler: async (request, reply) => {
-      const { provider, created } = await putProvider(request.ctx.db, request.params.name, request.body);
+      const { provider, created } = await putProvider(request.ctx, request.params.name, request.body);
       reply.status(created ? 201 : 200);
-      return { ...publicProvider(provider), callbackUrl: callbackUrl(baseUrlOf(app), request.ctx.project.id, provider.name) };
+      return configuredProvider(request.ctx, provider);
     },
   });
 
   app.delete('/:name', {
     schema: { tags: ['auth'], summary: 'Remove an OAuth provider (linked identities stay)', params, response: { ...noContent, ...errors(401, 403, 404) } },
     handler: async (request, reply) => {
-      if (!(await deleteProvider(request.ctx.db, request.params.name))) throw new ApiError('provider_not_found', `no OAuth provider '${request.params.name}'`);
+      if (!(await deleteProvider(request.ctx, request.params.name))) throw new ApiError('provider_not_found', `no OAuth provider '${request.params.name}'`);
       reply.status(204).send(null);
     },
   });

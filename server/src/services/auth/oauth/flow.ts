@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { SessionReply } from '@baas/protocol';
 import type { Database } from '../../../db/database.ts';
 import { asUniqueViolation } from '../../../db/database.ts';
-import type { ProjectHandle } from '../../../db/registry.ts';
+import { isPrivileged, type ServiceContext } from '../../context.ts';
 import { ApiError } from '../../../errors.ts';
 import { hashSecret, randomToken } from '../../../crypto.ts';
 import { newId, nowIso } from '../../../ids.ts';
@@ -11,24 +11,32 @@ import { issueSession } from '../sessions.ts';
 import { getAuthSettings, isAllowedRedirect } from '../settings.ts';
 import { createUser, findUserByEmail, getUser, normalizeEmail, type UserRow } from '../users.ts';
 import { authorizationUrl, exchangeCode, newChecks, type ProviderProfile } from './client.ts';
-import { getProvider, type OAuthProvider } from './providers.ts';
+import { getProvider, listProviders, publicProvider, type OAuthProvider, type PublicOAuthProvider } from './providers.ts';
 
 /** How long a started authorization may take at the provider. */
 export const STATE_TTL_SECONDS = 600;
 /** How long the app has to exchange the one-time code it was redirected with. */
 export const EXCHANGE_CODE_TTL_SECONDS = 60;
 
-/** What the flow needs besides the store: the project and the URL browsers reach this instance at. */
-export interface OAuthContext {
-  db: Database;
-  project: ProjectHandle;
-  /** `publicUrl`, or http://host:port; no trailing slash. */
-  baseUrl: string;
+/** Where the provider sends the browser back: what the operator registers at the provider. */
+export function callbackUrl(ctx: Pick<ServiceContext, 'publicUrl' | 'project'>, provider: string): string {
+  return `${ctx.publicUrl.replace(/\/+$/, '')}/v1/projects/${ctx.project.id}/auth/oauth/${provider}/callback`;
 }
 
-/** Where the provider sends the browser back: what the operator registers at the provider. */
-export function callbackUrl(baseUrl: string, projectId: string, provider: string): string {
-  return `${baseUrl.replace(/\/+$/, '')}/v1/projects/${projectId}/auth/oauth/${provider}/callback`;
+/** A provider as its configuration is shown to the service role: no secret, and the callback URL to register. */
+export function configuredProvider(ctx: ServiceContext, provider: OAuthProvider): PublicOAuthProvider & { callbackUrl: string } {
+  return { ...publicProvider(provider), callbackUrl: callbackUrl(ctx, provider.name) };
+}
+
+/**
+ * The providers as the caller may see them: a login page needs to know which
+ * buttons to show (enabled names and kinds); only the service role sees how
+ * they are configured.
+ */
+export async function visibleProviders(ctx: ServiceContext): Promise<Array<PublicOAuthProvider & { callbackUrl: string }> | Array<Pick<OAuthProvider, 'name' | 'kind'>>> {
+  const providers = await listProviders(ctx);
+  if (!isPrivileged(ctx.actor)) return providers.filter((p) => p.enabled).map((p) => ({ name: p.name, kind: p.kind }));
+  return providers.map((p) => configuredProvider(ctx, p));
 }
 
 /**
@@ -55,7 +63,7 @@ async function enabledProvider(db: Database, name: string): Promise<OAuthProvide
  * stores the state (hashed), PKCE verifier, nonce and redirectTo for 10
  * minutes, and answers the provider URL to send the browser to.
  */
-export async function startAuthorization(ctx: OAuthContext, providerName: string, redirectTo: string): Promise<{ url: string; state: string }> {
+export async function startAuthorization(ctx: ServiceContext, providerName: string, redirectTo: string): Promise<{ url: string; state: string }> {
   const provider = await enabledProvider(ctx.db, providerName);
   if (!isAllowedRedirect(await getAuthSettings(ctx.db), redirectTo)) {
     // The same answer as the email flows give for a redirect target outside the allowlist.
@@ -66,7 +74,7 @@ export async function startAuthorization(ctx: OAuthContext, providerName: string
   const checks = newChecks(provider);
   let url: URL;
   try {
-    url = await authorizationUrl(provider, callbackUrl(ctx.baseUrl, ctx.project.id, provider.name), checks);
+    url = await authorizationUrl(provider, callbackUrl(ctx, provider.name), checks);
   } catch (err) {
     throw oauthFailed('provider_unreachable', `the provider's configuration could not be loaded: ${(err as Error).message}`);
   }
@@ -97,7 +105,7 @@ export interface CallbackResult {
  * the app: `error=` when the provider or the exchange failed, else a one-time
  * `code` the app exchanges for the session (tokens never travel in a URL).
  */
-export async function completeAuthorization(ctx: OAuthContext, providerName: string, params: URLSearchParams): Promise<CallbackResult> {
+export async function completeAuthorization(ctx: ServiceContext, providerName: string, params: URLSearchParams): Promise<CallbackResult> {
   const state = params.get('state');
   if (!state) throw oauthFailed('invalid_state', 'the callback has no state');
   const row = await ctx.db.get<{ provider: string; code_verifier: string; nonce: string | null; redirect_to: string; expires_at: string }>(
@@ -124,7 +132,7 @@ export async function completeAuthorization(ctx: OAuthContext, providerName: str
   let provider: OAuthProvider;
   try {
     provider = await enabledProvider(ctx.db, providerName);
-    profile = await exchangeCode(provider, callbackUrl(ctx.baseUrl, ctx.project.id, providerName), params, {
+    profile = await exchangeCode(provider, callbackUrl(ctx, providerName), params, {
       state,
       codeVerifier: row.code_verifier,
       nonce: row.nonce,
@@ -154,12 +162,8 @@ export async function completeAuthorization(ctx: OAuthContext, providerName: str
  * Trades the one-time code of a callback redirect for a session. The row is
  * deleted as it is read, so of two concurrent exchanges only one wins.
  */
-export async function exchangeSignInCode(
-  db: Database,
-  project: ProjectHandle,
-  code: string,
-  meta: { userAgent?: string; ip?: string },
-): Promise<SessionReply> {
+export async function exchangeSignInCode(ctx: ServiceContext, code: string, meta: { userAgent?: string; ip?: string }): Promise<SessionReply> {
+  const { db, project } = ctx;
   const row = await db.get<{ kind: string; user_id: string | null; expires_at: string }>(
     sql`DELETE FROM ${db.table('_auth_tokens')} WHERE token_hash = ${hashSecret(code)} AND kind LIKE 'oauth:%' RETURNING kind, user_id, expires_at`,
   );

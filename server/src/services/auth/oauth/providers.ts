@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../../db/database.ts';
+import type { ServiceContext } from '../../context.ts';
 import { ApiError } from '../../../errors.ts';
 import { nowIso } from '../../../ids.ts';
 
@@ -60,12 +61,12 @@ export function publicProvider(p: OAuthProvider): PublicOAuthProvider {
 }
 
 /** All providers of the project, enabled or not. */
-export async function listProviders(db: Database): Promise<OAuthProvider[]> {
-  const rows = await db.all<Row>(sql`SELECT name, kind, config, created_at, updated_at FROM ${db.table('_oauth_providers')} ORDER BY name`);
+export async function listProviders(ctx: ServiceContext): Promise<OAuthProvider[]> {
+  const rows = await ctx.db.all<Row>(sql`SELECT name, kind, config, created_at, updated_at FROM ${ctx.db.table('_oauth_providers')} ORDER BY name`);
   return rows.map(fromRow);
 }
 
-/** One provider, or undefined. */
+/** One provider, or undefined; it takes the store, as putProvider reads it inside its transaction. */
 export async function getProvider(db: Database, name: string): Promise<OAuthProvider | undefined> {
   if (!providerNamePattern.test(name)) return undefined;
   const row = await db.get<Row>(sql`SELECT name, kind, config, created_at, updated_at FROM ${db.table('_oauth_providers')} WHERE name = ${name}`);
@@ -76,7 +77,7 @@ export async function getProvider(db: Database, name: string): Promise<OAuthProv
  * Creates or replaces a provider. The presets fill in the issuer and scopes;
  * 400 with per-field details for a config that could never work.
  */
-export async function putProvider(db: Database, name: string, input: ProviderInput): Promise<{ provider: OAuthProvider; created: boolean }> {
+export async function putProvider(ctx: ServiceContext, name: string, input: ProviderInput): Promise<{ provider: OAuthProvider; created: boolean }> {
   const fields: Record<string, { code: string; message: string }> = {};
   if (!providerNamePattern.test(name)) fields.name = { code: 'pattern', message: 'must be lowercase letters, digits, _ or -, starting with a letter' };
   const preset = defaults[input.kind];
@@ -94,7 +95,7 @@ export async function putProvider(db: Database, name: string, input: ProviderInp
   scopes = [...new Set(scopes)];
   if (scopes.some((s) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) fields.scopes = { code: 'format', message: 'a scope is a non-empty token without spaces or quotes' };
 
-  return db.transaction(async (tx) => {
+  return ctx.db.transaction(async (tx) => {
     const existing = await getProvider(tx, name);
     const clientSecret = input.clientSecret ?? existing?.clientSecret;
     if (!clientSecret) fields.clientSecret = { code: 'required', message: 'is required when the provider is new' };
@@ -112,9 +113,9 @@ export async function putProvider(db: Database, name: string, input: ProviderInp
 }
 
 /** Removes a provider; linked identities stay, so re-adding it signs the same people into the same users. */
-export async function deleteProvider(db: Database, name: string): Promise<boolean> {
+export async function deleteProvider(ctx: ServiceContext, name: string): Promise<boolean> {
   if (!providerNamePattern.test(name)) return false;
-  return (await db.run(sql`DELETE FROM ${db.table('_oauth_providers')} WHERE name = ${name}`)).changes > 0;
+  return (await ctx.db.run(sql`DELETE FROM ${ctx.db.table('_oauth_providers')} WHERE name = ${name}`)).changes > 0;
 }
 
 /**
