@@ -12,11 +12,36 @@ export type ExpandTree = { [field: string]: ExpandTree };
 const MAX_DEPTH = 2;
 const MAX_PATHS = 10;
 
+const EMPTY: ExpandTree = Object.freeze(Object.create(null));
+
+/**
+ * Parsed trees per catalog (one per schema version, so a schema change starts
+ * afresh) and collection: an app sends the same `expand` on every list. The
+ * trees are frozen: callers only read them.
+ */
+const parsedTrees = new WeakMap<ReadonlyMap<string, CollectionDefinition>, Map<string, ExpandTree>>();
+const PARSED_TREES_SIZE = 1000;
+
 /** Parses `expand=`; 400 for paths that are not relations or go deeper than two levels. */
 export function parseExpand(source: string | undefined, def: CollectionDefinition, catalog: ReadonlyMap<string, CollectionDefinition>): ExpandTree {
+  if (!source) return EMPTY;
+  let trees = parsedTrees.get(catalog);
+  if (!trees) parsedTrees.set(catalog, (trees = new Map()));
+  const key = `${def.name}\u0000${source}`;
+  let tree = trees.get(key);
+  if (!tree) {
+    // Only definitions of this catalog are cached under its name.
+    if (catalog.get(def.name) !== def) return parseTree(source, def, catalog);
+    tree = parseTree(source, def, catalog);
+    if (trees.size >= PARSED_TREES_SIZE) trees.clear();
+    trees.set(key, tree);
+  }
+  return tree;
+}
+
+function parseTree(source: string, def: CollectionDefinition, catalog: ReadonlyMap<string, CollectionDefinition>): ExpandTree {
   // Null-prototype nodes: a relation field named `constructor` must get its own node, not Object.
   const tree: ExpandTree = Object.create(null);
-  if (!source) return tree;
   const paths = source.split(',').map((p) => p.trim()).filter(Boolean);
   if (paths.length > MAX_PATHS) throw bad(`at most ${MAX_PATHS} expand paths`);
   for (const path of paths) {
@@ -32,7 +57,12 @@ export function parseExpand(source: string | undefined, def: CollectionDefinitio
       node = node[part] ??= Object.create(null);
     }
   }
-  return tree;
+  return deepFreeze(tree);
+}
+
+function deepFreeze(tree: ExpandTree): ExpandTree {
+  for (const subtree of Object.values(tree)) deepFreeze(subtree);
+  return Object.freeze(tree);
 }
 
 function bad(message: string): ApiError {
