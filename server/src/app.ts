@@ -47,8 +47,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       serializers: logSerializers,
       // Asynchronous stdout: lines written while a write is in flight go out together in one
       // write(2), instead of one blocking write per request (most of a log line's cost under load).
-      // pino flushes what is left when the process exits.
-      stream: options.logStream ?? pino.destination({ dest: 1, sync: false }),
+      // pino flushes what is left when the process exits. maxWrite: sonic-boom appends each
+      // line to its last pending chunk and measures that chunk's byte length on every write
+      // (flattening the concatenated string): chunks of 4 KiB instead of 16 KiB make that
+      // a quarter of the cost (2.4% of a records get's CPU at 16 KiB); write(2) calls stay few.
+      stream: options.logStream ?? pino.destination({ dest: 1, sync: false, maxWrite: 4096 }),
     },
     logController: new OneLineLogController(),
     genReqId: requestIdGenerator(config.trustProxy),
