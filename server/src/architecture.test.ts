@@ -71,6 +71,6 @@ t.test('the check sees a crossing', async (t) => {
   const dir = mkdtempSync(join(root, 'server/src/services/.layer-probe-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const probe = join(dir, 'probe.ts');
-  writeFileSync(probe, "import type { Routes } from '../../http/schemas.ts';\nexport const x = import('../../realtime/index.ts');\n");
-  t.same(crossings([probe]).map((c) => c.slice(c.indexOf(' → ') + 3)), ['../../http/schemas.ts (services → http)', '../../realtime/index.ts (services → realtime)']);
+  writeFileSync(probe, "import type { Routes } from '../../http/schemas.ts';\nexport const x = import('../../http/plugins/actor.ts');\n");
+  t.same(crossings([probe]).map((c) => c.slice(c.indexOf(' → ') + 3)), ['../../http/schemas.ts (services → http)', '../../http/plugins/actor.ts (services → http)']);
 });

@@ -1,4 +1,4 @@
-import type { FieldDefinition } from '@baas/protocol';
+import type { CollectionDefinition, FieldDefinition, RecordData } from '@baas/protocol';
 import { isMultiple } from './values.ts';
 
 /** The SQL engines a project store can use. */
@@ -64,4 +64,14 @@ export function fromColumnValue(field: FieldDefinition, raw: unknown, dialect: D
   if (field.type === 'number') return typeof raw === 'string' ? Number(raw) : raw;
   if (field.type === 'date' && raw instanceof Date) return raw.toISOString();
   return raw;
+}
+
+/**
+ * A stored row of a collection's table -> the record the API returns (and
+ * realtime sends): the system columns, then each field decoded as above.
+ */
+export function rowToRecord(def: CollectionDefinition, row: Record<string, unknown>, dialect: Dialect): RecordData {
+  const record: RecordData = { id: row.id as string, created_at: row.created_at as string, updated_at: row.updated_at as string };
+  for (const field of def.fields) record[field.name] = fromColumnValue(field, row[field.name], dialect);
+  return record;
 }

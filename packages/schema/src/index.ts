@@ -51,5 +51,5 @@ export {
   isMultiple,
   parseIsoDate,
 } from './values.ts';
-export { columnType, toColumnValue, fromColumnValue, isJsonColumn, type Dialect } from './columns.ts';
+export { columnType, toColumnValue, fromColumnValue, rowToRecord, isJsonColumn, type Dialect } from './columns.ts';
 export { generateTypes, pascalCase } from './typegen.ts';

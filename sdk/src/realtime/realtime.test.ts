@@ -201,7 +201,7 @@ t.test('since_too_old: the subscription goes on live and onReset says events wer
   await waitFor(() => !client.realtime.connected, 'the drop');
   await todos.create({ title: 'o:2' });
   await todos.create({ title: 'o:3' });
-  t.ok((await env.instance.app.realtime.prune()) > 0, 'retention pruned the log (it keeps 1 change)');
+  t.ok((await env.instance.app.baas.realtime.prune()) > 0, 'retention pruned the log (it keeps 1 change)');
   kit.blocked = false;
 
   await waitFor(() => c.resets === 1, 'onReset');

@@ -127,7 +127,7 @@ t.test('after a reconnect the watch resumes; when events were lost it refetches'
   await waitFor(() => !client.realtime.connected, 'the second drop');
   await todos.create({ title: 'R:3' });
   await todos.delete(first.id);
-  t.ok((await env.instance.app.realtime.prune()) > 0, 'the log lost the changes');
+  t.ok((await env.instance.app.baas.realtime.prune()) > 0, 'the log lost the changes');
   kit.blocked = false;
   await waitFor(() => w.reasons.includes('refetch'), 'a refetch');
   await agrees(t, w, query, 'refetched after since_too_old');

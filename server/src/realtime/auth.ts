@@ -1,10 +1,6 @@
-import { decodeJwt } from 'jose';
 import type { ProjectHandle } from '../db/registry.ts';
-import type { IdentityEvent } from '../services/identity-events.ts';
-import type { Services } from '../services/index.ts';
-import type { Actor } from '../services/context.ts';
-import { actorOfToken } from '../services/actors.ts';
-import { guestViewer, privilegedViewer, userViewer, type Viewer } from './judge.ts';
+import type { IdentityEvent } from '../db/identity-events.ts';
+import type { Viewer } from './judge.ts';
 
 /**
  * Whose credential a connection holds: what an identity event names when that
@@ -24,35 +20,13 @@ export interface Identity {
 }
 
 /**
- * Resolves the token of an `auth` message as the HTTP actor plugin does (one
- * home: actorOfToken): an admin token or a secret key (rules do not apply), or
- * a user access token (checked against its session, which must still exist).
- * ApiError `invalid_token` / `token_expired` otherwise.
+ * Who a token makes a connection of the project, as the HTTP actor hook
+ * resolves it (one home: services/actors.ts, handed in by
+ * services/realtime.ts): an admin token or a secret key (rules do not apply),
+ * or a user access token (checked against its session, which must still
+ * exist). ApiError `invalid_token` / `token_expired` otherwise.
  */
-export async function authenticate(services: Services, project: ProjectHandle, token: string): Promise<Identity> {
-  return identityOfActor(await actorOfToken(services.admins, token, project), token);
-}
-
-/** The identity of an actor and its bearer token (a Node client may send `Authorization` on the upgrade; browsers use `auth`). */
-export function identityOfActor(actor: Actor, token: string | undefined): Identity {
-  switch (actor.kind) {
-    case 'admin':
-      return { viewer: privilegedViewer, holder: { kind: 'admin', adminId: actor.id, sessionId: actor.sessionId }, token };
-    case 'service':
-      return { viewer: privilegedViewer, holder: { kind: 'key', keyId: actor.keyId }, token };
-    case 'guest':
-      return { viewer: guestViewer };
-    case 'user': {
-      const exp = token ? decodeJwt(token).exp : undefined;
-      return {
-        viewer: userViewer(actor.user),
-        holder: { kind: 'user', userId: actor.user.id, sessionId: actor.sessionId },
-        token,
-        expiresAt: exp === undefined ? undefined : exp * 1000,
-      };
-    }
-  }
-}
+export type IdentityOf = (project: ProjectHandle, token: string) => Promise<Identity>;
 
 /**
  * What an identity event means for a connection of `projectId` holding

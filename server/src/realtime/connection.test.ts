@@ -11,7 +11,8 @@ import type { WebSocket } from 'ws';
 import { realtimeCloseCodes } from '@baas/protocol';
 import { startInstance } from '../../test/harness.ts';
 import { Channels } from './channels.ts';
-import { Connection, type ConnectionLimits } from './connection.ts';
+import { collectionCatalog } from '../services/collections.ts';
+import { Connection, type ConnectionDeps, type ConnectionLimits } from './connection.ts';
 import { ProjectHub } from './hub.ts';
 import { guestViewer } from './judge.ts';
 
@@ -49,12 +50,13 @@ t.test('a connection over a fake socket', async (t) => {
   // Anyone may join any channel: the tests below are about the connection, not the rule.
   t.equal((await api.request('PUT', api.p('/realtime/settings'), { token: api.secret, body: { channelRule: 'true' } })).status, 200);
   const project = (await api.app.baas.registry.get('app'))!;
-  const hub = await ProjectHub.open(project, (err) => t.error(err));
+  const hub = await ProjectHub.open(project, (p) => collectionCatalog({ project: p, db: p.db }), (err) => t.error(err));
   t.teardown(() => hub.close());
   const limits: ConnectionLimits = { maxSubscriptions: 2, maxChannels: 2, messagesPerSecond: 1, burst: 5, sendBuffer: 1000 };
   const connect = () => {
     const socket = new FakeSocket();
-    const connection = new Connection(socket as unknown as WebSocket, project, hub, new Channels(), api.app.baas, limits, { viewer: guestViewer });
+    const deps: ConnectionDeps = { limits, identityOf: async () => ({ viewer: guestViewer }), slowConsumer: () => {} };
+    const connection = new Connection(socket as unknown as WebSocket, project, hub, new Channels(), deps, { viewer: guestViewer });
     t.teardown(() => socket.emit('close'));
     return { socket, connection };
   };

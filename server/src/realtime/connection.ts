@@ -3,9 +3,8 @@ import type { WebSocket } from 'ws';
 import { realtimeCloseCodes, type RealtimeErrorCode } from '@baas/protocol';
 import type { ProjectHandle } from '../db/registry.ts';
 import { ApiError } from '../errors.ts';
-import type { Services } from '../services/index.ts';
-import type { IdentityEvent } from '../services/identity-events.ts';
-import { authenticate, effectOn, type Holder, type Identity } from './auth.ts';
+import type { IdentityEvent } from '../db/identity-events.ts';
+import { effectOn, type Holder, type Identity, type IdentityOf } from './auth.ts';
 import type { ChannelMember, Channels } from './channels.ts';
 import { RealtimeError } from './errors.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json-depth.ts';
@@ -22,6 +21,15 @@ export interface ConnectionLimits {
   burst: number;
   /** Unsent bytes beyond which the connection is closed (4008). */
   sendBuffer: number;
+}
+
+/** What the realtime service gives each of its connections. */
+export interface ConnectionDeps {
+  limits: ConnectionLimits;
+  /** Resolves the token of an `auth` message (and again, when an identity event asks). */
+  identityOf: IdentityOf;
+  /** Counts a connection of the project closed as a slow consumer. */
+  slowConsumer(project: string): void;
 }
 
 const MAX_ID = 128;
@@ -86,6 +94,7 @@ export class Connection implements Subscriber, ChannelMember {
    * subscription in the hub for good).
    */
   private disposed = false;
+  private readonly limits: ConnectionLimits;
   private outbox: string[] = [];
   private outboxBytes = 0;
 
@@ -104,14 +113,14 @@ export class Connection implements Subscriber, ChannelMember {
     private readonly project: ProjectHandle,
     private readonly hub: ProjectHub,
     private readonly channels: Channels,
-    private readonly services: Services,
-    private readonly limits: ConnectionLimits,
+    private readonly deps: ConnectionDeps,
     identity: Identity,
   ) {
+    this.limits = deps.limits;
     this.viewer = identity.viewer;
     this.holder = identity.holder;
     this.token = identity.token;
-    this.tokens = limits.burst;
+    this.tokens = this.limits.burst;
     this.expireAt(identity.expiresAt);
     socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
     socket.on('pong', () => (this.awaitingPong = false));
@@ -133,7 +142,7 @@ export class Connection implements Subscriber, ChannelMember {
     if (this.socket.bufferedAmount + this.outboxBytes > this.limits.sendBuffer) {
       this.outbox = [];
       this.outboxBytes = 0;
-      this.services.metrics.realtimeSlowConsumers.inc({ project: this.project.id });
+      this.deps.slowConsumer(this.project.id);
       this.close(realtimeCloseCodes.slowConsumer, 'slow consumer: send buffer overflow');
       return;
     }
@@ -250,7 +259,7 @@ export class Connection implements Subscriber, ChannelMember {
   }
 
   private async auth(token: string, id: string | undefined): Promise<void> {
-    const identity = await authenticate(this.services, this.project, token);
+    const identity = await this.deps.identityOf(this.project, token);
     if (this.disposed) return;
     this.viewer = identity.viewer;
     this.holder = identity.holder;
@@ -312,7 +321,7 @@ export class Connection implements Subscriber, ChannelMember {
     if (!this.holder || !this.token) return;
     let identity: Identity;
     try {
-      identity = await authenticate(this.services, this.project, this.token);
+      identity = await this.deps.identityOf(this.project, this.token);
     } catch (err) {
       if (err instanceof ApiError) this.fallBackToGuest('access_revoked', REVOKED, { reason: 'revoked' });
       return;

@@ -2,13 +2,18 @@ import { orQueryError } from '../errors.ts';
 import type { CollectionDefinition } from '@baas/protocol';
 import { readsRelations } from '@baas/query';
 import type { ProjectHandle } from '../db/registry.ts';
-import { collectionCatalog } from '../services/collections.ts';
 import { boundInCatalog } from '../services/records/access.ts';
 import { ChangeFeed, PAGE_SIZE, readChanges } from './change-feed.ts';
 import { RealtimeError } from './errors.ts';
 import { ChangeJudge, type ChangeEvent, type Interest, type Viewer } from './judge.ts';
 import { prunedThrough } from './retention.ts';
-import { droppedThrough } from '../services/records/changes.ts';
+import { droppedThrough } from '../db/change-log.ts';
+
+/**
+ * A project's collections by name, as the collections service caches them
+ * (handed in by services/realtime.ts: realtime imports no service).
+ */
+export type CatalogOf = (project: ProjectHandle) => Promise<ReadonlyMap<string, CollectionDefinition>>;
 
 /** What the hub needs of a connection. */
 export interface Subscriber {
@@ -86,15 +91,24 @@ export class ProjectHub {
 
   private constructor(
     private readonly project: ProjectHandle,
+    private readonly catalogOf: CatalogOf,
     onError: (err: unknown) => void,
     private readonly onDelivered: (frames: number) => void,
   ) {
     this.feed = new ChangeFeed(project.db, (change) => this.deliver(change), onError);
   }
 
-  /** A hub following the project's log from its current end; `onDelivered` counts the change frames it sends. */
-  static async open(project: ProjectHandle, onError: (err: unknown) => void, onDelivered: (frames: number) => void = () => {}): Promise<ProjectHub> {
-    const hub = new ProjectHub(project, onError, onDelivered);
+  /**
+   * A hub following the project's log from its current end, judging changes
+   * against `catalogOf(project)`; `onDelivered` counts the change frames it sends.
+   */
+  static async open(
+    project: ProjectHandle,
+    catalogOf: CatalogOf,
+    onError: (err: unknown) => void,
+    onDelivered: (frames: number) => void = () => {},
+  ): Promise<ProjectHub> {
+    const hub = new ProjectHub(project, catalogOf, onError, onDelivered);
     await hub.feed.start();
     return hub;
   }
@@ -208,7 +222,7 @@ export class ProjectHub {
   }
 
   private catalog(): Promise<ReadonlyMap<string, CollectionDefinition>> {
-    return collectionCatalog({ project: this.project, db: this.project.db });
+    return this.catalogOf(this.project);
   }
 }
 

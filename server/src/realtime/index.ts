@@ -1,20 +1,45 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { realtimeCloseCodes, type RealtimeStats } from '@baas/protocol';
-import type { ProjectHandle } from '../db/registry.ts';
-import type { Services } from '../services/index.ts';
-import type { Identity } from './auth.ts';
+import type { Config } from '../config.ts';
+import type { InstanceBus } from '../db/bus.ts';
+import type { Database } from '../db/database.ts';
+import { subscribeIdentityEvents } from '../db/identity-events.ts';
+import type { ProjectHandle, ProjectRegistry } from '../db/registry.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Identity, IdentityOf } from './auth.ts';
 import { Channels } from './channels.ts';
 import { ChannelRelay } from './channel-relay.ts';
-import { Connection, type ConnectionLimits } from './connection.ts';
-import { ProjectHub } from './hub.ts';
+import { Connection, type ConnectionDeps } from './connection.ts';
+import { ProjectHub, type CatalogOf } from './hub.ts';
 import { pruneChangeLog } from './retention.ts';
-import { subscribeIdentityEvents } from '../services/identity-events.ts';
 
 /** Largest client frame, in bytes (bigger ones close the connection with 1009). */
 export const MAX_FRAME_BYTES = 64 * 1024;
 // How often retention runs over every project's log.
 const PRUNE_MS = 10 * 60 * 1000;
+
+/** Where realtime reports what failed: the app's logger once the app is built (app.ts sets it). */
+export interface RealtimeLog {
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/**
+ * What the realtime service is built from (services/realtime.ts builds it):
+ * the layers below it, and as functions the two things it needs of the
+ * services above it. Realtime imports no service (docs/architecture.json).
+ */
+export interface RealtimeDeps {
+  config: Config;
+  bus: InstanceBus;
+  /** The instance store (channel members, across processes). */
+  instance: Database;
+  registry: ProjectRegistry;
+  metrics: Metrics;
+  /** The project's collections by name: what its hub judges changes against. */
+  catalogOf: CatalogOf;
+  /** Who the token of an `auth` message makes a connection. */
+  identityOf: IdentityOf;
+}
 
 /**
  * The realtime side of one instance: a hub (subscriptions and fan-out) and
@@ -28,39 +53,44 @@ export class RealtimeService {
   private readonly unsubscribe: Array<() => void>;
   private readonly sweeper: NodeJS.Timeout;
   private readonly pruner: NodeJS.Timeout;
-  private readonly limits: ConnectionLimits;
+  /** What every connection gets: its limits, the token resolution, the slow-consumer count. */
+  private readonly connectionDeps: ConnectionDeps;
   /** Channels across processes (PostgreSQL: several processes may serve one instance); none on SQLite. */
   private readonly relay: ChannelRelay | undefined;
+  private closing: Promise<void> | undefined;
+  /** Until the app sets its logger: stderr. */
+  log: RealtimeLog = { error: (fields, message) => console.error(message, fields) };
 
-  constructor(
-    private readonly services: Services,
-    private readonly log: FastifyBaseLogger,
-  ) {
-    const { config } = services;
-    this.limits = { maxSubscriptions: 100, maxChannels: 50, messagesPerSecond: 100, burst: 200, sendBuffer: config.realtimeSendBuffer };
-    const wakes = services.stores.bus.subscribe('changes', (project) => {
+  constructor(private readonly deps: RealtimeDeps) {
+    const { config, bus, metrics } = deps;
+    this.connectionDeps = {
+      limits: { maxSubscriptions: 100, maxChannels: 50, messagesPerSecond: 100, burst: 200, sendBuffer: config.realtimeSendBuffer },
+      identityOf: deps.identityOf,
+      slowConsumer: (project) => metrics.realtimeSlowConsumers.inc({ project }),
+    };
+    const wakes = bus.subscribe('changes', (project) => {
       if (project === undefined) for (const hub of this.hubs.values()) void hub.then((h) => h.wake(), () => {});
       else void this.hubs.get(project)?.then((h) => h.wake(), () => {});
     });
     this.unsubscribe = [
       wakes,
-      services.registry.onGone((id) => this.projectGone(id)),
+      deps.registry.onGone((id) => this.projectGone(id)),
       // Revocation reaches open sockets: each connection judges whether the event ends (or changes) its identity.
-      subscribeIdentityEvents(services.stores.bus, (event) => {
+      subscribeIdentityEvents(bus, (event) => {
         for (const connection of this.connections) connection.identityEvent(event);
       }),
     ];
     const relayError = (err: unknown) => this.log.error({ err }, 'realtime channel relay failed');
     this.relay = config.databaseUrl
-      ? new ChannelRelay(services.stores.bus, services.instance, (message) => this.channels.get(message.p)?.remote(message), relayError)
+      ? new ChannelRelay(bus, deps.instance, (message) => this.channels.get(message.p)?.remote(message), relayError)
       : undefined;
     const sweepMs = (Math.min(config.realtimeHeartbeatSeconds, config.realtimeIdleSeconds) * 1000) / 2;
     this.sweeper = setInterval(() => this.sweep(), Math.max(100, sweepMs));
     this.sweeper.unref();
     this.pruner = setInterval(() => void this.prune(), PRUNE_MS);
     this.pruner.unref();
-    services.metrics.sources.realtime = () => this.allStats();
-    services.metrics.sources.realtimeFeeds = () => new Map([...this.openHubs].map(([id, hub]) => [id, hub.position]));
+    metrics.sources.realtime = () => this.allStats();
+    metrics.sources.realtimeFeeds = () => new Map([...this.openHubs].map(([id, hub]) => [id, hub.position]));
   }
 
   /** The hubs that finished opening (for the change-log lag). */
@@ -89,7 +119,7 @@ export class RealtimeService {
     if (socket.readyState !== socket.OPEN) return;
     let channels = this.channels.get(project.id);
     if (!channels) this.channels.set(project.id, (channels = new Channels(project.id, this.relay, (err) => this.log.error({ err }, 'realtime channel relay failed'))));
-    const connection = new Connection(socket, project, hub, channels, this.services, this.limits, identity);
+    const connection = new Connection(socket, project, hub, channels, this.connectionDeps, identity);
     this.connections.add(connection);
     socket.on('close', () => this.connections.delete(connection));
     for (const [data, isBinary] of early) socket.emit('message', data, isBinary);
@@ -109,11 +139,11 @@ export class RealtimeService {
 
   /** Applies the change-log retention to every project; answers the number of changes deleted. */
   async prune(): Promise<number> {
-    const { changeLogRetentionSeconds: seconds, changeLogRetentionRows: rows } = this.services.config;
+    const { changeLogRetentionSeconds: seconds, changeLogRetentionRows: rows } = this.deps.config;
     let deleted = 0;
     try {
-      for (const { id } of await this.services.registry.list()) {
-        const project = await this.services.registry.get(id);
+      for (const { id } of await this.deps.registry.list()) {
+        const project = await this.deps.registry.get(id);
         if (project) deleted += await pruneChangeLog(project.db, { seconds, rows });
       }
     } catch (err) {
@@ -122,15 +152,21 @@ export class RealtimeService {
     return deleted;
   }
 
-  /** Closes every connection (1001) and stops the hubs and the bus. */
-  async close(): Promise<void> {
-    clearInterval(this.sweeper);
-    clearInterval(this.pruner);
-    this.services.metrics.sources.realtime = this.services.metrics.sources.realtimeFeeds = undefined;
-    for (const connection of this.connections) connection.close(realtimeCloseCodes.goingAway, 'server shutting down');
-    for (const hub of this.hubs.values()) (await hub.catch(() => undefined))?.close();
-    for (const stop of this.unsubscribe) stop();
-    await this.relay?.close();
+  /**
+   * Closes every connection (1001) and stops the hubs and the bus listeners,
+   * once (the app's preClose hook and the services' close both call it).
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.sweeper);
+      clearInterval(this.pruner);
+      this.deps.metrics.sources.realtime = this.deps.metrics.sources.realtimeFeeds = undefined;
+      for (const connection of this.connections) connection.close(realtimeCloseCodes.goingAway, 'server shutting down');
+      for (const hub of this.hubs.values()) (await hub.catch(() => undefined))?.close();
+      for (const stop of this.unsubscribe) stop();
+      await this.relay?.close();
+    })();
+    return this.closing;
   }
 
   /** A project deleted (here or by another process): its connections end, its hub stops. */
@@ -145,8 +181,8 @@ export class RealtimeService {
   private hubOf(project: ProjectHandle): Promise<ProjectHub> {
     let hub = this.hubs.get(project.id);
     if (!hub) {
-      const deliveries = this.services.metrics.realtimeDeliveries.labels({ project: project.id });
-      hub = ProjectHub.open(project, (err) => this.log.error({ err, project: project.id }, 'realtime change feed failed'), (n) => deliveries.inc(n));
+      const deliveries = this.deps.metrics.realtimeDeliveries.labels({ project: project.id });
+      hub = ProjectHub.open(project, this.deps.catalogOf, (err) => this.log.error({ err, project: project.id }, 'realtime change feed failed'), (n) => deliveries.inc(n));
       this.hubs.set(project.id, hub);
       hub.then((h) => this.openHubs.set(project.id, h), () => {});
       hub.catch(() => this.hubs.delete(project.id));
@@ -157,7 +193,7 @@ export class RealtimeService {
   /** Heartbeats (no pong since the last ping: dropped) and the idle timeout. */
   private sweep(): void {
     const now = Date.now();
-    const { realtimeHeartbeatSeconds: heartbeat, realtimeIdleSeconds: idle } = this.services.config;
+    const { realtimeHeartbeatSeconds: heartbeat, realtimeIdleSeconds: idle } = this.deps.config;
     for (const connection of this.connections) {
       if (connection.idle && now - connection.lastActivity >= idle * 1000) {
         connection.close(realtimeCloseCodes.idle, 'idle timeout: nothing subscribed or joined');

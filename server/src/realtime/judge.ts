@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { ChangeAction, CollectionDefinition, RecordData } from '@baas/protocol';
 import { evaluateBound, readsRelations, type AuthInfo, type BoundExpr, type BoundOperand, type Row, type SchemaLookup } from '@baas/query';
+import { rowToRecord } from '@baas/schema';
 import type { Database, DbRow } from '../db/database.ts';
 import { tableName } from '../db/collection-tables.ts';
 import { nowIso } from '../ids.ts';
 import { boundInCatalog } from '../services/records/access.ts';
-import { rowToRecord } from '../services/records/codec.ts';
 
 /** One row of the change log, decoded. */
 export interface ChangeEvent {

@@ -4,7 +4,7 @@ import { asUniqueViolation } from '../db/database.ts';
 import { ApiError } from '../errors.ts';
 import { dummyPasswordHash, hashPassword, hashSecret, randomToken, verifyPassword } from '../crypto.ts';
 import { newId, nowIso } from '../ids.ts';
-import { publishIdentityEvent } from './identity-events.ts';
+import { publishIdentityEvent } from '../db/identity-events.ts';
 
 /** An instance admin as the API shows it. */
 export interface Admin {

@@ -10,7 +10,7 @@ import { bumpVersion } from '../db/shared-state.ts';
 import { isPrivileged, type ServiceContext } from './context.ts';
 import { schemaLookup } from '@baas/query';
 import { uniqueViolationError } from './unique.ts';
-import { forgetCollectionChanges } from './records/changes.ts';
+import { forgetCollectionChanges } from '../db/change-log.ts';
 
 /**
  * Held exclusively by every schema change and shared by every record write

@@ -10,6 +10,8 @@ import { openBlobDriver, type BlobDriver } from '../storage/index.ts';
 import { Metrics } from '../metrics.ts';
 import { RequestLog } from './request-log.ts';
 import { changeLogSize } from '../db/change-log.ts';
+import type { RealtimeService } from '../realtime/index.ts';
+import { openRealtime } from './realtime.ts';
 
 /** The instance-wide services: one set per running instance. */
 export interface Services {
@@ -30,6 +32,8 @@ export interface Services {
   metrics: Metrics;
   /** Finished requests, sampled, in the instance store (the dashboard's Logs page). */
   requestLog: RequestLog;
+  /** Realtime connections, hubs and change-log retention (the route hands it sockets). */
+  realtime: RealtimeService;
   close(): Promise<void>;
 }
 
@@ -56,6 +60,8 @@ export async function openServices(config: Config): Promise<Services> {
     /** Closes everything once; later calls get the same promise. */
     close() {
       closing ??= (async () => {
+        // First: its connections say goodbye, and its relay removes its channel members from the instance store.
+        await services.realtime.close();
         blobs.close?.();
         await services.requestLog.close();
         // Mail queued after a reply still needs the project stores.
@@ -67,8 +73,10 @@ export async function openServices(config: Config): Promise<Services> {
       return closing;
     },
     backups: undefined as never,
+    realtime: undefined as never,
   };
   services.backups = new BackupsService(services);
+  services.realtime = openRealtime(services);
   metrics.sources.lastBackup = () => services.backups.lastSuccess();
   metrics.sources.changeLog = async () => {
     const feeds = metrics.sources.realtimeFeeds?.();

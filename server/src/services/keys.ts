@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import type { ServiceContext } from './context.ts';
 import { hashSecret, randomToken } from '../crypto.ts';
 import { newId, nowIso } from '../ids.ts';
-import { publishIdentityEvent } from './identity-events.ts';
+import { publishIdentityEvent } from '../db/identity-events.ts';
 
 /** A secret API key as listed: never the secret itself, only its first characters. */
 export interface ApiKey {

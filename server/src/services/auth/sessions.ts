@@ -5,7 +5,7 @@ import type { ProjectHandle } from '../../db/registry.ts';
 import { ApiError } from '../../errors.ts';
 import { hashSecret, randomToken } from '../../crypto.ts';
 import { newId, nowIso } from '../../ids.ts';
-import { publishIdentityEvent } from '../identity-events.ts';
+import { publishIdentityEvent } from '../../db/identity-events.ts';
 import { getAuthSettings } from './settings.ts';
 import { signAccessToken, verifyAccessToken } from './tokens.ts';
 import { decodeUser, publicUser, type UserRow } from './users.ts';

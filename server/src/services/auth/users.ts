@@ -7,7 +7,7 @@ import { ApiError } from '../../errors.ts';
 import { hashPassword } from '../../crypto.ts';
 import { newId, nowIso } from '../../ids.ts';
 import { getAuthSettings, type AuthSettings } from './settings.ts';
-import { publishIdentityEvent } from '../identity-events.ts';
+import { publishIdentityEvent } from '../../db/identity-events.ts';
 import { revokeUserSessions } from './sessions.ts';
 
 /** A `_users` row, decoded (booleans, JSON data) on both engines: the API's user plus the password hash. */

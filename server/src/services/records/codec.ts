@@ -1,14 +1,6 @@
 import type { CollectionDefinition, RecordData } from '@baas/protocol';
-import { fromColumnValue, toColumnValue } from '@baas/schema';
+import { toColumnValue } from '@baas/schema';
 import type { Dialect } from '@baas/query';
-import type { DbRow } from '../../db/database.ts';
-
-/** A stored row -> the record the API returns. */
-export function rowToRecord(def: CollectionDefinition, row: DbRow, dialect: Dialect): RecordData {
-  const record: RecordData = { id: row.id as string, created_at: row.created_at as string, updated_at: row.updated_at as string };
-  for (const field of def.fields) record[field.name] = fromColumnValue(field, row[field.name], dialect);
-  return record;
-}
 
 /**
  * Validated field values -> column values, for the fields present in `values`.

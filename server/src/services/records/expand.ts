@@ -4,7 +4,7 @@ import { ApiError } from '../../errors.ts';
 import { tableName } from '../../db/collection-tables.ts';
 import { isPrivileged, type ServiceContext } from '../context.ts';
 import { and, envOf, ruleCondition, type CollectionAccess } from './access.ts';
-import { rowToRecord } from './codec.ts';
+import { rowToRecord } from '@baas/schema';
 
 /** `author,comments.author` as a tree: { author: {}, comments: { author: {} } }. */
 export type ExpandTree = { [field: string]: ExpandTree };

@@ -3,7 +3,8 @@ import type { RecordData } from '@baas/protocol';
 import { ApiError } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { accessCollection, and, envOf, ruleCondition } from './access.ts';
-import { rowToRecord, selectFields } from './codec.ts';
+import { rowToRecord } from '@baas/schema';
+import { selectFields } from './codec.ts';
 import { expandRecords, parseExpand } from './expand.ts';
 
 /** The condition naming one record by id. */

@@ -5,7 +5,8 @@ import { RANK_COLUMNS, rankedSearch, searchCondition, searchSnippets } from '../
 import { ApiError, orQueryError } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { accessCollection, and, envOf, filterCondition, ruleCondition, type CollectionAccess } from './access.ts';
-import { rowToRecord, selectFields } from './codec.ts';
+import { rowToRecord } from '@baas/schema';
+import { selectFields } from './codec.ts';
 import { afterCursor, cursorKind, decodeCursor, encodeCursor, orderBy, type CursorKind, type OrderKey } from './cursor.ts';
 import { expandRecords, parseExpand } from './expand.ts';
 

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { CollectionDefinition, RecordData } from '@baas/protocol';
-import { RecordValidationError, validateRecord } from '@baas/schema';
+import { RecordValidationError, rowToRecord, validateRecord } from '@baas/schema';
 import { ApiError } from '../../errors.ts';
 import { newId, nowIso } from '../../ids.ts';
 import { tableName } from '../../db/collection-tables.ts';
@@ -9,8 +9,8 @@ import { withDb, type ServiceContext } from '../context.ts';
 import { uniqueViolationError } from '../unique.ts';
 import { SCHEMA_LOCK } from '../collections.ts';
 import { accessCollection, and, createAllowed, envOf, ruleCondition, viewAllowed, type CollectionAccess } from './access.ts';
-import { rowToRecord, valuesToColumns } from './codec.ts';
-import { CHANGES_LOCK, logChange } from './changes.ts';
+import { valuesToColumns } from './codec.ts';
+import { CHANGES_LOCK, logChange } from '../../db/change-log.ts';
 import { expandRecords, parseExpand } from './expand.ts';
 import { byId, recordNotFound } from './get.ts';
 

@@ -1,4 +1,4 @@
-/** Covers services/records/changes.ts (the change log each write appends). */
+/** Covers db/change-log.ts (the change log each write appends). */
 import t from 'tap';
 import { sql } from 'drizzle-orm';
 import { forEachEngine, type Reply } from '../../../../test/harness.ts';

@@ -1,4 +1,4 @@
-/** Covers realtime revocation: services/identity-events.ts, realtime/auth.ts and realtime/connection.ts (access_revoked on logout, revoked sessions, users, keys, admin sessions; a role change judged again). */
+/** Covers realtime revocation: db/identity-events.ts, realtime/auth.ts and realtime/connection.ts (access_revoked on logout, revoked sessions, users, keys, admin sessions; a role change judged again). */
 import t from 'tap';
 import { forEachEngine, type TestInstance } from '../../../../test/harness.ts';
 import { listenRealtime, RealtimeClient, settle, signUp, type Frame } from '../../../../test/realtime.ts';

@@ -1,4 +1,4 @@
-/** Covers services/records/changes.ts forgetCollectionChanges and the `since` check of realtime/hub.ts: a replay never crosses a dropped collection. */
+/** Covers db/change-log.ts forgetCollectionChanges and the `since` check of realtime/hub.ts: a replay never crosses a dropped collection. */
 import t from 'tap';
 import { sql } from 'drizzle-orm';
 import { forEachEngine } from '../../../../test/harness.ts';

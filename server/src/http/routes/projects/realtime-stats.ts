@@ -13,6 +13,6 @@ export const realtimeStatsRoutes: Routes = async (app) => {
         ...errors(401, 403, 404),
       },
     },
-    handler: async (request) => app.realtime.stats(request.ctx.project.id),
+    handler: async (request) => app.baas.realtime.stats(request.ctx.project.id),
   });
 };

@@ -1,27 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
-import { identityOfActor } from '../../../realtime/auth.ts';
-import { MAX_FRAME_BYTES, RealtimeService } from '../../../realtime/index.ts';
+import { MAX_FRAME_BYTES } from '../../../realtime/index.ts';
+import { identityOfActor } from '../../../services/realtime.ts';
 import { bearerToken } from '../../plugins/actor.ts';
 import type { Routes } from '../../schemas.ts';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Realtime connections, hubs and change-log retention of this instance. */
-    realtime: RealtimeService;
-  }
-}
-
 /**
- * The WebSocket plugin, and the realtime service it hands sockets to.
- * Registered before the project scope: its own onRequest hook must run on
- * every upgrade, or an upgrade the scope's hook refuses (an unknown project,
- * a bad token) leaves its socket open and `close()` hangs.
+ * The WebSocket plugin. Registered before the project scope: its own
+ * onRequest hook must run on every upgrade, or an upgrade the scope's hook
+ * refuses (an unknown project, a bad token) leaves its socket open and
+ * `close()` hangs. The realtime service itself is the services' (openServices).
  */
 export async function registerWebsocket(app: FastifyInstance): Promise<void> {
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
-  const realtime = new RealtimeService(app.baas, app.log);
-  app.decorate('realtime', realtime);
+  const { realtime } = app.baas;
+  realtime.log = app.log;
   // preClose: before the stores close and before the WebSocket plugin drops the sockets unannounced.
   app.addHook('preClose', async () => realtime.close());
 }
@@ -34,7 +27,7 @@ export async function registerWebsocket(app: FastifyInstance): Promise<void> {
 export const realtimeRoutes: Routes = async (app) => {
   app.get('', { websocket: true, schema: { tags: ['realtime'], summary: 'The realtime WebSocket (see the API reference)' } }, (socket, request) => {
     const identity = identityOfActor(request.ctx.actor, bearerToken(request));
-    app.realtime.accept(socket, request.ctx.project, identity).catch((err) => {
+    app.baas.realtime.accept(socket, request.ctx.project, identity).catch((err) => {
       request.log.error({ err }, 'realtime connection failed');
       socket.close(1011, 'internal error');
     });

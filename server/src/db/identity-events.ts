@@ -1,5 +1,10 @@
-import type { Database } from '../db/database.ts';
-import type { InstanceBus } from '../db/bus.ts';
+/**
+ * The `identity` topic of the instance bus: its messages, how one is sent
+ * (services, when a credential ends) and how they are heard (realtime, whose
+ * open sockets hold identities). It lives with the bus, below both.
+ */
+import type { Database } from './database.ts';
+import type { InstanceBus } from './bus.ts';
 
 /**
  * What identity lost (or changed) its access. Realtime connections hold an
