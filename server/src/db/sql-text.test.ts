@@ -22,6 +22,7 @@ const cases: Record<string, SQL> = {
   'raw text': sql`SELECT ${sql.raw('count(*)')} AS n ${sql.raw('')}`,
   'join': sql`SELECT ${sql.join([sql.identifier('a'), sql.identifier('b'), sql`${'v'} AS c`], sql`, `)}`,
   'join of values': sql`VALUES ${sql.join([sql`(${1}, ${'a'})`, sql`(${2}, ${'b'})`], sql`, `)}`,
+  'a join of arrays is a list of lists (the request log\'s batch insert)': sql`VALUES ${sql.join([[1, 'a', null], [2, 'b', 3.5]] as unknown as SQL[], sql`, `)}`,
   'an array is a list': sql`SELECT * FROM t WHERE id IN ${['a', 'b', sql`${'c'}`]}`,
   'an empty array': sql`SELECT ${[]}`,
   'undefined writes nothing': sql`SELECT 1${undefined}`,
