@@ -21,9 +21,10 @@ export interface Database {
   run(query: SQL): Promise<{ changes: number }>;
   /**
    * Runs `fn` in a transaction: committed when it resolves, rolled back when
-   * it throws. Called on a transaction, it joins it.
+   * it throws. Called on a transaction, it joins it (and `options` are the
+   * outer transaction's).
    */
-  transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Database) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Inside a transaction: holds a lock named `name` until commit, so that
    * writers of one kind commit in the order they took it. PostgreSQL needs it
@@ -41,6 +42,20 @@ export interface Database {
   /** Whether this handle is inside a transaction. */
   readonly inTransaction: boolean;
   close(): Promise<void>;
+}
+
+/** A lock a transaction takes first (see `lockUntilCommit`). */
+export type TransactionLock = readonly [name: string, mode: 'exclusive' | 'shared'];
+
+export interface TransactionOptions {
+  /**
+   * The locks `fn` takes first, in this order, held until commit; at least
+   * one exclusive. Transactions that take the same exclusive lock run one at
+   * a time anyway, so on PostgreSQL the concurrent ones are grouped: one
+   * BEGIN/COMMIT for many, each in a savepoint (db/postgres-group.ts).
+   * SQLite groups every transaction already.
+   */
+  locks?: readonly TransactionLock[];
 }
 
 /** A boolean as the engine stores it: PostgreSQL has booleans, SQLite stores 0/1. */

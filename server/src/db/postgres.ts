@@ -1,9 +1,10 @@
 import pg from 'pg';
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import type { Database, DbObserver, DbRow } from './database.ts';
+import type { Database, DbObserver, DbRow, TransactionOptions } from './database.ts';
 import { checkPayload, type BusTopic } from './bus.ts';
 import { busChannel } from './postgres-bus.ts';
+import { WriteGroups } from './postgres-group.ts';
 
 const dialect = new PgDialect();
 
@@ -15,6 +16,8 @@ pg.types.setTypeParser(20, (v) => Number(v));
 export const PROJECT_SCHEMA_PREFIX = 'project_';
 
 const connections = new WeakMap<pg.Pool, Set<unknown>>();
+/** The group-commit queues of a pool's stores. */
+const writeGroups = new WeakMap<pg.Pool, WriteGroups>();
 
 /** A connection pool shared by every store of one instance. */
 export function createPool(url: string): pg.Pool {
@@ -63,6 +66,8 @@ export class PostgresDatabase implements Database {
     readonly schema: string,
     private readonly client?: pg.PoolClient,
     private readonly observer?: DbObserver,
+    /** The locks this transaction's group holds already (`mode name`): taking them again is no round trip. */
+    private readonly held: ReadonlySet<string> = new Set(),
   ) {
     this.inTransaction = client !== undefined;
     this.project = schema.startsWith(PROJECT_SCHEMA_PREFIX) ? schema.slice(PROJECT_SCHEMA_PREFIX.length) : undefined;
@@ -88,8 +93,9 @@ export class PostgresDatabase implements Database {
     return { changes: result.rowCount ?? 0 };
   }
 
-  async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Database) => Promise<T>, options?: TransactionOptions): Promise<T> {
     if (this.client) return fn(this);
+    if (options?.locks?.some(([, mode]) => mode === 'exclusive')) return this.grouped(fn, options.locks);
     const start = performance.now();
     let committed = false;
     const client = await this.pool.connect();
@@ -110,10 +116,42 @@ export class PostgresDatabase implements Database {
     }
   }
 
+  /** A transaction run in its lock's group commit (db/postgres-group.ts). */
+  private grouped<T>(fn: (tx: Database) => Promise<T>, locks: TransactionOptions['locks'] & object): Promise<T> {
+    const start = performance.now();
+    const qualified = locks.map(([name, mode]) => [this.lockName(name), mode] as const);
+    const held = new Set(qualified.map(([name, mode]) => `${mode} ${name}`));
+    let groups = writeGroups.get(this.pool);
+    if (!groups) writeGroups.set(this.pool, (groups = new WriteGroups(this.pool)));
+    return new Promise<T>((resolve, reject) => {
+      const observe = (committed: boolean) => this.observer?.transaction('postgres', (performance.now() - start) / 1000, committed);
+      groups.enqueue(
+        qualified,
+        {
+          run: async (client) => {
+            const tx = new PostgresDatabase(this.pool, this.schema, client, undefined, held);
+            const value = await fn(tx);
+            return { value, messages: [...tx.outbox.values()] };
+          },
+          resolve: (value) => (observe(true), resolve(value as T)),
+          reject: (err) => (observe(false), reject(err)),
+        },
+        this.observer,
+      );
+    });
+  }
+
   async lockUntilCommit(name: string, mode: 'exclusive' | 'shared' = 'exclusive'): Promise<void> {
     if (!this.client) throw new Error('lockUntilCommit needs a transaction');
+    const qualified = this.lockName(name);
+    if (this.held.has(`exclusive ${qualified}`) || this.held.has(`${mode} ${qualified}`)) return;
     const fn = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
-    await this.client.query(`SELECT ${fn}(hashtext($1))`, [`${this.schema}:${name}`]);
+    await this.client.query(`SELECT ${fn}(hashtext($1))`, [qualified]);
+  }
+
+  /** Advisory locks are per database: a lock's name carries its store's schema. */
+  private lockName(name: string): string {
+    return `${this.schema}:${name}`;
   }
 
   async publish(topic: BusTopic, payload: string): Promise<void> {

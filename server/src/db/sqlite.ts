@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { sql, type SQL } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
-import type { Database, DbObserver, DbRow } from './database.ts';
+import type { Database, DbObserver, DbRow, TransactionOptions } from './database.ts';
 import { checkPayload, type BusTopic, type LocalBus } from './bus.ts';
 import { sqlText } from './sql-text.ts';
 
@@ -92,7 +92,8 @@ export class SqliteDatabase implements Database {
     return this.statement(() => this.runNow(query));
   }
 
-  transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
+  /** `options` are for PostgreSQL: here every transaction is grouped already. */
+  transaction<T>(fn: (tx: Database) => Promise<T>, _options?: TransactionOptions): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const observed = this.observer ? this.observed(resolve as (v: unknown) => void, reject) : { resolve: resolve as (v: unknown) => void, reject };
       this.queue.push({ kind: 'transaction', fn, ...observed });

@@ -1,7 +1,7 @@
 import type { BatchOperation, RecordData } from '@baas/protocol';
 import { ApiError } from '../errors.ts';
 import { withDb, type ServiceContext } from './context.ts';
-import { createRecord, deleteRecord, updateRecord } from './records/write.ts';
+import { createRecord, deleteRecord, RECORD_WRITE, updateRecord } from './records/write.ts';
 
 /**
  * The outcome of one batch operation, as a standalone call would have
@@ -17,7 +17,8 @@ export const MAX_BATCH_OPERATIONS = 100;
 /**
  * Runs operations in order in one transaction: all of them happen, or none
  * (change log included). The first failure aborts the batch and its error
- * names the operation's index.
+ * names the operation's index. Its operations are record writes, which take
+ * the record-write locks first: on PostgreSQL it joins their group commit.
  */
 export async function runBatch(ctx: ServiceContext, operations: BatchOperation[]): Promise<BatchResult[]> {
   return ctx.db.transaction(async (tx) => {
@@ -40,5 +41,5 @@ export async function runBatch(ctx: ServiceContext, operations: BatchOperation[]
       }
     }
     return results;
-  });
+  }, RECORD_WRITE);
 }

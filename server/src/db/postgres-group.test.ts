@@ -1,0 +1,108 @@
+import t from 'tap';
+import { createTempDatabase, postgresUrl } from '@baas/testkit';
+import { sql } from 'drizzle-orm';
+import { PostgresStores } from './instance.ts';
+import { PostgresBus } from './postgres-bus.ts';
+import type { Database, DbObserver, TransactionOptions } from './database.ts';
+
+// Group commit on PostgreSQL (postgres-group.ts): transactions that name the same locks and
+// arrive together share one BEGIN/COMMIT, each in a savepoint. On real PostgreSQL.
+const url = postgresUrl();
+const LOCKS: TransactionOptions = { locks: [['schema', 'shared'], ['changes', 'exclusive']] };
+
+t.test('group commit', { skip: url ? false : 'no PostgreSQL (BAAS_TEST_DATABASE_URL)' }, async (t) => {
+  const database = await createTempDatabase(url!);
+  const groups: number[] = [];
+  const observer: DbObserver = { transaction: () => {}, commitGroup: (size) => groups.push(size) };
+  const stores = new PostgresStores(database.url, observer);
+  t.teardown(async () => {
+    await stores.close();
+    await database.drop();
+  });
+  const db = await stores.openProject('g1');
+  const table = db.table('log');
+  await db.run(sql`CREATE TABLE ${table} (seq BIGSERIAL PRIMARY KEY, v TEXT NOT NULL UNIQUE)`);
+  const rows = async () => (await db.all<{ v: string }>(sql`SELECT v FROM ${table} ORDER BY seq`)).map((r) => r.v);
+  const insert = (v: string, then?: (tx: Database) => Promise<void>) =>
+    db.transaction(async (tx) => {
+      await tx.lockUntilCommit('changes');
+      await tx.run(sql`INSERT INTO ${table} (v) VALUES (${v})`);
+      await then?.(tx);
+      return v;
+    }, LOCKS);
+
+  t.test('a failing member rolls back alone; the others commit in arrival order', async (t) => {
+    groups.length = 0;
+    const heard: string[] = [];
+    stores.bus.subscribe('state', (payload) => payload !== undefined && heard.push(payload));
+    if (stores.bus instanceof PostgresBus) await stores.bus.ready;
+    const outcomes = await Promise.allSettled([
+      insert('a', (tx) => tx.publish('state', 'a')),
+      insert('b', async (tx) => {
+        await tx.publish('state', 'b');
+        throw new Error('b fails');
+      }),
+      insert('a'), // a unique violation: a failed statement, the transaction aborted until the savepoint's rollback
+      insert('c', (tx) => tx.publish('state', 'c')),
+    ]);
+    t.same(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    t.match((outcomes[2] as PromiseRejectedResult).reason, { code: '23505' });
+    t.same(groups, [4], 'one commit for the four');
+    t.same(await rows(), ['a', 'c'], 'the failed members left nothing; order kept');
+    const deadline = Date.now() + 5000;
+    while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    t.same(heard.sort(), ['a', 'c'], "a rolled-back member's messages never go out");
+  });
+
+  t.test('a failed COMMIT rejects every member, and keeps nothing', async (t) => {
+    const deferred = db.table('deferred');
+    await db.run(sql`CREATE TABLE ${deferred} (id INTEGER, CONSTRAINT one UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)`);
+    const before = await rows();
+    // Each member is valid alone; together they break a constraint checked at COMMIT.
+    const outcomes = await Promise.allSettled([
+      insert('d', (tx) => tx.run(sql`INSERT INTO ${deferred} (id) VALUES (1)`).then(() => {})),
+      insert('e'),
+      insert('f', (tx) => tx.run(sql`INSERT INTO ${deferred} (id) VALUES (1)`).then(() => {})),
+    ]);
+    t.same(outcomes.map((o) => o.status), ['rejected', 'rejected', 'rejected']);
+    t.same(await rows(), before);
+    t.same(await db.all(sql`SELECT * FROM ${deferred}`), []);
+    t.equal(await insert('g'), 'g', 'the next group commits');
+  });
+
+  t.test('a connection lost mid-group: no member hears success; the ones not run yet go again', async (t) => {
+    const before = await rows();
+    const outcomes = await Promise.allSettled([
+      insert('h'),
+      insert('i', async (tx) => {
+        await tx.run(sql`SELECT pg_terminate_backend(pg_backend_pid())`);
+      }),
+      insert('j'),
+    ]);
+    t.same(outcomes.map((o) => o.status), ['rejected', 'rejected', 'fulfilled']);
+    t.same(await rows(), [...before, 'j'], "h was in the lost transaction; j ran in the next one");
+  });
+
+  t.test('a group waits for a single transaction holding its lock, and commits after it', async (t) => {
+    const before = await rows();
+    let release!: () => void;
+    const holding = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const hasLock = new Promise<void>((r) => (locked = r));
+    const single = db.transaction(async (tx) => {
+      await tx.lockUntilCommit('changes');
+      await tx.run(sql`INSERT INTO ${table} (v) VALUES ('single')`);
+      locked();
+      await holding;
+    });
+    await hasLock;
+    const grouped = [insert('k'), insert('l')];
+    await new Promise((r) => setTimeout(r, 200));
+    t.same(await rows(), before, 'nothing visible while the lock is held');
+    release();
+    await single;
+    t.same(await Promise.all(grouped), ['k', 'l']);
+    t.same(await rows(), [...before, 'single', 'k', 'l'], 'seqs in commit order');
+  });
+});
