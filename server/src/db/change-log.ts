@@ -61,7 +61,9 @@ export async function logChange(
   await tx.lockUntilCommit(CHANGES_LOCK);
   const insert = sql`INSERT INTO ${tx.table('_changes')} (collection, record_id, action, record, previous, created_at)
     VALUES (${collection}, ${record.id}, ${action}, ${JSON.stringify(record)}, ${previous ? JSON.stringify(previous) : null}, ${nowIso()})`;
-  await tx.run(insert);
+  // Its seq comes from the insert: in a PostgreSQL commit group it runs with the group's
+  // COMMIT (members in order), still under the lock, so seqs stay in commit order.
+  await tx.deferUntilCommit(insert);
   // Delivered on commit, to every process: their change feeds read at once. One per
   // transaction however many changes it logs; the feeds read everything after their position.
   if (tx.project !== undefined) await tx.publish('changes', tx.project);

@@ -39,6 +39,21 @@ export interface Database {
    * same message twice in one transaction goes once. Outside one, at once.
    */
   publish(topic: BusTopic, payload: string): Promise<void>;
+  /**
+   * Inside a transaction: a write nobody reads the result of, which may run
+   * as late as the COMMIT, in the order given. In a PostgreSQL commit group
+   * (`TransactionOptions.locks`) the members' deferred writes go with the
+   * group's COMMIT, one round trip for all, and only for the members that
+   * succeeded; elsewhere it runs at once. Its failure fails the commit.
+   */
+  deferUntilCommit(query: SQL): Promise<void>;
+  /**
+   * Inside a transaction: `read`, for a value the transaction's `locks` keep
+   * unchanged until its commit. A PostgreSQL commit group, which takes the
+   * locks before its first member, reads it once for all its members under
+   * the same `key`; elsewhere it is read each time.
+   */
+  stableRead<T>(key: string, read: () => Promise<T>): Promise<T>;
   /** Whether this handle is inside a transaction. */
   readonly inTransaction: boolean;
   close(): Promise<void>;

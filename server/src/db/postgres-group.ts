@@ -10,10 +10,23 @@ interface Queue {
   observer: DbObserver | undefined;
 }
 
+/** What the members of one group share. */
+export interface GroupContext {
+  /** The group's connection, in its transaction. */
+  client: pg.PoolClient;
+  /** The locks the group took before its first member (`mode name`). */
+  held: ReadonlySet<string>;
+  /** Reads the locks keep stable, by key, done once per group (`Database.stableRead`). */
+  reads: Map<string, Promise<unknown>>;
+}
+
 /** One grouped transaction: its work on the group's connection, and who waits for its outcome. */
 export interface GroupMember {
-  /** Runs the member's work on `client` (inside its savepoint); resolves with its value and the messages to send on commit. */
-  run(client: pg.PoolClient): Promise<{ value: unknown; messages: Array<[string, string]> }>;
+  /**
+   * Runs the member's work (inside its savepoint); resolves with its value,
+   * the messages to send on commit and its deferred writes (statement text).
+   */
+  run(group: GroupContext): Promise<{ value: unknown; messages: Array<[string, string]>; deferred: string[] }>;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -91,6 +104,8 @@ export class WriteGroups {
     let broken: unknown = undefined;
     const done: Array<{ member: GroupMember; value: unknown }> = [];
     const outbox = new Map<string, [string, string]>();
+    const deferred: string[] = [];
+    const context: GroupContext = { client, held: new Set(locks.map(([name, mode]) => `${mode} ${name}`)), reads: new Map() };
     try {
       const take = locks.map(([name, mode]) => `SELECT ${mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock'}(hashtext(${client.escapeLiteral(name)}))`);
       try {
@@ -102,11 +117,12 @@ export class WriteGroups {
       }
       for (const [index, member] of group.entries()) {
         try {
-          const { value, messages } = await member.run(client);
+          const { value, messages, deferred: writes } = await member.run(context);
           // The next member's savepoint in the same round trip. RELEASE fails when the member
           // swallowed an error and left the transaction aborted: then it failed after all.
           await client.query(index < group.length - 1 ? 'RELEASE SAVEPOINT member; SAVEPOINT member' : 'RELEASE SAVEPOINT member');
           for (const [channel, payload] of messages) outbox.set(`${channel}\n${payload}`, [channel, payload]);
+          deferred.push(...writes);
           done.push({ member, value });
         } catch (err) {
           try {
@@ -125,7 +141,9 @@ export class WriteGroups {
       }
       const notify = [...outbox.values()].map(([channel, payload]) => `SELECT pg_notify(${client.escapeLiteral(channel)}, ${client.escapeLiteral(payload)})`);
       try {
-        const results = await client.query([...notify, 'COMMIT'].join('; '));
+        // The members' deferred writes (their change-log rows, in member order), the messages
+        // and the COMMIT: one round trip, so the locks are held no longer than PostgreSQL needs.
+        const results = await client.query([...deferred, ...notify, 'COMMIT'].join('; '));
         const last = Array.isArray(results) ? results[results.length - 1] : results;
         // PostgreSQL answers COMMIT of an aborted transaction with ROLLBACK, not an error.
         if (last.command !== 'COMMIT') throw new Error(`the group's COMMIT was answered ${last.command}`);

@@ -4,7 +4,7 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Database, DbObserver, DbRow, TransactionOptions } from './database.ts';
 import { checkPayload, type BusTopic } from './bus.ts';
 import { busChannel } from './postgres-bus.ts';
-import { WriteGroups } from './postgres-group.ts';
+import { WriteGroups, type GroupContext } from './postgres-group.ts';
 
 const dialect = new PgDialect();
 
@@ -60,15 +60,20 @@ export class PostgresDatabase implements Database {
   readonly project: string | undefined;
   // Messages of this transaction, sent just before COMMIT (so they are delivered on commit).
   private readonly outbox = new Map<string, [string, string]>();
+  // In a commit group: this member's deferred writes, as statement text (sent with the COMMIT).
+  private readonly deferred: string[] = [];
+  /** The locks this transaction's group holds already (`mode name`): taking them again is no round trip. */
+  private readonly held: ReadonlySet<string>;
 
   constructor(
     private readonly pool: pg.Pool,
     readonly schema: string,
     private readonly client?: pg.PoolClient,
     private readonly observer?: DbObserver,
-    /** The locks this transaction's group holds already (`mode name`): taking them again is no round trip. */
-    private readonly held: ReadonlySet<string> = new Set(),
+    /** The commit group this transaction is a member of (postgres-group.ts). */
+    private readonly group?: GroupContext,
   ) {
+    this.held = group?.held ?? new Set();
     this.inTransaction = client !== undefined;
     this.project = schema.startsWith(PROJECT_SCHEMA_PREFIX) ? schema.slice(PROJECT_SCHEMA_PREFIX.length) : undefined;
   }
@@ -120,7 +125,6 @@ export class PostgresDatabase implements Database {
   private grouped<T>(fn: (tx: Database) => Promise<T>, locks: TransactionOptions['locks'] & object): Promise<T> {
     const start = performance.now();
     const qualified = locks.map(([name, mode]) => [this.lockName(name), mode] as const);
-    const held = new Set(qualified.map(([name, mode]) => `${mode} ${name}`));
     let groups = writeGroups.get(this.pool);
     if (!groups) writeGroups.set(this.pool, (groups = new WriteGroups(this.pool)));
     return new Promise<T>((resolve, reject) => {
@@ -128,10 +132,10 @@ export class PostgresDatabase implements Database {
       groups.enqueue(
         qualified,
         {
-          run: async (client) => {
-            const tx = new PostgresDatabase(this.pool, this.schema, client, undefined, held);
+          run: async (group) => {
+            const tx = new PostgresDatabase(this.pool, this.schema, group.client, undefined, group);
             const value = await fn(tx);
-            return { value, messages: [...tx.outbox.values()] };
+            return { value, messages: [...tx.outbox.values()], deferred: tx.deferred };
           },
           resolve: (value) => (observe(true), resolve(value as T)),
           reject: (err) => (observe(false), reject(err)),
@@ -154,6 +158,29 @@ export class PostgresDatabase implements Database {
     return `${this.schema}:${name}`;
   }
 
+  async deferUntilCommit(query: SQL): Promise<void> {
+    if (!this.client) throw new Error('deferUntilCommit needs a transaction');
+    if (!this.group) {
+      await this.run(query);
+      return;
+    }
+    const { sql: text, params } = dialect.sqlToQuery(query);
+    this.deferred.push(inlineParams(text, params.map(toPgParam), (v) => this.client!.escapeLiteral(v)));
+  }
+
+  stableRead<T>(key: string, read: () => Promise<T>): Promise<T> {
+    if (!this.group) return read();
+    const reads = this.group.reads;
+    let value = reads.get(key) as Promise<T> | undefined;
+    if (!value) {
+      value = read();
+      reads.set(key, value);
+      // A failed read (this member's statement failed) is not the group's answer: the next member reads again.
+      value.catch(() => reads.get(key) === value && reads.delete(key));
+    }
+    return value;
+  }
+
   async publish(topic: BusTopic, payload: string): Promise<void> {
     checkPayload(payload);
     const channel = busChannel(topic);
@@ -171,4 +198,38 @@ function toPgParam(value: unknown): unknown {
   return Array.isArray(value) || (value !== null && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value))
     ? JSON.stringify(value)
     : value;
+}
+
+/**
+ * A statement with its parameters written in as literals, so that several can
+ * go in one simple-protocol round trip (a commit group's deferred writes with
+ * its COMMIT). Each value becomes a quoted literal of unknown type, which the
+ * server types from its context as it types a parameter; `$n` inside quoted
+ * strings or identifiers of the text is left alone.
+ */
+export function inlineParams(text: string, params: unknown[], escapeLiteral: (value: string) => string): string {
+  const literal = (value: unknown): string => {
+    if (value === null || value === undefined) return 'NULL';
+    if (value instanceof Date) return escapeLiteral(value.toISOString());
+    if (Buffer.isBuffer(value)) return escapeLiteral(`\\x${value.toString('hex')}`);
+    return escapeLiteral(String(value));
+  };
+  let out = '';
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = undefined;
+      out += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      out += c;
+    } else if (c === '$' && /[0-9]/.test(text[i + 1] ?? '')) {
+      let j = i + 1;
+      while (j < text.length && /[0-9]/.test(text[j])) j++;
+      out += literal(params[Number(text.slice(i + 1, j)) - 1]);
+      i = j - 1;
+    } else out += c;
+  }
+  return out;
 }

@@ -112,6 +112,14 @@ export class SqliteDatabase implements Database {
     await this.bus?.publish(topic, payload);
   }
 
+  async deferUntilCommit(query: SQL): Promise<void> {
+    await this.run(query);
+  }
+
+  stableRead<T>(_key: string, read: () => Promise<T>): Promise<T> {
+    return read();
+  }
+
   /** A message of the running transaction: kept until its group commits. */
   queueMessage(topic: BusTopic, payload: string): void {
     checkPayload(payload);
@@ -290,6 +298,12 @@ class SqliteTransaction implements Database {
   async lockUntilCommit(): Promise<void> {}
   async publish(topic: BusTopic, payload: string): Promise<void> {
     this.owner.queueMessage(topic, payload);
+  }
+  async deferUntilCommit(query: SQL): Promise<void> {
+    this.owner.runNow(query);
+  }
+  stableRead<T>(_key: string, read: () => Promise<T>): Promise<T> {
+    return read();
   }
   async close(): Promise<void> {}
 }

@@ -48,7 +48,10 @@ async function definitionUnchanged(tx: Database, collection: string, access: Col
   // after its first logChange, so taking it late deadlocked a batch against a
   // single update of one of its rows (each waiting for the other's lock).
   await tx.lockUntilCommit(CHANGES_LOCK);
-  const row = await tx.get<{ definition: string }>(sql`SELECT definition FROM ${tx.table('_collections')} WHERE name = ${collection}`);
+  // The schema lock keeps the stored definition as it is until commit: a commit group reads it once.
+  const row = await tx.stableRead(`definition:${collection}`, () =>
+    tx.get<{ definition: string }>(sql`SELECT definition FROM ${tx.table('_collections')} WHERE name = ${collection}`),
+  );
   if (!row) throw new ApiError('collection_not_found', `no collection '${collection}'`);
   if (row.definition !== definitionText(access.def)) {
     throw new ApiError('conflict', `the definition of '${collection}' changed during this write; send it again`);
