@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createTempDatabase, engines, tempDir } from '@baas/testkit';
 import { buildApp, type BuildOptions } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
+import { serviceContextOf, type ServiceContext } from '../src/services/context.ts';
 
 /** A running instance for one test: an admin, a project `app` and its secret key. */
 export interface TestInstance {
@@ -14,6 +15,8 @@ export interface TestInstance {
   request(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Reply>;
   /** Shorthand for project paths: `/v1/projects/app` + path. */
   p(path: string): string;
+  /** The service role's context on the project `app`, for tests that call a service directly. */
+  serviceContext(): Promise<ServiceContext>;
 }
 
 export interface Reply {
@@ -73,6 +76,7 @@ export async function startInstance(
     project: 'app',
     request,
     p: (path) => `/v1/projects/app${path}`,
+    serviceContext: async () => serviceContextOf(app.baas, (await app.baas.registry.get('app'))!, { kind: 'service', keyId: keys[0].id }, app.log),
     async close() {
       await app.close();
       await database?.drop();

@@ -1,8 +1,10 @@
 import type { AuthInfo } from '@baas/query';
+import { publicUrlOf } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { ProjectHandle } from '../db/registry.ts';
 import type { Mailer } from '../mail/index.ts';
 import type { BlobDriver } from '../storage/driver.ts';
+import type { Services } from './index.ts';
 
 /** The project of a call (its info, store and caches), as the registry opened it; routes name it through here. */
 export type { ProjectHandle };
@@ -46,6 +48,15 @@ export interface ServiceContext {
   /** The URL browsers reach this instance at (`publicUrl`, else http://host:port), no trailing slash. */
   publicUrl: string;
   log: ServiceLog;
+}
+
+/**
+ * The context of a call on `project` by `actor`, with the instance's parts
+ * from `services`. The project scope's hook (http/routes/projects/index.ts)
+ * makes one per request; tests that call services directly make theirs here too.
+ */
+export function serviceContextOf(services: Services, project: ProjectHandle, actor: Actor, log: ServiceLog): ServiceContext {
+  return { project, actor, db: project.db, blobs: services.blobs, mailer: services.mailer, publicUrl: publicUrlOf(services.config), log };
 }
 
 /** Admins and the service role bypass rules. */

@@ -1,9 +1,8 @@
-import type { AuthUser, SessionReply } from '@baas/protocol';
-import type { Database } from '../../db/database.ts';
-import type { ProjectHandle } from '../../db/registry.ts';
+import type { AuthSessionInfo, AuthUser, SessionReply } from '@baas/protocol';
+import type { ServiceContext } from '../context.ts';
 import { ApiError } from '../../errors.ts';
 import { dummyPasswordHash, verifyPassword } from '../../crypto.ts';
-import { issueSession, revokeUserSessions, type SessionMeta } from './sessions.ts';
+import { issueSession, listSessions, refreshSession, revokeSession, revokeUserSessions, type SessionMeta } from './sessions.ts';
 import { createUser, findUserByEmail, getUser, publicUser, updateUser, type UserPatch } from './users.ts';
 
 /**
@@ -15,13 +14,12 @@ export const passwordCheck = { verify: verifyPassword };
 
 /** Signs up with email and password: a new, unverified user and a first session. 409 when the email is taken. */
 export async function signUp(
-  db: Database,
-  project: ProjectHandle,
+  ctx: ServiceContext,
   input: { email: string; password: string; data?: Record<string, unknown> },
   meta: Omit<SessionMeta, 'method'>,
 ): Promise<SessionReply> {
-  const user = await createUser(db, { email: input.email, password: input.password, data: input.data });
-  return issueSession(db, project, user, { ...meta, method: 'password' });
+  const user = await createUser(ctx.db, { email: input.email, password: input.password, data: input.data });
+  return issueSession(ctx.db, ctx.project, user, { ...meta, method: 'password' });
 }
 
 /**
@@ -32,27 +30,52 @@ export async function signUp(
  * the right password.
  */
 export async function logIn(
-  db: Database,
-  project: ProjectHandle,
+  ctx: ServiceContext,
   input: { email: string; password: string },
   meta: Omit<SessionMeta, 'method'>,
 ): Promise<SessionReply> {
-  const user = await findUserByEmail(db, input.email);
+  const user = await findUserByEmail(ctx.db, input.email);
   const hash = user?.passwordHash ?? (await dummyPasswordHash);
   const ok = await passwordCheck.verify(input.password, hash);
   if (!user || !user.passwordHash || !ok) throw new ApiError('invalid_credentials', 'the email or the password is wrong');
-  return issueSession(db, project, user, { ...meta, method: 'password' });
+  return issueSession(ctx.db, ctx.project, user, { ...meta, method: 'password' });
 }
 
 /** Signs in a new anonymous user (no email, no password); they may upgrade to an email account later. */
 export async function signInAnonymously(
-  db: Database,
-  project: ProjectHandle,
+  ctx: ServiceContext,
   input: { data?: Record<string, unknown> },
   meta: Omit<SessionMeta, 'method'>,
 ): Promise<SessionReply> {
-  const user = await createUser(db, { anonymous: true, data: input.data });
-  return issueSession(db, project, user, { ...meta, method: 'anonymous' });
+  const user = await createUser(ctx.db, { anonymous: true, data: input.data });
+  return issueSession(ctx.db, ctx.project, user, { ...meta, method: 'anonymous' });
+}
+
+/** Trades a refresh token for a new pair (the old one is spent; reusing it revokes the session). */
+export async function refreshTokens(ctx: ServiceContext, refreshToken: string): Promise<SessionReply> {
+  return refreshSession(ctx.db, ctx.project, refreshToken);
+}
+
+/** Ends the caller's current session. */
+export async function logOut(ctx: ServiceContext, userId: string, sessionId: string): Promise<void> {
+  await revokeSession(ctx.db, userId, sessionId);
+}
+
+/** The signed-in user as stored now; 401 `invalid_token` when the account is gone. */
+export async function ownUser(ctx: ServiceContext, userId: string): Promise<AuthUser> {
+  const user = await getUser(ctx.db, userId);
+  if (!user) throw new ApiError('invalid_token', 'the user of this session no longer exists');
+  return publicUser(user);
+}
+
+/** The user's own sessions, the current one marked. */
+export async function ownSessions(ctx: ServiceContext, userId: string, currentSessionId: string): Promise<AuthSessionInfo[]> {
+  return listSessions(ctx.db, userId, currentSessionId);
+}
+
+/** Ends one of the user's own sessions; 404 `session_not_found` for anyone else's. */
+export async function endOwnSession(ctx: ServiceContext, userId: string, sessionId: string): Promise<void> {
+  if (!(await revokeSession(ctx.db, userId, sessionId))) throw new ApiError('session_not_found', `no session '${sessionId}'`);
 }
 
 /** What a user may change about themselves through PATCH /auth/user. */
@@ -73,7 +96,8 @@ export interface SelfPatch {
  * Changing the email of a regular account goes through a confirmation email
  * (/auth/email-change), not through this call.
  */
-export async function updateSelf(db: Database, userId: string, sessionId: string, patch: SelfPatch): Promise<AuthUser> {
+export async function updateSelf(ctx: ServiceContext, userId: string, sessionId: string, patch: SelfPatch): Promise<AuthUser> {
+  const db = ctx.db;
   const user = await getUser(db, userId);
   if (!user) throw new ApiError('invalid_token', 'the user of this session no longer exists');
   const change: UserPatch = {};

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { AuthSettings } from '@baas/protocol';
 import type { Database } from '../../db/database.ts';
+import type { ServiceContext } from '../context.ts';
 import { ApiError } from '../../errors.ts';
 
 export type { AuthSettings } from '@baas/protocol';
@@ -26,7 +27,12 @@ const bounds: Record<'accessTokenTtl' | 'refreshTokenTtl' | 'passwordMinLength' 
   emailTokenTtl: [60, 7 * 24 * 3600],
 };
 
-/** The project's auth settings, defaults filled in. */
+/** The project's auth settings, defaults filled in, as the settings route shows them. */
+export async function authSettingsOf(ctx: ServiceContext): Promise<AuthSettings> {
+  return getAuthSettings(ctx.db);
+}
+
+/** The same, read from a store or a transaction: users.ts checks the password policy inside its writes. */
 export async function getAuthSettings(db: Database): Promise<AuthSettings> {
   const rows = await db.all<{ key: string; value: string }>(
     sql`SELECT key, value FROM ${db.table('_settings')} WHERE key LIKE ${PREFIX + '%'}`,
@@ -40,7 +46,8 @@ export async function getAuthSettings(db: Database): Promise<AuthSettings> {
 }
 
 /** Validates and stores a partial change; answers the whole new settings. 400 with per-field details when invalid. */
-export async function updateAuthSettings(db: Database, patch: Partial<AuthSettings>): Promise<AuthSettings> {
+export async function updateAuthSettings(ctx: ServiceContext, patch: Partial<AuthSettings>): Promise<AuthSettings> {
+  const db = ctx.db;
   const fields: Record<string, { code: string; message: string }> = {};
   for (const [name, value] of Object.entries(patch)) {
     if (value === undefined) continue;

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { Database } from '../../db/database.ts';
+import type { ServiceContext } from '../context.ts';
 import { nowIso } from '../../ids.ts';
 import { getAuthSettings } from './settings.ts';
 import { bumpVersion, stateOf } from '../../db/shared-state.ts';
@@ -104,8 +105,8 @@ export async function verifyingKey(db: Database, kid: string): Promise<Verifying
 }
 
 /** The JSON Web Key Set of the project: the active key and retired keys that may still verify. */
-export async function publicJwks(db: Database): Promise<{ keys: JWK[] }> {
-  const set = await keySet(db);
+export async function publicJwks(ctx: ServiceContext): Promise<{ keys: JWK[] }> {
+  const set = await keySet(ctx.db);
   return { keys: [...set.verifying.values()].map((k) => k.jwk) };
 }
 
@@ -114,7 +115,8 @@ export async function publicJwks(db: Database): Promise<{ keys: JWK[] }> {
  * (and stay in jwks.json) until every token they signed has expired, then
  * are deleted at a later rotation.
  */
-export async function rotateSigningKey(db: Database): Promise<{ kid: string; retired: string[] }> {
+export async function rotateSigningKey(ctx: ServiceContext): Promise<{ kid: string; retired: string[] }> {
+  const db = ctx.db;
   const ttl = (await getAuthSettings(db)).accessTokenTtl;
   const now = nowIso();
   const result = await db.transaction(async (tx) => {

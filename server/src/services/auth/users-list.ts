@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { AuthUser } from '@baas/protocol';
 import { check, parse, parseSort, toSql } from '@baas/query';
 import type { Database } from '../../db/database.ts';
+import type { ServiceContext } from '../context.ts';
 import { orQueryError } from '../../errors.ts';
 import { nowIso } from '../../ids.ts';
 import { serviceUsersLookup } from '@baas/query';
@@ -24,7 +25,8 @@ export const MAX_USERS_LIMIT = 500;
  * email, verified, anonymous, role, disabled, created_at, updated_at and
  * last_sign_in_at; keyset paging with `cursor`, like records.
  */
-export async function listUsers(db: Database, options: UserListOptions): Promise<{ items: AuthUser[]; nextCursor: string | null }> {
+export async function listUsers(ctx: ServiceContext, options: UserListOptions): Promise<{ items: AuthUser[]; nextCursor: string | null }> {
+  const db = ctx.db;
   const sortKey = options.sort ?? '';
   const keys = orderKeys(options.sort);
   const limit = Math.min(options.limit ?? 30, MAX_USERS_LIMIT);

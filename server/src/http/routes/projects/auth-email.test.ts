@@ -112,7 +112,7 @@ withSmtp('verify email: signup, a real SMTP message, the link confirms the addre
 withSmtp('links: siteUrl is the base, redirectTo only when allowed; a new mail invalidates the older one', async (t, api) => {
   const email = `lina-${api.engine}@example.com`;
   await signUp(api, email);
-  await updateAuthSettings((await api.app.baas.registry.get('app'))!.db, { siteUrl: 'https://app.example.com/welcome', redirectUrls: ['https://admin.example.com/'] });
+  await updateAuthSettings(await api.serviceContext(), { siteUrl: 'https://app.example.com/welcome', redirectUrls: ['https://admin.example.com/'] });
 
   let res = await api.request('POST', api.p('/auth/verify-email/request'), { body: { email } });
   const first = linkOf(await lastMail(api, email));

@@ -20,8 +20,7 @@ async function setup(t: any, api: TestInstance): Promise<TestOpenIdProvider> {
   op.accounts.set('mallory', { sub: 'mallory', email: 'bob@example.com', email_verified: false });
   op.accounts.set('bob', { sub: 'bob', email: 'bob@example.com', email_verified: true });
   op.accounts.set('nomail', { sub: 'nomail' });
-  const project = (await api.app.baas.registry.get('app'))!;
-  await updateAuthSettings(project.db, { siteUrl: APP });
+  await updateAuthSettings(await api.serviceContext(), { siteUrl: APP });
   const res = await api.request('PUT', api.p('/auth/providers/op'), {
     token: api.secret,
     body: { kind: 'oidc', clientId: op.clientId, clientSecret: op.clientSecret, issuer: op.issuer },

@@ -1,6 +1,5 @@
 import { noBearer } from '../../openapi.ts';
-import { ApiError } from '../../../errors.ts';
-import { listSessions, revokeSession } from '../../../services/auth/sessions.ts';
+import { endOwnSession, ownSessions } from '../../../services/auth/account.ts';
 import { publicJwks } from '../../../services/auth/signing-keys.ts';
 import { requireUser } from '../../plugins/actor.ts';
 import { errors, type Routes } from '../../schemas.ts';
@@ -30,7 +29,7 @@ export const authSessionRoutes: Routes = async (app) => {
     schema: { tags, summary: "The signed-in user's sessions", response: { 200: { type: 'object', properties: { items: { type: 'array', items: sessionInfo } }, required: ['items'], additionalProperties: false }, ...errors(401, 403, 404) } },
     handler: async (request) => {
       const { user, sessionId } = requireUser(request.ctx.actor);
-      return { items: await listSessions(request.ctx.db, user.id, sessionId) };
+      return { items: await ownSessions(request.ctx, user.id, sessionId) };
     },
   });
 
@@ -43,7 +42,7 @@ export const authSessionRoutes: Routes = async (app) => {
     },
     handler: async (request, reply) => {
       const { user } = requireUser(request.ctx.actor);
-      if (!(await revokeSession(request.ctx.db, user.id, request.params.id))) throw new ApiError('session_not_found', `no session '${request.params.id}'`);
+      await endOwnSession(request.ctx, user.id, request.params.id);
       reply.status(204).send(null);
     },
   });
@@ -58,7 +57,7 @@ export const authSessionRoutes: Routes = async (app) => {
     handler: async (request, reply) => {
       // Short caching: verifiers re-fetch soon after a rotation, and on an unknown kid anyway.
       reply.header('cache-control', 'public, max-age=300');
-      return publicJwks(request.ctx.db);
+      return publicJwks(request.ctx);
     },
   });
 };

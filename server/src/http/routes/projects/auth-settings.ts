@@ -1,4 +1,4 @@
-import { getAuthSettings, updateAuthSettings } from '../../../services/auth/settings.ts';
+import { authSettingsOf, updateAuthSettings } from '../../../services/auth/settings.ts';
 import { rotateSigningKey } from '../../../services/auth/signing-keys.ts';
 import { errors, type Routes } from '../../schemas.ts';
 
@@ -30,12 +30,12 @@ export const authSettingsRoutes: Routes = async (app) => {
         ...errors(401, 403, 404),
       },
     },
-    handler: async (request) => rotateSigningKey(request.ctx.db),
+    handler: async (request) => rotateSigningKey(request.ctx),
   });
 
   app.get('/settings', {
     schema: { tags, summary: 'The auth settings of the project', response: { 200: settingsSchema, ...errors(401, 403, 404) } },
-    handler: async (request) => getAuthSettings(request.ctx.db),
+    handler: async (request) => authSettingsOf(request.ctx),
   });
 
   app.patch('/settings', {
@@ -45,6 +45,6 @@ export const authSettingsRoutes: Routes = async (app) => {
       body: { type: 'object', properties: settingsProperties, additionalProperties: false },
       response: { 200: settingsSchema, ...errors(400, 401, 403, 404) },
     },
-    handler: async (request) => updateAuthSettings(request.ctx.db, request.body),
+    handler: async (request) => updateAuthSettings(request.ctx, request.body),
   });
 };

@@ -1,8 +1,5 @@
 import { noBearer } from '../../openapi.ts';
-import { ApiError } from '../../../errors.ts';
-import { logIn, signInAnonymously, signUp, updateSelf } from '../../../services/auth/account.ts';
-import { refreshSession, revokeSession } from '../../../services/auth/sessions.ts';
-import { getUser, publicUser } from '../../../services/auth/users.ts';
+import { logIn, logOut, ownUser, refreshTokens, signInAnonymously, signUp, updateSelf } from '../../../services/auth/account.ts';
 import { requireUser, sessionMetaOf } from '../../plugins/actor.ts';
 import { errors, type Routes } from '../../schemas.ts';
 import { authUser, email, password, profileData, sessionReply } from './auth-schemas.ts';
@@ -21,7 +18,7 @@ export const authRoutes: Routes = async (app) => {
       response: { 201: sessionReply, ...errors(400, 404, 409, 429) },
     },
     handler: async (request, reply) => {
-      const session = await signUp(request.ctx.db, request.ctx.project, request.body, sessionMetaOf(request));
+      const session = await signUp(request.ctx, request.body, sessionMetaOf(request));
       reply.status(201);
       return session;
     },
@@ -36,7 +33,7 @@ export const authRoutes: Routes = async (app) => {
       body: { type: 'object', properties: { email, password }, required: ['email', 'password'], additionalProperties: false },
       response: { 200: sessionReply, ...errors(400, 401, 403, 404, 429) },
     },
-    handler: async (request) => logIn(request.ctx.db, request.ctx.project, request.body, sessionMetaOf(request)),
+    handler: async (request) => logIn(request.ctx, request.body, sessionMetaOf(request)),
   });
 
   app.post('/refresh', {
@@ -48,14 +45,14 @@ export const authRoutes: Routes = async (app) => {
       body: { type: 'object', properties: { refreshToken: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['refreshToken'], additionalProperties: false },
       response: { 200: sessionReply, ...errors(400, 401, 404, 429) },
     },
-    handler: async (request) => refreshSession(request.ctx.db, request.ctx.project, request.body.refreshToken),
+    handler: async (request) => refreshTokens(request.ctx, request.body.refreshToken),
   });
 
   app.post('/logout', {
     schema: { tags, summary: 'End the current session', response: { 204: { type: 'null' }, ...errors(401, 403, 404) } },
     handler: async (request, reply) => {
       const { user, sessionId } = requireUser(request.ctx.actor);
-      await revokeSession(request.ctx.db, user.id, sessionId);
+      await logOut(request.ctx, user.id, sessionId);
       reply.status(204).send(null);
     },
   });
@@ -73,7 +70,7 @@ export const authRoutes: Routes = async (app) => {
       response: { 201: sessionReply, ...errors(400, 404, 429) },
     },
     handler: async (request, reply) => {
-      const session = await signInAnonymously(request.ctx.db, request.ctx.project, request.body, sessionMetaOf(request));
+      const session = await signInAnonymously(request.ctx, request.body, sessionMetaOf(request));
       reply.status(201);
       return session;
     },
@@ -83,9 +80,7 @@ export const authRoutes: Routes = async (app) => {
     schema: { tags, summary: 'The signed-in user', response: { 200: authUser, ...errors(401, 403, 404) } },
     handler: async (request) => {
       const { user } = requireUser(request.ctx.actor);
-      const row = await getUser(request.ctx.db, user.id);
-      if (!row) throw new ApiError('invalid_token', 'the user of this session no longer exists');
-      return publicUser(row);
+      return ownUser(request.ctx, user.id);
     },
   });
 
@@ -103,7 +98,7 @@ export const authRoutes: Routes = async (app) => {
     },
     handler: async (request) => {
       const { user, sessionId } = requireUser(request.ctx.actor);
-      return updateSelf(request.ctx.db, user.id, sessionId, request.body);
+      return updateSelf(request.ctx, user.id, sessionId, request.body);
     },
   });
 };

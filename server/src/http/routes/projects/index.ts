@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync, RouteOptions } from 'fastify';
-import { publicUrlOf } from '../../../config.ts';
 import { ApiError } from '../../../errors.ts';
 import { projectIdPattern } from '../../../ids.ts';
-import type { ServiceContext } from '../../../services/context.ts';
+import { serviceContextOf, type ServiceContext } from '../../../services/context.ts';
 import { actorOf, requireServiceRole } from '../../plugins/actor.ts';
 import { bearerOptional, bearerRequired } from '../../openapi.ts';
 import { projectId, type Routes } from '../../schemas.ts';
@@ -78,7 +77,6 @@ const serviceRoleOnly: Array<[Routes, string]> = [
  */
 export const projectRoutes: FastifyPluginAsync = async (app) => {
   const services = app.baas;
-  const publicUrl = publicUrlOf(services.config);
   app.decorateRequest('ctx', null as never);
   app.addHook('onRoute', declareProjectParam);
   app.addHook('onRequest', async (request) => {
@@ -86,8 +84,7 @@ export const projectRoutes: FastifyPluginAsync = async (app) => {
     const project = projectIdPattern.test(id) ? await services.registry.get(id) : undefined;
     if (!project) throw new ApiError('project_not_found', `no project '${id}'`);
     // The one place a service context is made: every project route passes it on as it is.
-    const actor = await actorOf(request, services, project);
-    request.ctx = { project, actor, db: project.db, blobs: services.blobs, mailer: services.mailer, publicUrl, log: request.log };
+    request.ctx = serviceContextOf(services, project, await actorOf(request, services, project), request.log);
   });
 
   // Rules decide who may: users, guests and the service role alike.

@@ -227,7 +227,7 @@ forEachEngine(t, 'realtime: bad frames get error frames and the connection stays
 forEachEngine(t, 'realtime: an expired access token ends the subscriptions that needed it', async (t, api) => {
   const { alice, write, connect } = await setup(api);
   const { updateAuthSettings } = await import('../../../services/auth/settings.ts');
-  await updateAuthSettings((await api.app.baas.registry.get('app'))!.db, { accessTokenTtl: 1 });
+  await updateAuthSettings(await api.serviceContext(), { accessTokenTtl: 1 });
   const res = await api.request('POST', api.p('/auth/login'), { body: { email: 'alice@example.com', password: 'correct horse battery' } });
   const a = await connect();
   t.teardown(() => a.close());

@@ -1,6 +1,4 @@
-import { ApiError } from '../../../errors.ts';
-import { listSessions, revokeSession, revokeUserSessions } from '../../../services/auth/sessions.ts';
-import { getUser } from '../../../services/auth/users.ts';
+import { endSessionOfUser, endSessionsOfUser, sessionsOfUser } from '../../../services/auth/user-admin.ts';
 import { errors, type Routes } from '../../schemas.ts';
 import { sessionInfo } from './auth-sessions.ts';
 
@@ -15,10 +13,7 @@ export const userSessionRoutes: Routes = async (app) => {
       params: { type: 'object', properties: { id }, required: ['id'] },
       response: { 200: { type: 'object', properties: { items: { type: 'array', items: sessionInfo } }, required: ['items'], additionalProperties: false }, ...errors(401, 403, 404) },
     },
-    handler: async (request) => {
-      if (!(await getUser(request.ctx.db, request.params.id))) throw new ApiError('user_not_found', `no user '${request.params.id}'`);
-      return { items: await listSessions(request.ctx.db, request.params.id) };
-    },
+    handler: async (request) => ({ items: await sessionsOfUser(request.ctx, request.params.id) }),
   });
 
   app.delete('', {
@@ -28,10 +23,7 @@ export const userSessionRoutes: Routes = async (app) => {
       params: { type: 'object', properties: { id }, required: ['id'] },
       response: { 200: { type: 'object', properties: { revoked: { type: 'integer' } }, required: ['revoked'], additionalProperties: false }, ...errors(401, 403, 404) },
     },
-    handler: async (request) => {
-      if (!(await getUser(request.ctx.db, request.params.id))) throw new ApiError('user_not_found', `no user '${request.params.id}'`);
-      return { revoked: await revokeUserSessions(request.ctx.db, request.params.id) };
-    },
+    handler: async (request) => ({ revoked: await endSessionsOfUser(request.ctx, request.params.id) }),
   });
 
   app.delete('/:session', {
@@ -42,9 +34,7 @@ export const userSessionRoutes: Routes = async (app) => {
       response: { 204: { type: 'null' }, ...errors(401, 403, 404) },
     },
     handler: async (request, reply) => {
-      if (!(await revokeSession(request.ctx.db, request.params.id, request.params.session))) {
-        throw new ApiError('session_not_found', `no session '${request.params.session}' of user '${request.params.id}'`);
-      }
+      await endSessionOfUser(request.ctx, request.params.id, request.params.session);
       reply.status(204).send(null);
     },
   });

@@ -1,5 +1,4 @@
-import { ApiError } from '../../../errors.ts';
-import { createUser, deleteUser, getUser, publicUser, updateUser } from '../../../services/auth/users.ts';
+import { addUser, changeUser, removeUser, userById } from '../../../services/auth/user-admin.ts';
 import { listUsers, MAX_USERS_LIMIT } from '../../../services/auth/users-list.ts';
 import { errors, type Routes } from '../../schemas.ts';
 import { authUser, email, password, profileData } from './auth-schemas.ts';
@@ -29,7 +28,7 @@ export const userRoutes: Routes = async (app) => {
         ...errors(400, 401, 403, 404),
       },
     },
-    handler: async (request) => listUsers(request.ctx.db, request.query),
+    handler: async (request) => listUsers(request.ctx, request.query),
   });
 
   app.post('', {
@@ -45,19 +44,15 @@ export const userRoutes: Routes = async (app) => {
       response: { 201: authUser, ...errors(400, 401, 403, 404, 409) },
     },
     handler: async (request, reply) => {
-      const user = await createUser(request.ctx.db, request.body);
+      const user = await addUser(request.ctx, request.body);
       reply.status(201);
-      return publicUser(user);
+      return user;
     },
   });
 
   app.get('/:id', {
     schema: { tags, summary: 'A user', params: userParams, response: { 200: authUser, ...errors(401, 403, 404) } },
-    handler: async (request) => {
-      const user = await getUser(request.ctx.db, request.params.id);
-      if (!user) throw new ApiError('user_not_found', `no user '${request.params.id}'`);
-      return publicUser(user);
-    },
+    handler: async (request) => userById(request.ctx, request.params.id),
   });
 
   app.patch('/:id', {
@@ -72,13 +67,13 @@ export const userRoutes: Routes = async (app) => {
       },
       response: { 200: authUser, ...errors(400, 401, 403, 404, 409) },
     },
-    handler: async (request) => publicUser(await updateUser(request.ctx.db, request.params.id, request.body)),
+    handler: async (request) => changeUser(request.ctx, request.params.id, request.body),
   });
 
   app.delete('/:id', {
     schema: { tags, summary: 'Delete a user with their sessions', params: userParams, response: { 204: { type: 'null' }, ...errors(401, 403, 404) } },
     handler: async (request, reply) => {
-      if (!(await deleteUser(request.ctx.db, request.params.id))) throw new ApiError('user_not_found', `no user '${request.params.id}'`);
+      await removeUser(request.ctx, request.params.id);
       reply.status(204).send(null);
     },
   });
