@@ -1,9 +1,11 @@
 /**
  * Covers realtime/connection.ts over a fake socket (an EventEmitter with the
- * few members of ws's WebSocket it uses), on a real project, hub and channels:
- * frames of one turn go out in one corked write, a send buffer over its bound
- * closes the connection (4008), the rate limit drops messages with an error
- * under their id, bad frames are refused, and messages are handled in order.
+ * few members of ws's WebSocket it uses), on a real project, hub and channels,
+ * with its parts wired in (outbox.ts, rate-limit.ts and messages.ts have their
+ * own tests beside them): frames of one turn go out in one corked write, a
+ * send buffer over its bound closes the connection (4008), the rate limit
+ * drops messages with an error under their id, bad frames are refused, and
+ * messages are handled in order.
  */
 import t from 'tap';
 import { EventEmitter } from 'node:events';
@@ -14,6 +16,7 @@ import { Channels } from './channels.ts';
 import { collectionCatalog } from '../services/collections.ts';
 import { Connection, type ConnectionDeps, type ConnectionLimits } from './connection.ts';
 import { ProjectHub } from './hub.ts';
+import { FlushScheduler } from './outbox.ts';
 import { guestViewer } from './judge.ts';
 
 /** What Connection needs of a WebSocket, recording what it is asked to do. */
@@ -55,7 +58,7 @@ t.test('a connection over a fake socket', async (t) => {
   const limits: ConnectionLimits = { maxSubscriptions: 2, maxChannels: 2, messagesPerSecond: 1, burst: 5, sendBuffer: 1000 };
   const connect = () => {
     const socket = new FakeSocket();
-    const deps: ConnectionDeps = { limits, identityOf: async () => ({ viewer: guestViewer }), slowConsumer: () => {} };
+    const deps: ConnectionDeps = { limits, identityOf: async () => ({ viewer: guestViewer }), slowConsumer: () => {}, flusher: new FlushScheduler() };
     const connection = new Connection(socket as unknown as WebSocket, project, hub, new Channels(), deps, { viewer: guestViewer });
     t.teardown(() => socket.emit('close'));
     return { socket, connection };

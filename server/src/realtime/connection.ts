@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { realtimeCloseCodes, type RealtimeErrorCode } from '@baas/protocol';
+import { realtimeCloseCodes, type RealtimeClientMessage, type RealtimeErrorCode, type RealtimeSubscribeMessage } from '@baas/protocol';
 import type { ProjectHandle } from '../db/registry.ts';
 import { ApiError } from '../errors.ts';
 import type { IdentityEvent } from '../db/identity-events.ts';
 import { effectOn, type Holder, type Identity, type IdentityOf } from './auth.ts';
 import type { ChannelMember, Channels } from './channels.ts';
 import { RealtimeError } from './errors.ts';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json-depth.ts';
 import type { ProjectHub, Subscriber, Subscription } from './hub.ts';
 import { guestViewer, type Viewer } from './judge.ts';
+import { answerId, decodeFrame, parseMessage, peekId, RefusedFrame } from './messages.ts';
+import { Outbox, type FlushScheduler } from './outbox.ts';
+import { TokenBucket } from './rate-limit.ts';
 import { getRealtimeSettings, mayJoin } from './settings.ts';
 
 /** Per-connection limits. */
@@ -30,29 +32,13 @@ export interface ConnectionDeps {
   identityOf: IdentityOf;
   /** Counts a connection of the project closed as a slow consumer. */
   slowConsumer(project: string): void;
+  /** Writes the outboxes of the service's connections, once per turn. */
+  flusher: FlushScheduler;
 }
 
-const MAX_ID = 128;
 const REVOKED = 'the credential of this connection was revoked: sign in again, send auth, then subscribe again';
-const MAX_CHANNEL = 256;
 // A closing slow consumer may never read its close frame: drop it for good after this.
 const CLOSE_GRACE_MS = 5000;
-
-// Connections with queued frames, written together once the current fan-out is done.
-const toFlush = new Set<Connection>();
-let flushScheduled = false;
-
-function scheduleFlush(connection: Connection): void {
-  toFlush.add(connection);
-  if (flushScheduled) return;
-  flushScheduled = true;
-  setImmediate(() => {
-    flushScheduled = false;
-    const connections = [...toFlush];
-    toFlush.clear();
-    for (const c of connections) c.flush();
-  });
-}
 
 interface Held {
   sub: Subscription;
@@ -61,10 +47,11 @@ interface Held {
 }
 
 /**
- * One realtime WebSocket: its identity, subscriptions and channels, the
- * protocol's messages, rate limit and bounded send buffer. Messages are
- * handled one after the other (an `auth` applies to the `subscribe` sent
- * right after it); a backlog replay runs beside them.
+ * One realtime WebSocket: its identity, subscriptions and channels, and what
+ * each protocol message does to them. Messages are handled one after the
+ * other (an `auth` applies to the `subscribe` sent right after it); a
+ * backlog replay runs beside them. Its parts: the outbox (outbox.ts), the
+ * rate limit (rate-limit.ts) and the message parser (messages.ts).
  */
 export class Connection implements Subscriber, ChannelMember {
   readonly key = randomBytes(9).toString('base64url');
@@ -84,8 +71,8 @@ export class Connection implements Subscriber, ChannelMember {
   private readonly joined = new Map<string, boolean>();
   private expiry: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
-  private tokens: number;
-  private refilledAt = Date.now();
+  private readonly rate: TokenBucket;
+  private readonly outbox: Outbox;
   private closing = false;
   /**
    * Set when the socket has closed. A subscribe, auth or join that was awaiting
@@ -95,8 +82,6 @@ export class Connection implements Subscriber, ChannelMember {
    */
   private disposed = false;
   private readonly limits: ConnectionLimits;
-  private outbox: string[] = [];
-  private outboxBytes = 0;
 
   /** The project this connection belongs to. */
   get projectId(): string {
@@ -120,7 +105,11 @@ export class Connection implements Subscriber, ChannelMember {
     this.viewer = identity.viewer;
     this.holder = identity.holder;
     this.token = identity.token;
-    this.tokens = this.limits.burst;
+    this.rate = new TokenBucket(this.limits.messagesPerSecond, this.limits.burst);
+    this.outbox = new Outbox(socket, this.limits.sendBuffer, deps.flusher, () => {
+      deps.slowConsumer(project.id);
+      this.close(realtimeCloseCodes.slowConsumer, 'slow consumer: send buffer overflow');
+    });
     this.expireAt(identity.expiresAt);
     socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
     socket.on('pong', () => (this.awaitingPong = false));
@@ -132,42 +121,18 @@ export class Connection implements Subscriber, ChannelMember {
     return this.subs.size === 0 && this.joined.size === 0;
   }
 
-  /**
-   * Queues a frame; the queue goes out on the next turn of the event loop in
-   * one write. A fan-out of several changes in a row then costs one system
-   * call per connection, not one per frame, which is most of a delivery's cost.
-   */
+  /** Queues a frame for the socket (see Outbox); dropped once closing. */
   send(frame: string): void {
-    if (this.closing) return;
-    if (this.socket.bufferedAmount + this.outboxBytes > this.limits.sendBuffer) {
-      this.outbox = [];
-      this.outboxBytes = 0;
-      this.deps.slowConsumer(this.project.id);
-      this.close(realtimeCloseCodes.slowConsumer, 'slow consumer: send buffer overflow');
-      return;
-    }
-    this.outbox.push(frame);
-    this.outboxBytes += frame.length;
-    if (this.outbox.length === 1) scheduleFlush(this);
+    if (!this.closing) this.outbox.push(frame);
   }
 
-  /** Writes the queued frames, corked into one write. */
+  /** Writes the queued frames (the flush scheduler calls it; tests too). */
   flush(): void {
-    const frames = this.outbox;
-    this.outbox = [];
-    this.outboxBytes = 0;
-    if (this.closing || frames.length === 0) return;
-    // ws corks the TCP socket around each frame; an outer cork makes the whole queue one writev.
-    const raw = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-    raw?.cork();
-    for (const frame of frames) this.socket.send(frame);
-    raw?.uncork();
+    this.outbox.flush();
   }
 
-  async drained(): Promise<void> {
-    while (!this.closing && this.socket.bufferedAmount + this.outboxBytes > this.limits.sendBuffer / 2) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+  drained(): Promise<void> {
+    return this.outbox.drained();
   }
 
   ping(): void {
@@ -180,6 +145,7 @@ export class Connection implements Subscriber, ChannelMember {
   close(code: number, reason: string): void {
     if (this.closing) return;
     this.closing = true;
+    this.outbox.close();
     this.socket.close(code, reason);
     setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref();
   }
@@ -187,6 +153,7 @@ export class Connection implements Subscriber, ChannelMember {
   private dispose(): void {
     this.closing = true;
     this.disposed = true;
+    this.outbox.close();
     clearTimeout(this.expiry);
     for (const { sub } of this.subs.values()) this.hub.unsubscribe(sub);
     this.subs.clear();
@@ -196,65 +163,49 @@ export class Connection implements Subscriber, ChannelMember {
 
   private receive(data: Buffer, isBinary: boolean): void {
     this.lastActivity = Date.now();
-    const now = Date.now();
-    this.tokens = Math.min(this.limits.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.limits.messagesPerSecond);
-    this.refilledAt = now;
-    if (this.tokens < 1) {
-      this.error(idOf(data), 'rate_limited', `more than ${this.limits.messagesPerSecond} messages per second; message dropped`);
+    if (!this.rate.take()) {
+      this.error(peekId(data), 'rate_limited', `more than ${this.limits.messagesPerSecond} messages per second; message dropped`);
       return;
     }
-    this.tokens -= 1;
-    let message: Record<string, unknown>;
+    let frame: Record<string, unknown>;
     try {
-      if (isBinary) throw new Error('binary');
-      const text = data.toString('utf8');
-      if (nestsDeeperThan(text)) {
-        this.error(idOf(data), 'invalid_message', `a message may nest at most ${MAX_JSON_DEPTH} levels of arrays and objects`);
-        return;
-      }
-      message = JSON.parse(text);
-      if (message === null || typeof message !== 'object' || Array.isArray(message)) throw new Error('not an object');
-    } catch {
-      this.error(undefined, 'invalid_message', 'a message must be a JSON object in a text frame');
+      frame = decodeFrame(data, isBinary);
+    } catch (err) {
+      const refused = err as RefusedFrame;
+      this.error(refused.id, refused.code, refused.message);
       return;
     }
-    const id = typeof message.id === 'string' ? message.id : undefined;
-    this.queue = this.queue.then(() => this.handle(message, id)).catch((err) => {
+    const id = answerId(frame);
+    // Parsed in the queue too: a refused message is answered in its turn, after the ones before it.
+    this.queue = this.queue.then(() => this.handle(parseMessage(frame))).catch((err) => {
       if (err instanceof RealtimeError) this.error(id, err.code, err.message, err.details);
       else if (err instanceof ApiError) this.error(id, err.code, err.message, err.details);
       else this.error(id, 'internal_error', 'the message could not be handled');
     });
   }
 
-  private async handle(message: Record<string, unknown>, id: string | undefined): Promise<void> {
-    if (message.id !== undefined && (typeof message.id !== 'string' || message.id.length > MAX_ID)) {
-      throw new RealtimeError('invalid_message', `'id' must be a string of at most ${MAX_ID} characters`);
-    }
+  private async handle(message: RealtimeClientMessage): Promise<void> {
+    const { id } = message;
     switch (message.op) {
       case 'auth':
-        return this.auth(text(message, 'token', 4096)!, id);
+        return this.auth(message.token, id);
       case 'subscribe':
-        return this.subscribe(message, id);
+        return this.subscribe(message);
       case 'unsubscribe':
-        return this.unsubscribe(id);
+        return this.unsubscribe(message.id);
       case 'join':
-        return this.join(channelOf(message), message.presence, id);
+        return this.join(message.channel, message.presence, id);
       case 'leave': {
-        const channel = channelOf(message);
-        if (!this.joined.delete(channel)) throw new RealtimeError('not_joined', `not a member of '${channel}'`);
-        this.channels.leave(channel, this);
+        if (!this.joined.delete(message.channel)) throw new RealtimeError('not_joined', `not a member of '${message.channel}'`);
+        this.channels.leave(message.channel, this);
         return this.ack(id);
       }
       case 'broadcast': {
-        const channel = channelOf(message);
-        const event = text(message, 'event', MAX_CHANNEL)!;
-        if (!this.joined.has(channel)) throw new RealtimeError('not_joined', `join '${channel}' before broadcasting to it`);
-        this.channels.broadcast(channel, this, event, message.payload);
+        if (!this.joined.has(message.channel)) throw new RealtimeError('not_joined', `join '${message.channel}' before broadcasting to it`);
+        this.channels.broadcast(message.channel, this, message.event, message.payload);
         if (id !== undefined) this.ack(id);
         return;
       }
-      default:
-        throw new RealtimeError(typeof message.op === 'string' ? 'unknown_op' : 'invalid_message', `unknown op ${JSON.stringify(message.op)}`);
     }
   }
 
@@ -370,23 +321,13 @@ export class Connection implements Subscriber, ChannelMember {
     }
   }
 
-  private async subscribe(message: Record<string, unknown>, id: string | undefined): Promise<void> {
-    if (id === undefined) throw new RealtimeError('invalid_message', 'subscribe needs an \'id\' (the subscription\'s)');
+  private async subscribe(request: RealtimeSubscribeMessage): Promise<void> {
+    const { id, since } = request;
     if (this.subs.has(id)) throw new RealtimeError('duplicate_subscription', `subscription '${id}' exists; unsubscribe first`);
     if (this.subs.size >= this.limits.maxSubscriptions) {
       throw new RealtimeError('too_many_subscriptions', `at most ${this.limits.maxSubscriptions} subscriptions per connection`);
     }
-    const since = message.since;
-    if (since !== undefined && (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0)) {
-      throw new RealtimeError('invalid_message', '\'since\' must be a non-negative integer (a seq)');
-    }
-    const sub = await this.hub.subscribe(this, {
-      id,
-      collection: text(message, 'collection', 256)!,
-      filter: message.filter === '' ? undefined : text(message, 'filter', 4096, true),
-      recordId: text(message, 'recordId', 256, true),
-      since,
-    });
+    const sub = await this.hub.subscribe(this, request);
     if (this.disposed || this.subs.has(id)) {
       // Closed meanwhile, or the same id subscribed twice in flight: keep nothing of this one.
       this.hub.unsubscribe(sub);
@@ -404,18 +345,15 @@ export class Connection implements Subscriber, ChannelMember {
     }
   }
 
-  private unsubscribe(id: string | undefined): void {
-    const held = id === undefined ? undefined : this.subs.get(id);
+  private unsubscribe(id: string): void {
+    const held = this.subs.get(id);
     if (!held) throw new RealtimeError('subscription_not_found', `no subscription '${id}'`);
     this.hub.unsubscribe(held.sub);
-    this.subs.delete(id!);
+    this.subs.delete(id);
     this.ack(id);
   }
 
-  private async join(channel: string, presence: unknown, id: string | undefined): Promise<void> {
-    if (presence !== undefined && (presence === null || typeof presence !== 'object' || Array.isArray(presence))) {
-      throw new RealtimeError('invalid_message', '\'presence\' must be an object');
-    }
+  private async join(channel: string, presence: Record<string, unknown> | undefined, id: string | undefined): Promise<void> {
     if (!this.joined.has(channel) && this.joined.size >= this.limits.maxChannels) {
       throw new RealtimeError('invalid_message', `at most ${this.limits.maxChannels} channels per connection`);
     }
@@ -424,7 +362,7 @@ export class Connection implements Subscriber, ChannelMember {
     if (!mayJoin(channelRule, this.viewer, channel)) throw new RealtimeError('forbidden', `the channel rule does not let you join '${channel}'`);
     this.joined.set(channel, this.viewer !== guestViewer);
     this.ack(id);
-    this.channels.join(channel, this, this.viewer.auth?.id ?? null, (presence as Record<string, unknown>) ?? {});
+    this.channels.join(channel, this, this.viewer.auth?.id ?? null, presence ?? {});
   }
 
   private ack(id: string | undefined): void {
@@ -435,27 +373,4 @@ export class Connection implements Subscriber, ChannelMember {
     const error = details ? { code, message, details } : { code, message };
     this.send(JSON.stringify(id === undefined ? { op: 'error', error } : { op: 'error', id, error }));
   }
-}
-
-/**
- * The id of a message that is refused unparsed, so the client can fail the
- * call instead of waiting for an answer forever. It is read from the frame's
- * start, not by parsing it: a flood must not cost a JSON parse per frame.
- */
-function idOf(data: Buffer): string | undefined {
-  return /^\s*\{[^{]*?"id"\s*:\s*"([^"\\]{1,64})"/.exec(data.subarray(0, 256).toString('utf8'))?.[1];
-}
-
-/** A string field of a message: required unless `optional`, at most `max` characters. */
-function text(message: Record<string, unknown>, name: string, max: number, optional = false): string | undefined {
-  const value = message[name];
-  if (value === undefined && optional) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > max) {
-    throw new RealtimeError('invalid_message', `'${name}' must be a non-empty string of at most ${max} characters`);
-  }
-  return value;
-}
-
-function channelOf(message: Record<string, unknown>): string {
-  return text(message, 'channel', MAX_CHANNEL)!;
 }

@@ -11,6 +11,7 @@ import { Channels } from './channels.ts';
 import { ChannelRelay } from './channel-relay.ts';
 import { Connection, type ConnectionDeps } from './connection.ts';
 import { ProjectHub, type CatalogOf } from './hub.ts';
+import { FlushScheduler } from './outbox.ts';
 import { pruneChangeLog } from './retention.ts';
 
 /** Largest client frame, in bytes (bigger ones close the connection with 1009). */
@@ -53,7 +54,7 @@ export class RealtimeService {
   private readonly unsubscribe: Array<() => void>;
   private readonly sweeper: NodeJS.Timeout;
   private readonly pruner: NodeJS.Timeout;
-  /** What every connection gets: its limits, the token resolution, the slow-consumer count. */
+  /** What every connection gets: its limits, the token resolution, the slow-consumer count, the flush scheduler. */
   private readonly connectionDeps: ConnectionDeps;
   /** Channels across processes (PostgreSQL: several processes may serve one instance); none on SQLite. */
   private readonly relay: ChannelRelay | undefined;
@@ -67,6 +68,7 @@ export class RealtimeService {
       limits: { maxSubscriptions: 100, maxChannels: 50, messagesPerSecond: 100, burst: 200, sendBuffer: config.realtimeSendBuffer },
       identityOf: deps.identityOf,
       slowConsumer: (project) => metrics.realtimeSlowConsumers.inc({ project }),
+      flusher: new FlushScheduler(),
     };
     const wakes = bus.subscribe('changes', (project) => {
       if (project === undefined) for (const hub of this.hubs.values()) void hub.then((h) => h.wake(), () => {});

@@ -5,7 +5,7 @@ import { forEachEngine } from '../../../test/harness.ts';
 import { codeOf, signUp } from '../../../test/auth.ts';
 import { listenRealtime, RealtimeClient } from '../../../test/realtime.ts';
 
-// Covers http/plugins/json-body.ts and the frame parser of realtime/connection.ts.
+// Covers http/plugins/json-body.ts and the frame decoder of realtime/messages.ts.
 
 /** `{"a":{"a":...{"a":1}}}`, `depth` objects deep. */
 const nested = (depth: number): unknown => {
