@@ -43,3 +43,36 @@ for (const engine of engines()) {
     await t.rejects(db.publish('state', 'x'.repeat(8000)), /send an id/);
   });
 }
+
+// The commit feed: the committing process hears its own messages synchronously at commit, so
+// whatever it caches is dropped before the transaction's caller resumes (and never after a rollback).
+for (const engine of engines()) {
+  t.test(`the commit feed hears a message before its transaction's caller resumes [${engine.name}]`, async (t) => {
+    const dir = tempDir();
+    const database = engine.databaseUrl ? await createTempDatabase(engine.databaseUrl) : undefined;
+    const stores: StoreFactory = database ? new PostgresStores(database.url) : new SqliteStores(dir.path);
+    t.teardown(async () => {
+      await stores.close();
+      await database?.drop();
+      dir.remove();
+    });
+    const heard: Array<string | undefined> = [];
+    stores.committed.subscribe('identity', (payload) => heard.push(payload));
+    const db = await stores.openProject('p1');
+
+    await t.rejects(db.transaction(async (tx) => {
+      await tx.publish('identity', 'rolled back');
+      throw new Error('no');
+    }));
+    const inside = await db.transaction(async (tx) => {
+      await tx.run(sql`SELECT 1`);
+      await tx.publish('identity', 'committed');
+      return [...heard];
+    });
+    // No await between the transaction's end and this check: the feed ran inside the commit.
+    t.same(inside, [], 'nothing before the commit');
+    t.same(heard, ['committed'], 'heard by the time the transaction resolves, none from the rollback');
+    await db.publish('identity', 'direct');
+    t.same(heard, ['committed', 'direct'], 'a publish outside a transaction at once');
+  });
+}

@@ -49,11 +49,10 @@ export function checkPayload(payload: string): void {
 }
 
 /**
- * The listeners of a bus, and the bus of one process (SQLite). Messages are
- * delivered on a later turn of the event loop, never inside the publisher's
- * call: a listener that reads the database then sees the committed write.
+ * The listeners of each topic, called synchronously by `emit`: the part
+ * every bus shares, and on its own the commit feed (`CommitFeed`).
  */
-export class LocalBus implements InstanceBus {
+export class BusListeners {
   private readonly listeners = new Map<BusTopic, Set<BusListener>>();
 
   subscribe(topic: BusTopic, listener: BusListener): () => void {
@@ -61,11 +60,6 @@ export class LocalBus implements InstanceBus {
     if (!set) this.listeners.set(topic, (set = new Set()));
     set.add(listener);
     return () => set.delete(listener);
-  }
-
-  async publish(topic: BusTopic, payload: string): Promise<void> {
-    checkPayload(payload);
-    setImmediate(() => this.emit(topic, payload));
   }
 
   /** Calls the listeners of `topic` now; `undefined` = "messages may have been lost". */
@@ -84,7 +78,36 @@ export class LocalBus implements InstanceBus {
     for (const topic of this.listeners.keys()) this.emit(topic, undefined);
   }
 
-  async close(): Promise<void> {
+  protected clear(): void {
     this.listeners.clear();
+  }
+}
+
+/**
+ * The committing process's own messages, heard synchronously: a store calls
+ * `emit` right after the COMMIT of a transaction that published, before that
+ * transaction's caller resumes (and at once for a publish outside one). The
+ * bus delivers the same message later, to every process, this one included;
+ * the feed is for what must not lag behind the process's own replies: a
+ * revoked session must not authenticate the revoking client's next request
+ * (services/auth/session-cache.ts). Owned by the StoreFactory; listeners
+ * must be quick (they run inside the commit path) and idempotent (they hear
+ * each message twice: here, then from the bus).
+ */
+export class CommitFeed extends BusListeners {}
+
+/**
+ * The bus of one process (SQLite). Messages are delivered on a later turn of
+ * the event loop, never inside the publisher's call: a listener that reads
+ * the database then sees the committed write.
+ */
+export class LocalBus extends BusListeners implements InstanceBus {
+  async publish(topic: BusTopic, payload: string): Promise<void> {
+    checkPayload(payload);
+    setImmediate(() => this.emit(topic, payload));
+  }
+
+  async close(): Promise<void> {
+    this.clear();
   }
 }

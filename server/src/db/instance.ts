@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { Database, DbObserver } from './database.ts';
 import { SqliteDatabase, type SqliteSynchronous } from './sqlite.ts';
-import { LocalBus, type InstanceBus } from './bus.ts';
+import { CommitFeed, LocalBus, type InstanceBus } from './bus.ts';
 import { PostgresBus } from './postgres-bus.ts';
 import { closePool, createPool, PostgresDatabase } from './postgres.ts';
 import { migrate, quote } from './migrate.ts';
@@ -24,6 +24,8 @@ export interface StoreFactory {
   dropProject(id: string): Promise<void>;
   /** The instance bus (db/bus.ts): opened on first use, closed with the factory. */
   readonly bus: InstanceBus;
+  /** This process's own messages, synchronously at their commit (db/bus.ts): what must not wait for the bus. */
+  readonly committed: CommitFeed;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export interface StoreFactory {
 export class SqliteStores implements StoreFactory {
   // One process serves a SQLite instance, so its bus is in-process.
   readonly bus = new LocalBus();
+  readonly committed = new CommitFeed();
   constructor(
     readonly dataDir: string,
     private readonly observer?: DbObserver,
@@ -43,7 +46,7 @@ export class SqliteStores implements StoreFactory {
 
   async openInstance(): Promise<Database> {
     mkdirSync(this.dataDir, { recursive: true });
-    const db = new SqliteDatabase(join(this.dataDir, 'instance.db'), this.bus, undefined, this.observer, this.synchronous);
+    const db = new SqliteDatabase(join(this.dataDir, 'instance.db'), this.bus, undefined, this.observer, this.synchronous, this.committed);
     await migrate(db, instanceMigrations, quote);
     return db;
   }
@@ -51,7 +54,7 @@ export class SqliteStores implements StoreFactory {
   async openProject(id: string): Promise<Database> {
     const dir = join(this.dataDir, 'projects', id);
     mkdirSync(dir, { recursive: true });
-    const db = new SqliteDatabase(join(dir, 'data.db'), this.bus, id, this.observer, this.synchronous);
+    const db = new SqliteDatabase(join(dir, 'data.db'), this.bus, id, this.observer, this.synchronous, this.committed);
     await migrate(db, projectMigrations, quote);
     return db;
   }
@@ -69,6 +72,7 @@ export class SqliteStores implements StoreFactory {
 export class PostgresStores implements StoreFactory {
   /** The instance's pool; backups take their snapshot on one of its connections. */
   readonly pool: pg.Pool;
+  readonly committed = new CommitFeed();
   private listening: PostgresBus | undefined;
   constructor(
     private readonly url: string,
@@ -109,7 +113,7 @@ export class PostgresStores implements StoreFactory {
   }
 
   private async openSchema(schema: string, migrations: typeof instanceMigrations): Promise<Database> {
-    const db = new PostgresDatabase(this.pool, schema, undefined, this.observer);
+    const db = new PostgresDatabase(this.pool, schema, undefined, this.observer, undefined, this.committed);
     await db.run(sql`CREATE SCHEMA IF NOT EXISTS ${sql.identifier(schema)}`);
     await migrate(db, migrations, (name) => `${quote(schema)}.${quote(name)}`);
     return db;

@@ -8,6 +8,11 @@ export function busChannel(topic: BusTopic): string {
   return `baas_${topic}`;
 }
 
+/** The bus topic of a PostgreSQL channel (busChannel's inverse). */
+export function busTopic(channel: string): BusTopic {
+  return channel.slice('baas_'.length) as BusTopic;
+}
+
 /**
  * The bus of several processes on one PostgreSQL database: LISTEN on one
  * dedicated connection (not the pool's: a pooled connection goes back to the

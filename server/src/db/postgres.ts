@@ -2,8 +2,8 @@ import pg from 'pg';
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Database, DbObserver, DbRow, TransactionOptions } from './database.ts';
-import { checkPayload, type BusTopic } from './bus.ts';
-import { busChannel } from './postgres-bus.ts';
+import { checkPayload, type BusTopic, type CommitFeed } from './bus.ts';
+import { busChannel, busTopic } from './postgres-bus.ts';
 import { WriteGroups, type GroupContext } from './postgres-group.ts';
 
 const dialect = new PgDialect();
@@ -72,6 +72,8 @@ export class PostgresDatabase implements Database {
     private readonly observer?: DbObserver,
     /** The commit group this transaction is a member of (postgres-group.ts). */
     private readonly group?: GroupContext,
+    /** The instance's commit feed, told of each message synchronously at its commit (db/bus.ts). */
+    private readonly committed?: CommitFeed,
   ) {
     this.held = group?.held ?? new Set();
     this.inTransaction = client !== undefined;
@@ -111,6 +113,7 @@ export class PostgresDatabase implements Database {
       for (const [channel, payload] of tx.outbox.values()) await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
       await client.query('COMMIT');
       committed = true;
+      this.feed(tx.outbox.values());
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
@@ -127,6 +130,7 @@ export class PostgresDatabase implements Database {
     const qualified = locks.map(([name, mode]) => [this.lockName(name), mode] as const);
     let groups = writeGroups.get(this.pool);
     if (!groups) writeGroups.set(this.pool, (groups = new WriteGroups(this.pool)));
+    let messages: Array<[string, string]> = [];
     return new Promise<T>((resolve, reject) => {
       const observe = (committed: boolean) => this.observer?.transaction('postgres', (performance.now() - start) / 1000, committed);
       groups.enqueue(
@@ -135,9 +139,11 @@ export class PostgresDatabase implements Database {
           run: async (group) => {
             const tx = new PostgresDatabase(this.pool, this.schema, group.client, undefined, group);
             const value = await fn(tx);
-            return { value, messages: [...tx.outbox.values()], deferred: tx.deferred };
+            messages = [...tx.outbox.values()];
+            return { value, messages, deferred: tx.deferred };
           },
-          resolve: (value) => (observe(true), resolve(value as T)),
+          // Called after the group's COMMIT.
+          resolve: (value) => (observe(true), this.feed(messages), resolve(value as T)),
           reject: (err) => (observe(false), reject(err)),
         },
         this.observer,
@@ -184,8 +190,18 @@ export class PostgresDatabase implements Database {
   async publish(topic: BusTopic, payload: string): Promise<void> {
     checkPayload(payload);
     const channel = busChannel(topic);
-    if (this.client) this.outbox.set(`${channel}\n${payload}`, [channel, payload]);
-    else await this.pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    if (this.client) {
+      this.outbox.set(`${channel}\n${payload}`, [channel, payload]);
+      return;
+    }
+    this.committed?.emit(topic, payload);
+    await this.pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  }
+
+  /** Tells the commit feed of a committed transaction's messages, before its caller resumes: this process's next request sees the change (the NOTIFY comes back later). */
+  private feed(messages: Iterable<[string, string]>): void {
+    if (!this.committed) return;
+    for (const [channel, payload] of messages) this.committed.emit(busTopic(channel), payload);
   }
 
   /** The pool is the instance's; closing a store closes nothing. */

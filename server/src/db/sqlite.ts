@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { sql, type SQL } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import type { Database, DbObserver, DbRow, TransactionOptions } from './database.ts';
-import { checkPayload, type BusTopic, type LocalBus } from './bus.ts';
+import { checkPayload, type BusTopic, type CommitFeed, type LocalBus } from './bus.ts';
 import { sqlText } from './sql-text.ts';
 
 const dialect = new SQLiteSyncDialect();
@@ -49,7 +49,8 @@ export class SqliteDatabase implements Database {
   /**
    * `bus`: the instance's in-process bus, which `publish` sends on (none:
    * messages go nowhere); `project`: the project whose store this is;
-   * `observer`: the metrics.
+   * `observer`: the metrics; `committed`: the instance's commit feed, told
+   * of each message synchronously at its commit (db/bus.ts).
    */
   constructor(
     file: string,
@@ -57,6 +58,7 @@ export class SqliteDatabase implements Database {
     readonly project: string | undefined = undefined,
     private readonly observer?: DbObserver,
     synchronous: SqliteSynchronous = 'NORMAL',
+    private readonly committed?: CommitFeed,
   ) {
     this.db = new BetterSqlite3(file);
     this.db.pragma('journal_mode = WAL');
@@ -109,6 +111,8 @@ export class SqliteDatabase implements Database {
   async lockUntilCommit(): Promise<void> {}
 
   async publish(topic: BusTopic, payload: string): Promise<void> {
+    checkPayload(payload);
+    this.committed?.emit(topic, payload);
     await this.bus?.publish(topic, payload);
   }
 
@@ -253,6 +257,8 @@ export class SqliteDatabase implements Database {
       for (const d of done) d.job.reject(err);
       return;
     }
+    // The feed before any caller resumes: this process's next request already sees the change.
+    for (const [topic, payload] of this.outbox) this.committed?.emit(topic, payload);
     for (const [topic, payload] of this.outbox) void this.bus?.publish(topic, payload);
     this.outbox = [];
     for (const d of done) d.job.resolve(d.value);
