@@ -35,9 +35,10 @@ export function publishIdentityEvent(db: Database, event: IdentityEvent): Promis
 }
 
 /**
- * Listens to the identity events of the instance. `undefined` = the bus may
- * have lost messages: every identity held must be checked again.
+ * Listens to the identity events of the instance (or, given the stores'
+ * commit feed, of this process's commits). `undefined` = the bus may have
+ * lost messages: every identity held must be checked again.
  */
-export function subscribeIdentityEvents(bus: InstanceBus, listener: (event: IdentityEvent | undefined) => void): () => void {
+export function subscribeIdentityEvents(bus: Pick<InstanceBus, 'subscribe'>, listener: (event: IdentityEvent | undefined) => void): () => void {
   return bus.subscribe('identity', (payload) => listener(payload === undefined ? undefined : (JSON.parse(payload) as IdentityEvent)));
 }

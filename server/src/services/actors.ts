@@ -4,7 +4,14 @@ import type { AdminsService } from './admins.ts';
 import type { Actor } from './context.ts';
 import { resolveKey } from './keys.ts';
 import { authenticateAccessToken } from './auth/sessions.ts';
+import type { SessionCache } from './auth/session-cache.ts';
 import { authInfoOf } from './auth/users.ts';
+
+/** What resolving a token needs of the instance: the admins, and the cache of checked access tokens. */
+export interface TokenResolvers {
+  admins: AdminsService;
+  sessions: SessionCache;
+}
 
 /**
  * The one home of token resolution: who a bearer token makes its holder. An
@@ -14,7 +21,7 @@ import { authInfoOf } from './auth/users.ts';
  * instance routes. A token that is present but not recognized is an
  * `invalid_token` (401), never a guest.
  */
-export async function actorOfToken(admins: AdminsService, token: string, project: ProjectHandle | undefined): Promise<Actor> {
+export async function actorOfToken({ admins, sessions }: TokenResolvers, token: string, project: ProjectHandle | undefined): Promise<Actor> {
   if (token.startsWith('adm_')) {
     const admin = await admins.authenticate(token);
     if (!admin) throw new ApiError('invalid_token', 'the admin session is unknown or expired');
@@ -30,6 +37,21 @@ export async function actorOfToken(admins: AdminsService, token: string, project
   }
   // Anything else is a user access token; it is only meaningful on its own project's routes.
   if (!project) throw new ApiError('invalid_token', 'a user access token works only on its project\'s routes');
-  const { user, sessionId } = await authenticateAccessToken(project.db, project, token);
-  return { kind: 'user', user: authInfoOf(user), sessionId };
+  const cached = sessions.get(project, token);
+  if (cached) return { kind: 'user', user: cached.user, sessionId: cached.sessionId };
+  // Before the read: an identity event while it runs makes the cache refuse what it found.
+  const generation = sessions.begin();
+  const { user, sessionId, expiresAt } = await authenticateAccessToken(project.db, project, token);
+  // Frozen: every later request of this token shares the object.
+  const identity = { user: deepFreeze(authInfoOf(user)), sessionId };
+  sessions.set(generation, project, token, identity, expiresAt);
+  return { kind: 'user', ...identity };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }

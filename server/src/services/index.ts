@@ -12,6 +12,7 @@ import { RequestLog } from './request-log.ts';
 import { changeLogSize } from '../db/change-log.ts';
 import type { RealtimeService } from '../realtime/index.ts';
 import { openRealtime } from './realtime.ts';
+import { SessionCache, watchSessions } from './auth/session-cache.ts';
 
 /** The instance-wide services: one set per running instance. */
 export interface Services {
@@ -21,6 +22,8 @@ export interface Services {
   stores: StoreFactory;
   registry: ProjectRegistry;
   admins: AdminsService;
+  /** Access tokens checked against their session, dropped by identity events (services/auth/session-cache.ts). */
+  sessions: SessionCache;
   projects: ProjectsService;
   /** Auth emails: SMTP, or the per-project outbox when no SMTP is configured. */
   mailer: Mailer;
@@ -45,6 +48,8 @@ export async function openServices(config: Config): Promise<Services> {
   const registry = new ProjectRegistry(instance, stores, config.stateCheckMs);
   const mailer = createMailer(config);
   const blobs = openBlobDriver(config);
+  const sessions = new SessionCache(config.stateCheckMs);
+  const unwatchSessions = watchSessions(sessions, stores, registry);
   let closing: Promise<void> | undefined;
   const services: Services = {
     config,
@@ -52,6 +57,7 @@ export async function openServices(config: Config): Promise<Services> {
     stores,
     registry,
     admins: new AdminsService(instance, config.adminSessionTtl),
+    sessions,
     projects: new ProjectsService(registry),
     mailer,
     blobs,
@@ -62,6 +68,7 @@ export async function openServices(config: Config): Promise<Services> {
       closing ??= (async () => {
         // First: its connections say goodbye, and its relay removes its channel members from the instance store.
         await services.realtime.close();
+        unwatchSessions();
         blobs.close?.();
         await services.requestLog.close();
         // Mail queued after a reply still needs the project stores.

@@ -15,7 +15,7 @@ import type { Services } from './index.ts';
  * config and metrics that both layers sit on.
  */
 export function openRealtime(services: Omit<Services, 'realtime' | 'close'>): RealtimeService {
-  const { config, stores, instance, registry, metrics, admins } = services;
+  const { config, stores, instance, registry, metrics } = services;
   return new RealtimeService({
     config,
     bus: stores.bus,
@@ -23,7 +23,7 @@ export function openRealtime(services: Omit<Services, 'realtime' | 'close'>): Re
     registry,
     metrics,
     catalogOf: (project) => collectionCatalog({ project, db: project.db }),
-    identityOf: async (project, token) => identityOfActor(await actorOfToken(admins, token, project), token),
+    identityOf: async (project, token) => identityOfActor(await actorOfToken(services, token, project), token),
   });
 }
 

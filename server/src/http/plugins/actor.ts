@@ -36,7 +36,7 @@ async function resolveActor(request: FastifyRequest, services: Services, project
   const token = bearerToken(request);
   if (token === undefined) throw new ApiError('invalid_token', 'the Authorization header must be "Bearer <token>"');
   try {
-    return await actorOfToken(services.admins, token, project);
+    return await actorOfToken(services, token, project);
   } catch (err) {
     const stale = err instanceof ApiError && (err.code === 'invalid_token' || err.code === 'token_expired');
     if (!stale || !request.routeOptions.config?.ignoresBadToken) throw err;

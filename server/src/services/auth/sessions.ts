@@ -135,13 +135,19 @@ export async function listSessions(db: Database, userId: string, currentSessionI
  * The user behind an access token: the JWT checks, then one indexed query
  * that the session still exists (not logged out, revoked or reused) and the
  * user is not disabled. So revocation works at once, not at token expiry.
+ * `expiresAt` (ms since the epoch): the earlier of the token's and the
+ * session's expiry, the longest this answer may be kept (session-cache.ts).
  */
-export async function authenticateAccessToken(db: Database, project: ProjectHandle, token: string): Promise<{ user: UserRow; sessionId: string }> {
-  const { userId, sessionId } = await verifyAccessToken(db, project, token);
-  const row = await db.get(sql`SELECT u.* FROM ${db.table('_sessions')} s JOIN ${db.table('_users')} u ON u.id = s.user_id
+export async function authenticateAccessToken(
+  db: Database,
+  project: ProjectHandle,
+  token: string,
+): Promise<{ user: UserRow; sessionId: string; expiresAt: number }> {
+  const { userId, sessionId, expiresAt } = await verifyAccessToken(db, project, token);
+  const row = await db.get(sql`SELECT u.*, s.expires_at AS session_expires_at FROM ${db.table('_sessions')} s JOIN ${db.table('_users')} u ON u.id = s.user_id
     WHERE s.id = ${sessionId} AND s.user_id = ${userId} AND s.expires_at > ${nowIso()}`);
   if (!row) throw new ApiError('invalid_token', 'the session of this access token has ended (logged out or revoked)');
   const user = decodeUser(row);
   if (user.disabled) throw new ApiError('invalid_token', 'this account is disabled');
-  return { user, sessionId };
+  return { user, sessionId, expiresAt: Math.min(expiresAt, Date.parse(String(row.session_expires_at))) };
 }

@@ -49,7 +49,8 @@ export async function signAccessToken(
  * Tokens whose signature and claims were already checked, until they expire.
  * The signature check is most of the cost of a user's request, and a token's
  * signature never changes; revocation is not affected, because the session
- * and user are still looked up on every request (authenticateAccessToken).
+ * and user are still looked up (authenticateAccessToken) unless the session
+ * cache, which revocations clear, holds the answer (session-cache.ts).
  */
 const verified = new Map<string, { userId: string; sessionId: string; expiresAt: number }>();
 const VERIFIED_CACHE_SIZE = 10_000;
@@ -60,18 +61,22 @@ const VERIFIED_CACHE_SIZE = 10_000;
  * session; whether that session still exists is the caller's next question.
  * 401 `token_expired` for an expired token, `invalid_token` for anything else.
  */
-export async function verifyAccessToken(db: Database, project: Pick<ProjectHandle, 'id'>, token: string): Promise<{ userId: string; sessionId: string }> {
+export async function verifyAccessToken(
+  db: Database,
+  project: Pick<ProjectHandle, 'id'>,
+  token: string,
+): Promise<{ userId: string; sessionId: string; expiresAt: number }> {
   const cacheKey = `${project.id} ${token}`;
   const hit = verified.get(cacheKey);
   if (hit) {
-    if (hit.expiresAt > Date.now()) return { userId: hit.userId, sessionId: hit.sessionId };
+    if (hit.expiresAt > Date.now()) return hit;
     verified.delete(cacheKey);
     throw new ApiError('token_expired', 'the access token has expired; refresh the session');
   }
   const claims = await verifySignedToken(db, project, token);
   if (verified.size >= VERIFIED_CACHE_SIZE) verified.clear();
   verified.set(cacheKey, claims);
-  return { userId: claims.userId, sessionId: claims.sessionId };
+  return claims;
 }
 
 async function verifySignedToken(db: Database, project: Pick<ProjectHandle, 'id'>, token: string): Promise<{ userId: string; sessionId: string; expiresAt: number }> {
