@@ -211,6 +211,23 @@ t.test('revocation follows a realtime connection that lives on another process',
   t.same(client.takeChanges('s'), [], 'no later change reaches it');
 });
 
+t.test('a signed-in request after a logout is refused at once on the process that logged out, and on the others within the bus', { skip }, async (t) => {
+  const [a, b, c] = cluster.nodes;
+  const signup = await a.call('POST', p('/auth/signup'), { body: { email: 'cached@example.com', password: 'correct horse battery' } });
+  t.equal(signup.status, 201, 'signup on a');
+  const { accessToken } = signup.body.session;
+  // Twice on each: the second is served from the process's session cache.
+  for (const node of [a, b, c]) for (let i = 0; i < 2; i++) t.equal((await node.call('GET', p('/auth/user'), { token: accessToken })).status, 200);
+  const started = Date.now();
+  t.equal((await a.call('POST', p('/auth/logout'), { token: accessToken })).status, 204, 'logout on a');
+  t.equal((await a.call('GET', p('/auth/user'), { token: accessToken })).status, 401, 'a refuses the very next request');
+  for (const [name, node] of [['b', b], ['c', c]] as const) {
+    await within(BOUND_MS, async () => (await node.call('GET', p('/auth/user'), { token: accessToken })).status === 401, `logout seen on ${name}`);
+    t.pass(`${name} refuses the token`);
+  }
+  t.comment(`logout on a refused on b and c after ${Date.now() - started} ms`);
+});
+
 t.test('broadcast and presence reach members on other processes; a killed process\'s members leave', { skip }, async (t) => {
   const [a, b] = cluster.nodes;
   const res = await a.call('PUT', p('/realtime/settings'), { token: cluster.secret, body: { channelRule: '' } });
