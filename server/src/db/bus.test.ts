@@ -74,5 +74,10 @@ for (const engine of engines()) {
     t.same(heard, ['committed'], 'heard by the time the transaction resolves, none from the rollback');
     await db.publish('identity', 'direct');
     t.same(heard, ['committed', 'direct'], 'a publish outside a transaction at once');
+    // A write group (PostgreSQL group commit): heard when the member's promise resolves, after the group's COMMIT.
+    await db.transaction(async (tx) => {
+      await tx.publish('identity', 'grouped');
+    }, { locks: [['changes', 'exclusive']] });
+    t.same(heard, ['committed', 'direct', 'grouped'], 'a grouped transaction too');
   });
 }
