@@ -198,7 +198,8 @@ function path(node: PathNode, ctx: BindContext): BoundOperand {
     if (info.type !== 'relation' || !info.collection) {
       throw new QueryError(`'${name}' is not a relation, so it has no field '${node.segments[i + 1]}'`, node.positions[i + 1]);
     }
-    hops.push({ field: name, target: info.collection, multiple: !!info.multiple });
+    // A relation to the record itself reads the same row: no hop to follow.
+    if (!info.self) hops.push({ field: name, target: info.collection, multiple: !!info.multiple });
     collection = info.collection;
   }
 }
@@ -291,22 +292,38 @@ function comparison(node: CompareNode, ctx: BindContext): BoundExpr {
 }
 
 /**
+ * Every operand of a bound expression, nested ones (function arguments,
+ * parenthesised conditions) included: the one walk the inspections share.
+ */
+export function operandsOf(expr: BoundExpr, into: BoundOperand[] = []): BoundOperand[] {
+  const operand = (o: BoundOperand) => {
+    into.push(o);
+    if (o.k === 'call') operand(o.arg);
+    else if (o.k === 'condition') operandsOf(o.expr, into);
+  };
+  switch (expr.k) {
+    case 'and':
+    case 'or':
+      for (const item of expr.items) operandsOf(item, into);
+      break;
+    case 'not':
+      operandsOf(expr.expr, into);
+      break;
+    case 'compare':
+      operand(expr.left);
+      operand(expr.right);
+      break;
+    case 'truthy':
+      operand(expr.operand);
+  }
+  return into;
+}
+
+/**
  * Whether a bound expression reads through a relation. One that does not can be
  * judged on a record in memory with exactly the SQL's answer (the agreement the
  * property test proves), without a query.
  */
 export function readsRelations(expr: BoundExpr): boolean {
-  const operand = (o: BoundOperand): boolean =>
-    o.k === 'field' ? o.hops.length > 0 : o.k === 'call' ? operand(o.arg) : o.k === 'condition' ? readsRelations(o.expr) : false;
-  switch (expr.k) {
-    case 'and':
-    case 'or':
-      return expr.items.some(readsRelations);
-    case 'not':
-      return readsRelations(expr.expr);
-    case 'compare':
-      return operand(expr.left) || operand(expr.right);
-    case 'truthy':
-      return operand(expr.operand);
-  }
+  return operandsOf(expr).some((o) => o.k === 'field' && o.hops.length > 0);
 }

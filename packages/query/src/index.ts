@@ -29,7 +29,7 @@ export { compareOps } from './ast.ts';
 export { QueryError, MAX_SOURCE_LENGTH, MAX_DEPTH } from './errors.ts';
 export { parse } from './parser.ts';
 export { parseSort } from './sort.ts';
-export { check, bind, columnType, fieldInfo, readsRelations } from './check.ts';
+export { check, bind, columnType, fieldInfo, operandsOf, readsRelations } from './check.ts';
 export {
   parseAggregate, parseGroupBy, parseSelect, parseAggregateSort, AggregateError, dateUnits, aggregateFunctions, MAX_GROUP_KEYS, MAX_METRICS,
 } from './aggregate.ts';
@@ -43,7 +43,9 @@ export type { SearchQuery, SearchTerm } from './search.ts';
 export type { BoundExpr, BoundOperand, BindContext, Hop, StaticType } from './check.ts';
 export { toSql, toSqlBound } from './sql.ts';
 export { evaluate, evaluateBound } from './evaluate.ts';
-export { schemaLookup, serviceUsersLookup } from './lookup.ts';
+export { schemaLookup, serviceUsersLookup, tableSchema } from './lookup.ts';
+export { compile, Compiled, COMPILED_CACHE_SIZE } from './compiled.ts';
+export type { CompiledSqlContext } from './compiled.ts';
 
 /** The SQL engines the compiler targets. */
 export type Dialect = 'sqlite' | 'postgres';
@@ -54,6 +56,11 @@ export interface FieldInfo {
   multiple?: boolean;
   /** relation: target collection name ('users' = the project's users table). */
   collection?: string;
+  /**
+   * relation: the target is the record itself under another name (a bucket rule's
+   * `object.path` is its `path`), so its fields read from the same row, with no hop.
+   */
+  self?: boolean;
 }
 
 /** Schema access for the compiler: field info or undefined when unknown. */

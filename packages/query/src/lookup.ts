@@ -26,12 +26,24 @@ const serviceUserFields: Record<string, FieldInfo> = {
   last_sign_in_at: { type: 'date' },
 };
 
+/**
+ * A SchemaLookup over fixed tables of fields by collection (the storage
+ * object, the realtime channel, the service role's user list): own
+ * properties only, so a field named `constructor` finds nothing.
+ */
+export function tableSchema(tables: Record<string, Record<string, FieldInfo>>): SchemaLookup {
+  return {
+    field(collection, name) {
+      const fields = Object.hasOwn(tables, collection) ? tables[collection] : undefined;
+      return fields && Object.hasOwn(fields, name) ? fields[name] : undefined;
+    },
+  };
+}
+
 /** The lookup of the service role's user list: collection `users` only. */
-export const serviceUsersLookup: SchemaLookup = {
-  field(collection, name) {
-    return collection === 'users' && Object.hasOwn(serviceUserFields, name) ? serviceUserFields[name] : undefined;
-  },
-};
+export const serviceUsersLookup: SchemaLookup = tableSchema({ users: serviceUserFields });
+
+const usersLookup = tableSchema({ users: userFields });
 
 const systemFields: Record<string, FieldInfo> = {
   id: { type: 'text' },
@@ -39,14 +51,25 @@ const systemFields: Record<string, FieldInfo> = {
   updated_at: { type: 'date' },
 };
 
-/** A SchemaLookup over a project's collections, for the query compiler. */
+const lookups = new WeakMap<ReadonlyMap<string, CollectionDefinition>, SchemaLookup>();
+
+/**
+ * The SchemaLookup over a project's collections, for the query compiler: one
+ * per catalog, so what `compile` caches against it lives as long as the catalog.
+ */
 export function schemaLookup(collections: ReadonlyMap<string, CollectionDefinition>): SchemaLookup {
+  let lookup = lookups.get(collections);
+  if (!lookup) lookups.set(collections, (lookup = catalogLookup(collections)));
+  return lookup;
+}
+
+function catalogLookup(collections: ReadonlyMap<string, CollectionDefinition>): SchemaLookup {
   return {
     field(collection, name) {
-      // Own properties only: a field named `constructor` must not find Object.prototype's.
-      if (collection === 'users') return Object.hasOwn(userFields, name) ? userFields[name] : undefined;
+      if (collection === 'users') return usersLookup.field(collection, name);
       const def = collections.get(collection);
       if (!def) return undefined;
+      // Own properties only: a field named `constructor` must not find Object.prototype's.
       if (Object.hasOwn(systemFields, name)) return systemFields[name];
       const field = def.fields.find((f) => f.name === name);
       return field && { type: field.type, multiple: field.multiple, collection: field.collection };

@@ -4,6 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Env, FieldInfo, SchemaLookup, SqlContext, Dialect } from './index.ts';
+import { tableSchema } from './lookup.ts';
 
 /** Field definitions per collection (system fields come from the compiler's defaults). */
 export const fixtureFields: Record<string, Record<string, FieldInfo>> = {
@@ -31,9 +32,7 @@ export const fixtureFields: Record<string, Record<string, FieldInfo>> = {
 };
 
 /** A SchemaLookup over fixtureFields. */
-export const fixtureSchema: SchemaLookup = {
-  field: (collection, name) => (Object.hasOwn(fixtureFields[collection] ?? {}, name) ? fixtureFields[collection][name] : undefined),
-};
+export const fixtureSchema: SchemaLookup = tableSchema(fixtureFields);
 
 /** A guest environment at a fixed time. */
 export const guestEnv: Env = { auth: null, now: '2024-05-01T12:00:00.000Z' };

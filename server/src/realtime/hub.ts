@@ -1,8 +1,7 @@
 import { orQueryError } from '../errors.ts';
 import type { CollectionDefinition } from '@baas/protocol';
-import { readsRelations } from '@baas/query';
+import { compile, schemaLookup } from '@baas/query';
 import type { ProjectHandle } from '../db/registry.ts';
-import { boundInCatalog } from '../services/records/access.ts';
 import { ChangeFeed, PAGE_SIZE, readChanges } from './change-feed.ts';
 import { RealtimeError } from './errors.ts';
 import { ChangeJudge, type ChangeEvent, type Interest, type Viewer } from './judge.ts';
@@ -233,7 +232,7 @@ export class ProjectHub {
  */
 function checkFilter(catalog: ReadonlyMap<string, CollectionDefinition>, def: CollectionDefinition, filter: string): void {
   // A filter that does not bind is an ApiError, which the connection sends as the same error frame.
-  if (readsRelations(orQueryError('invalid_filter', 'filter', () => boundInCatalog(catalog, filter, def.name).bound))) {
+  if (orQueryError('invalid_filter', 'filter', () => compile(schemaLookup(catalog), def.name, filter)).readsRelations) {
     throw new RealtimeError('invalid_filter', 'realtime filters cannot follow relations; filter on the record\'s own fields');
   }
 }

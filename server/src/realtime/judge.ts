@@ -1,11 +1,10 @@
 import { sql } from 'drizzle-orm';
 import type { ChangeAction, CollectionDefinition, RecordData } from '@baas/protocol';
-import { evaluateBound, readsRelations, type AuthInfo, type BoundExpr, type BoundOperand, type Row, type SchemaLookup } from '@baas/query';
+import { compile, schemaLookup, type AuthInfo, type Compiled, type Hop, type Row } from '@baas/query';
 import { rowToRecord } from '@baas/schema';
 import type { Database, DbRow } from '../db/database.ts';
 import { tableName } from '../db/collection-tables.ts';
 import { nowIso } from '../ids.ts';
-import { boundInCatalog } from '../services/records/access.ts';
 
 /** One row of the change log, decoded. */
 export interface ChangeEvent {
@@ -33,9 +32,9 @@ export interface Interest {
   filter?: string;
 }
 
-/** A bound rule-and-filter and its answers for one change, by row and (when it reads `auth`) viewer. */
+/** A compiled rule-and-filter and its answers for one change, by row and (when it reads `auth`) viewer. */
 interface Condition {
-  parts: BoundExpr[];
+  parts: Compiled[];
   personal: boolean;
   answers: Map<string, boolean>;
 }
@@ -60,40 +59,6 @@ export function userViewer(auth: AuthInfo): Viewer {
 /** The viewer of the service role or an admin. */
 export const privilegedViewer: Viewer = { privileged: true, auth: null, key: 'privileged' };
 
-const readsAuthCache = new WeakMap<BoundExpr, boolean>();
-
-/** Whether an expression reads `auth.*`: if not, every viewer gets the same answer. */
-function readsAuth(expr: BoundExpr): boolean {
-  let known = readsAuthCache.get(expr);
-  if (known === undefined) readsAuthCache.set(expr, (known = visitOperands(expr, (o) => o.k === 'env' && o.path[0] === 'auth')));
-  return known;
-}
-
-function visitOperands(expr: BoundExpr, test: (o: BoundOperand) => boolean): boolean {
-  const operand = (o: BoundOperand): boolean =>
-    test(o) || (o.k === 'call' ? operand(o.arg) : o.k === 'condition' ? visitOperands(o.expr, test) : false);
-  switch (expr.k) {
-    case 'and':
-    case 'or':
-      return expr.items.some((e) => visitOperands(e, test));
-    case 'not':
-      return visitOperands(expr.expr, test);
-    case 'compare':
-      return operand(expr.left) || operand(expr.right);
-    case 'truthy':
-      return operand(expr.operand);
-  }
-}
-
-function fieldOperands(expr: BoundExpr): Array<Extract<BoundOperand, { k: 'field' }>> {
-  const found: Array<Extract<BoundOperand, { k: 'field' }>> = [];
-  visitOperands(expr, (o) => {
-    if (o.k === 'field' && o.hops.length > 0) found.push(o);
-    return false;
-  });
-  return found;
-}
-
 /**
  * Judges one change for every subscription: computed once per change, with
  * answers shared by all subscriptions of the same rule, filter and (when the
@@ -109,7 +74,6 @@ export class ChangeJudge {
   private readonly conditions = new Map<string, Condition | boolean>();
   private readonly privilegedConditions = new Map<string, Condition | boolean>();
   private readonly now = nowIso();
-  private schema: SchemaLookup | undefined;
 
   private constructor(
     private readonly change: ChangeEvent,
@@ -123,14 +87,13 @@ export class ChangeJudge {
     const def = catalog.get(change.collection);
     const related = new Map<string, Row>();
     if (def) {
-      const rules: BoundExpr[] = [];
+      const paths: Array<readonly Hop[]> = [];
       for (const source of [def.rules.list, def.rules.view]) {
-        if (source && source.trim() !== '') rules.push(boundInCatalog(catalog, source, def.name).bound);
+        if (source && source.trim() !== '') paths.push(...compile(schemaLookup(catalog), def.name, source).relationPaths);
       }
-      const reading = rules.filter(readsRelations);
-      if (reading.length) {
+      if (paths.length) {
         const roots = change.previous ? [change.record, change.previous] : [change.record];
-        await prefetchRelated(db, catalog, reading.flatMap(fieldOperands), roots, related);
+        await prefetchRelated(db, catalog, paths, roots, related);
       }
     }
     return new ChangeJudge(change, def, catalog, related);
@@ -147,20 +110,16 @@ export class ChangeJudge {
     const key = condition.personal ? `${which}\u0000${viewer.key}` : which;
     let answer = condition.answers.get(key);
     if (answer === undefined) {
-      const ctx = {
-        schema: this.schema!,
-        collection: this.def!.name,
-        env: { auth: viewer.auth, now: this.now },
-        related: (collection: string, id: string) => this.related.get(`${collection}\u0000${id}`),
-      };
-      answer = condition.parts.every((part) => evaluateBound(part, row, ctx));
+      const env = { auth: viewer.auth, now: this.now };
+      const related = (collection: string, id: string) => this.related.get(`${collection}\u0000${id}`);
+      answer = condition.parts.every((part) => part.evaluate(row, env, related));
       condition.answers.set(key, answer);
     }
     return answer;
   }
 
   /**
-   * The rule and filter of an interest, bound once per change: true / false
+   * The rule and filter of an interest, compiled once per change: true / false
    * when the answer is the same for every row and viewer.
    */
   private condition(interest: Interest, privileged: boolean): Condition | boolean {
@@ -177,23 +136,21 @@ export class ChangeJudge {
     if (!this.def) return false;
     const rule = privileged ? '' : this.def.rules[interest.rule];
     if (rule === null || rule === undefined) return false;
-    const parts: BoundExpr[] = [];
+    const parts: Compiled[] = [];
     for (const source of [rule, interest.filter ?? '']) {
       if (source.trim() === '') continue;
-      const bound = this.bind(source);
-      if (bound === null) return false;
-      parts.push(bound);
+      const part = this.compiled(source);
+      if (part === null) return false;
+      parts.push(part);
     }
     if (parts.length === 0) return true;
-    return { parts, personal: parts.some(readsAuth), answers: new Map() };
+    return { parts, personal: parts.some((part) => part.readsAuth), answers: new Map() };
   }
 
-  /** null when the expression no longer binds (a field was removed since the subscription). */
-  private bind(source: string): BoundExpr | null {
+  /** null when the expression no longer compiles (a field was removed since the subscription). */
+  private compiled(source: string): Compiled | null {
     try {
-      const { bound, lookup } = boundInCatalog(this.catalog, source, this.def!.name);
-      this.schema = lookup;
-      return bound;
+      return compile(schemaLookup(this.catalog), this.def!.name, source);
     } catch {
       return null;
     }
@@ -204,13 +161,13 @@ export class ChangeJudge {
 async function prefetchRelated(
   db: Database,
   catalog: ReadonlyMap<string, CollectionDefinition>,
-  paths: Array<Extract<BoundOperand, { k: 'field' }>>,
+  paths: ReadonlyArray<readonly Hop[]>,
   roots: RecordData[],
   into: Map<string, Row>,
 ): Promise<void> {
   for (const path of paths) {
     let frontier: Row[] = roots;
-    for (const hop of path.hops) {
+    for (const hop of path) {
       const ids = new Set<string>();
       for (const row of frontier) {
         const ref = row[hop.field];

@@ -1,8 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { CollectionDefinition, CollectionRules, RecordData } from '@baas/protocol';
 import {
-  bind, evaluateBound, parse, QueryError, readsRelations, schemaLookup, toSqlBound,
-  type BoundExpr, type Dialect, type Env, type Expr, type SchemaLookup, type SqlContext,
+  compile, schemaLookup, type Compiled, type CompiledSqlContext, type Dialect, type Env, type SchemaLookup, type SqlContext,
 } from '@baas/query';
 import { columnType } from '@baas/schema';
 import { ApiError, orQueryError } from '../../errors.ts';
@@ -21,63 +20,20 @@ export interface CollectionAccess {
   table: SQL;
 }
 
-/** Per catalog (one per schema version): its lookup and the expressions bound against it. */
-interface CatalogCache {
-  lookup: SchemaLookup;
-  bound: Map<string, BoundExpr>;
-}
-const catalogs = new WeakMap<ReadonlyMap<string, CollectionDefinition>, CatalogCache>();
-const BOUND_CACHE_SIZE = 1000;
-
 /** Resolves a collection (404 when missing) with its schema lookup. */
 export async function accessCollection(ctx: ServiceContext, name: string): Promise<CollectionAccess> {
   const catalog = await collectionCatalog(ctx);
   const def = catalog.get(name);
   if (!def) throw new ApiError('collection_not_found', `no collection '${name}'`);
-  return { def, catalog, lookup: cacheOf(catalog).lookup, table: ctx.db.table(tableName(name)) };
-}
-
-function cacheOf(catalog: ReadonlyMap<string, CollectionDefinition>): CatalogCache {
-  let cache = catalogs.get(catalog);
-  if (!cache) catalogs.set(catalog, (cache = { lookup: schemaLookup(catalog), bound: new Map() }));
-  return cache;
-}
-
-// Parsed expressions by source: rules repeat on every request, and so do the filters of an app.
-const parsed = new Map<string, Expr>();
-const PARSED_CACHE_SIZE = 1000;
-
-/**
- * An expression parsed and resolved against the catalog, cached: rules and an
- * app's filters repeat on every request, and the catalog only changes with
- * the schema (which gives a new catalog, and so a fresh cache).
- */
-function boundFor(access: Pick<CollectionAccess, 'catalog' | 'lookup'>, source: string, collection: string): BoundExpr {
-  const cache = cacheOf(access.catalog);
-  const key = `${collection}\u0000${source}`;
-  let bound = cache.bound.get(key);
-  if (!bound) {
-    let expr = parsed.get(source);
-    if (!expr) {
-      expr = parse(source);
-      if (parsed.size >= PARSED_CACHE_SIZE) parsed.clear();
-      parsed.set(source, expr);
-    }
-    bound = bind(expr, { schema: access.lookup, collection });
-    if (cache.bound.size >= BOUND_CACHE_SIZE) cache.bound.clear();
-    cache.bound.set(key, bound);
-  }
-  return bound;
+  return { def, catalog, lookup: schemaLookup(catalog), table: ctx.db.table(tableName(name)) };
 }
 
 /**
- * An expression bound against a catalog, from the records service's cache
- * (realtime judges every change with the same rules and filters). Throws
- * QueryError for a bad one.
+ * An expression of a collection, compiled once per catalog (one per schema
+ * version) and source: rules and an app's filters repeat on every request.
  */
-export function boundInCatalog(catalog: ReadonlyMap<string, CollectionDefinition>, source: string, collection: string): { bound: BoundExpr; lookup: SchemaLookup } {
-  const lookup = cacheOf(catalog).lookup;
-  return { bound: boundFor({ catalog, lookup }, source, collection), lookup };
+function compiled(access: CollectionAccess, source: string, collection: string = access.def.name): Compiled {
+  return compile(access.lookup, collection, source);
 }
 
 /** The values rules and filters see for this call. */
@@ -94,11 +50,9 @@ export function envOf(ctx: ServiceContext, requestData?: Record<string, unknown>
   };
 }
 
-function sqlContext(ctx: ServiceContext, access: CollectionAccess, env: Env, collection: string): SqlContext {
+function sqlContext(ctx: ServiceContext, access: CollectionAccess, env: Env, collection: string): CompiledSqlContext {
   return {
     dialect: ctx.db.dialect,
-    schema: access.lookup,
-    collection,
     table: (c) => ctx.db.table(tableName(c)),
     alias: collection === access.def.name ? access.table : undefined,
     env,
@@ -127,7 +81,7 @@ export function ruleCondition(
   def: CollectionDefinition = access.def,
 ): SQL | undefined {
   const source = ruleSource(ctx, def, rule);
-  return source === undefined ? undefined : toSqlBound(boundFor(access, source, def.name), sqlContext(ctx, access, env, def.name));
+  return source === undefined ? undefined : compiled(access, source, def.name).toSql(sqlContext(ctx, access, env, def.name));
 }
 
 /**
@@ -137,10 +91,10 @@ export function ruleCondition(
  * SQL, on the row as `row` gives it (the stored row, or one not yet inserted).
  */
 async function judgeRecord(ctx: ServiceContext, access: CollectionAccess, source: string, env: Env, record: RecordData, row: () => SQL): Promise<boolean> {
-  const bound = boundFor(access, source, access.def.name);
-  if (!readsRelations(bound)) return evaluateBound(bound, record, { schema: access.lookup, collection: access.def.name, env });
+  const rule = compiled(access, source);
+  if (!rule.readsRelations) return rule.evaluate(record, env);
   const alias = sql`${sql.identifier('__judged')}`;
-  const condition = toSqlBound(bound, { ...sqlContext(ctx, access, env, access.def.name), alias });
+  const condition = rule.toSql({ ...sqlContext(ctx, access, env, access.def.name), alias });
   return (await ctx.db.get(sql`SELECT 1 AS ok FROM ${row()} AS ${alias} WHERE ${condition}`)) !== undefined;
 }
 
@@ -196,7 +150,7 @@ function newRow(def: CollectionDefinition, record: RecordData, dialect: Dialect)
 export function filterCondition(ctx: ServiceContext, access: CollectionAccess, source: string | undefined, env: Env): SQL | undefined {
   if (source === undefined || source.trim() === '') return undefined;
   return orQueryError('invalid_filter', 'filter', () =>
-    toSqlBound(boundFor(access, source, access.def.name), { ...sqlContext(ctx, access, env, access.def.name), visible: viewGuard(ctx, access, env) }));
+    compiled(access, source).toSql({ ...sqlContext(ctx, access, env, access.def.name), visible: viewGuard(ctx, access, env) }));
 }
 
 /** The view rule of a related collection, as a condition on one of its rows. */
@@ -209,7 +163,7 @@ function viewGuard(ctx: ServiceContext, access: CollectionAccess, env: Env): Sql
     const source = def?.rules.view;
     if (!def || source === null || source === undefined) return sql`1 = 0`;
     if (source.trim() === '') return undefined;
-    return toSqlBound(boundFor(access, source, collection), { ...sqlContext(ctx, access, env, collection), alias: row, aliasPrefix: 'g' });
+    return compiled(access, source, collection).toSql({ ...sqlContext(ctx, access, env, collection), alias: row, aliasPrefix: 'g' });
   };
 }
 
