@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { RealtimeSettings } from '@baas/protocol';
-import { bind, evaluateBound, parse, type BoundExpr, type SchemaLookup } from '@baas/query';
+import { compile, tableSchema, type Compiled } from '@baas/query';
 import type { Database } from '../db/database.ts';
 import { orQueryError } from '../errors.ts';
 import { nowIso } from '../ids.ts';
@@ -13,21 +13,9 @@ export const defaultChannelRule = 'auth.id != null';
 
 // The channel rule sees one "record": the channel, whose only field is its name.
 const CHANNEL = '_channel';
-const channelLookup: SchemaLookup = {
-  field: (collection, name) => (collection === CHANNEL && name === 'channel' ? { type: 'text' } : undefined),
-};
+const channelSchema = tableSchema({ [CHANNEL]: { channel: { type: 'text' } } });
 
-const boundRules = new Map<string, BoundExpr>();
-
-function bindChannelRule(source: string): BoundExpr {
-  let bound = boundRules.get(source);
-  if (!bound) {
-    bound = bind(parse(source), { schema: channelLookup, collection: CHANNEL });
-    if (boundRules.size >= 100) boundRules.clear();
-    boundRules.set(source, bound);
-  }
-  return bound;
-}
+const compiledChannelRule = (source: string): Compiled => compile(channelSchema, CHANNEL, source);
 
 /** The project's realtime settings, defaults filled in. */
 export async function getRealtimeSettings(db: Database): Promise<RealtimeSettings> {
@@ -39,7 +27,7 @@ export async function getRealtimeSettings(db: Database): Promise<RealtimeSetting
 export async function setRealtimeSettings(db: Database, settings: RealtimeSettings): Promise<RealtimeSettings> {
   const rule = settings.channelRule;
   if (rule !== null && rule.trim() !== '') {
-    orQueryError('invalid_rule', 'channel rule', () => bindChannelRule(rule));
+    orQueryError('invalid_rule', 'channel rule', () => compiledChannelRule(rule));
   }
   await db.run(sql`INSERT INTO ${db.table('_settings')} (key, value) VALUES (${CHANNEL_RULE_KEY}, ${JSON.stringify(rule)})
     ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
@@ -52,7 +40,7 @@ export function mayJoin(rule: string | null, viewer: Viewer, channel: string): b
   if (rule === null) return false;
   if (rule.trim() === '') return true;
   try {
-    return evaluateBound(bindChannelRule(rule), { channel }, { schema: channelLookup, collection: CHANNEL, env: { auth: viewer.auth, now: nowIso() } });
+    return compiledChannelRule(rule).evaluate({ channel }, { auth: viewer.auth, now: nowIso() });
   } catch {
     return false;
   }

@@ -1,8 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import {
-  bind, evaluateBound, parse, toSqlBound,
-  type AuthInfo, type BoundExpr, type BoundOperand, type Dialect, type Env, type FieldInfo, type SchemaLookup,
-} from '@baas/query';
+import { compile, tableSchema, type AuthInfo, type Compiled, type Dialect, type Env, type FieldInfo } from '@baas/query';
 import { orQueryError } from '../../errors.ts';
 import { nowIso } from '../../ids.ts';
 import { authOf, isPrivileged, type Actor } from '../context.ts';
@@ -33,14 +30,12 @@ export function callerOf(actor: Actor): RuleCaller {
 }
 
 /**
- * Rules are bound against a virtual record of collection `storage` whose
+ * Rules are compiled against a virtual record of collection `storage` whose
  * fields are the object's (so `path`, `size`... read as in a collection),
- * plus `object`, a relation to a virtual collection `object` with the same
- * fields, which makes `object.path` an ordinary relation path for
- * @baas/query. Both name the same object: `flatten` removes the hop.
+ * plus `object`, a self relation to a virtual collection `object` with the
+ * same fields: `object.path` reads the same row's `path`, with no hop.
  */
 const ROOT = 'storage';
-const OBJECT = 'object';
 const objectFields: Record<string, FieldInfo> = {
   bucket: { type: 'text' },
   path: { type: 'text' },
@@ -48,59 +43,17 @@ const objectFields: Record<string, FieldInfo> = {
   contentType: { type: 'text' },
   owner: { type: 'text' },
 };
+const schema = tableSchema({
+  [ROOT]: { ...objectFields, object: { type: 'relation', collection: 'object', self: true } },
+  object: objectFields,
+});
 
-const lookup: SchemaLookup = {
-  field(collection, name) {
-    if (collection === ROOT && name === OBJECT) return { type: 'relation', collection: OBJECT };
-    if (collection === ROOT || collection === OBJECT) return Object.hasOwn(objectFields, name) ? objectFields[name] : undefined;
-    return undefined;
-  },
-};
-
-/** The expression with `object.x` read as the plain field `x`: one row to judge, no relation to follow. */
-function flatten(expr: BoundExpr): BoundExpr {
-  switch (expr.k) {
-    case 'and':
-    case 'or':
-      return { k: expr.k, items: expr.items.map(flatten) };
-    case 'not':
-      return { k: 'not', expr: flatten(expr.expr) };
-    case 'truthy':
-      return { k: 'truthy', operand: flattenOperand(expr.operand) };
-    case 'compare':
-      return { ...expr, left: flattenOperand(expr.left), right: flattenOperand(expr.right) };
-  }
-}
-
-function flattenOperand(o: BoundOperand): BoundOperand {
-  switch (o.k) {
-    case 'field':
-      return { ...o, hops: [] };
-    case 'call':
-      return { ...o, arg: flattenOperand(o.arg) };
-    case 'condition':
-      return { ...o, expr: flatten(o.expr) };
-    default:
-      return o;
-  }
-}
-
-const bound = new Map<string, BoundExpr>();
-
-function compile(source: string): BoundExpr {
-  let expr = bound.get(source);
-  if (!expr) {
-    expr = flatten(bind(parse(source), { schema: lookup, collection: ROOT }));
-    if (bound.size >= 1000) bound.clear();
-    bound.set(source, expr);
-  }
-  return expr;
-}
+const compiled = (source: string): Compiled => compile(schema, ROOT, source);
 
 /** Validates a bucket rule when it is saved: 400 `invalid_rule` pointing at the problem. */
 export function checkBucketRule(name: 'read' | 'write', source: string | null): void {
   if (source === null || source.trim() === '') return;
-  orQueryError('invalid_rule', `${name} rule`, () => compile(source), { rule: name });
+  orQueryError('invalid_rule', `${name} rule`, () => compiled(source), { rule: name });
 }
 
 const envOf = (caller: RuleCaller): Env => ({ auth: caller.auth, now: nowIso() });
@@ -114,7 +67,7 @@ export function allowedByRule(caller: RuleCaller, source: string | null, object:
   if (caller.privileged) return true;
   if (source === null) return false;
   if (source.trim() === '') return true;
-  return evaluateBound(compile(source), { ...object }, { schema: lookup, collection: ROOT, env: envOf(caller) });
+  return compiled(source).evaluate({ ...object }, envOf(caller));
 }
 
 /**
@@ -128,12 +81,10 @@ export function ruleCondition(caller: RuleCaller, source: string | null, dialect
   if (caller.privileged) return undefined;
   if (source === null) return sql`1 = 0`;
   if (source.trim() === '') return undefined;
-  return toSqlBound(compile(source), {
+  return compiled(source).toSql({
     dialect,
-    schema: lookup,
-    collection: ROOT,
     alias: objects,
-    // Never called: flatten() leaves no relation to follow.
+    // Never called: the self relation leaves no hop to follow.
     table: () => objects,
     env: envOf(caller),
   });
