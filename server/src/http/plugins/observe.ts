@@ -87,10 +87,12 @@ export function registerRequestLog(app: FastifyInstance, listeners: OutcomeListe
   app.decorateRequest('actorKind', null);
   app.decorateRequest('failure', null);
   app.decorateRequest('projectId', null);
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback hooks, not async ones: they do no I/O, and an async hook costs a promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const outcome: RequestOutcome = {
       id: request.id,
       method: request.method,
@@ -105,5 +107,6 @@ export function registerRequestLog(app: FastifyInstance, listeners: OutcomeListe
     if (outcome.status >= 500) request.log.error({ ...line, err: request.failure ?? undefined }, 'request');
     else request.log.info(line, 'request');
     for (const listener of listeners) listener(outcome);
+    done();
   });
 }
