@@ -1,4 +1,4 @@
-import { listOutbox } from '../../../mail/index.ts';
+import { outboxOf } from '../../../services/auth/outbox.ts';
 import { errors, type Routes } from '../../schemas.ts';
 
 const entry = {
@@ -20,6 +20,6 @@ export const authOutboxRoutes: Routes = async (app) => {
       querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 } }, required: ['limit'], additionalProperties: false },
       response: { 200: { type: 'object', properties: { items: { type: 'array', items: entry } }, required: ['items'], additionalProperties: false }, ...errors(400, 401, 403, 404) },
     },
-    handler: async (request) => ({ items: await listOutbox(request.ctx.db, request.query.limit) }),
+    handler: async (request) => ({ items: await outboxOf(request.ctx, request.query.limit) }),
   });
 };
