@@ -68,9 +68,13 @@ t.test('the check sees a crossing', async (t) => {
   t.same(layerOf('server/src/services/records/get.ts'), 'services');
   t.same(layerOf('server/src/errors.ts'), 'shared');
   const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
-  const dir = mkdtempSync(join(root, 'server/src/services/.layer-probe-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const probe = join(dir, 'probe.ts');
-  writeFileSync(probe, "import type { Routes } from '../../http/schemas.ts';\nexport const x = import('../../http/plugins/actor.ts');\n");
-  t.same(crossings([probe]).map((c) => c.slice(c.indexOf(' → ') + 3)), ['../../http/schemas.ts (services → http)', '../../http/plugins/actor.ts (services → http)']);
+  const probe = (layer: string, source: string) => {
+    const dir = mkdtempSync(join(root, `server/src/${layer}/.layer-probe-`));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'probe.ts'), source);
+    return crossings([join(dir, 'probe.ts')]).map((c) => c.slice(c.indexOf(' → ') + 3));
+  };
+  t.same(probe('services', "import type { Routes } from '../../http/schemas.ts';\nexport const x = import('../../realtime/index.ts');\n"), ['../../http/schemas.ts (services → http)'], 'services may build realtime, never reach into http');
+  // Services build realtime; realtime never reaches back (issue 10 item 4).
+  t.same(probe('realtime', "import type { Services } from '../../services/index.ts';\nimport { x } from '../../db/bus.ts';\n"), ['../../services/index.ts (realtime → services)']);
 });
