@@ -64,11 +64,15 @@ export type TransactionLock = readonly [name: string, mode: 'exclusive' | 'share
 
 export interface TransactionOptions {
   /**
-   * The locks `fn` takes first, in this order, held until commit; at least
-   * one exclusive. Transactions that take the same exclusive lock run one at
-   * a time anyway, so on PostgreSQL the concurrent ones are grouped: one
-   * BEGIN/COMMIT for many, each in a savepoint (db/postgres-group.ts).
-   * SQLite groups every transaction already.
+   * The locks `fn` takes (`lockUntilCommit`), held until commit; at least
+   * one exclusive. On PostgreSQL the concurrent transactions naming the same
+   * locks are grouped: one BEGIN/COMMIT for many, each in a savepoint
+   * (db/postgres-group.ts). A group takes the shared locks at its BEGIN and
+   * the exclusive ones only with its COMMIT, after every member ran: so a
+   * transaction may name an exclusive lock here only when it needs it for its
+   * deferred writes alone (`deferUntilCommit`: the change log's seq order).
+   * A deadlock victim among the members runs again. SQLite groups every
+   * transaction already.
    */
   locks?: readonly TransactionLock[];
 }

@@ -84,6 +84,33 @@ t.test('group commit', { skip: url ? false : 'no PostgreSQL (BAAS_TEST_DATABASE_
     t.same(await rows(), [...before, 'j'], "h was in the lost transaction; j ran in the next one");
   });
 
+  t.test('many at once: a few groups in parallel, every member committed once, each group in member order', async (t) => {
+    groups.length = 0;
+    const before = await rows();
+    const names = Array.from({ length: 20 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+    t.same(await Promise.all(names.map((v) => insert(v))), names);
+    t.ok(groups.length > 1 && groups.reduce((a, b) => a + b, 0) === 20, `shared among groups: ${groups}`);
+    const added = (await rows()).slice(before.length);
+    t.same([...added].sort(), names);
+    // Each group is a run of consecutive names, in order.
+    let at = 0;
+    for (const size of groups) {
+      const run = added.filter((v) => names.indexOf(v) >= at && names.indexOf(v) < at + size);
+      t.same(run, names.slice(at, at + size), `group of ${size} in member order`);
+      at += size;
+    }
+  });
+
+  t.test('a deadlock victim is rolled back and runs again', async (t) => {
+    let runs = 0;
+    const outcome = await insert('q', async (tx) => {
+      if (++runs === 1) await tx.run(sql.raw(`DO $$ BEGIN RAISE EXCEPTION 'victim' USING ERRCODE = '40P01'; END $$`));
+    });
+    t.equal(outcome, 'q');
+    t.equal(runs, 2);
+    t.equal((await rows()).filter((v) => v === 'q').length, 1, 'its first run left nothing');
+  });
+
   t.test('a group waits for a single transaction holding its lock, and commits after it', async (t) => {
     const before = await rows();
     let release!: () => void;

@@ -3,10 +3,21 @@ import type { DbObserver, TransactionLock } from './database.ts';
 
 /** Most transactions one commit may carry (as on SQLite). */
 export const MAX_GROUP = 64;
+/** Groups of one store in flight at once, each on its own connection (of a pool of 10). */
+export const MAX_PARALLEL_GROUPS = 4;
+/** Fewest members a group gets when the waiting ones are shared among groups (below, one group takes them all). */
+const MIN_SHARE = 8;
+/** Runs of one member a deadlock may cost before its caller hears the deadlock. */
+const MAX_ATTEMPTS = 3;
+/** PostgreSQL's deadlock_detected: the statement was chosen as the victim; running it again may succeed. */
+const DEADLOCK = '40P01';
 
 interface Queue {
   members: GroupMember[];
-  busy: boolean;
+  /** Groups in flight. */
+  running: number;
+  /** A pump is due on the next turn of the event loop. */
+  scheduled: boolean;
   observer: DbObserver | undefined;
 }
 
@@ -29,27 +40,36 @@ export interface GroupMember {
   run(group: GroupContext): Promise<{ value: unknown; messages: Array<[string, string]>; deferred: string[] }>;
   resolve(value: unknown): void;
   reject(err: unknown): void;
+  /** Runs so far that a deadlock undid (the group counts them). */
+  attempts?: number;
 }
 
 /**
- * Group commit on PostgreSQL, for transactions that take the same exclusive
- * lock first (the record writes of a project: the schema lock shared, then
- * the change-log lock, changes.ts). Such transactions run one at a time
- * anyway, each holding the lock through its own COMMIT, so a project's writes
- * were bounded by one WAL flush each. Here they queue, and the transactions
- * that arrived meanwhile run together: one BEGIN, the locks taken once in the
- * members' own order, each member inside a SAVEPOINT (a failing one rolls
- * back alone, its messages dropped), one COMMIT for all. Each member still
- * hears its outcome only after that COMMIT: a failed COMMIT rejects them all.
+ * Group commit on PostgreSQL, for transactions that take the same locks: the
+ * record writes of a project (the schema lock shared, then the change-log
+ * lock, db/change-log.ts). They used to run one at a time, each holding the
+ * change-log lock from its start through its own COMMIT, so a project's
+ * writes were bounded by their serial round trips and one WAL flush each.
+ * Here they queue, and the ones that arrived meanwhile run together: one
+ * BEGIN taking the shared locks, each member inside a SAVEPOINT (a failing
+ * one rolls back alone, its messages and deferred writes dropped), then one
+ * round trip that takes the exclusive locks, writes the members' deferred
+ * writes (their change-log rows) in member order, sends the messages and
+ * COMMITs. A few groups run at once, each on its own connection; they meet
+ * only at that last statement. Each member hears its outcome only after the
+ * COMMIT: a failed COMMIT rejects them all.
  *
- * Why it keeps the change log's invariants: the group holds the change-log
- * lock from its start through its COMMIT, exactly as one write did, so seqs
- * still become visible in commit order (every other writer, in this process
- * or another, waits on the lock); members run in arrival order on one
- * connection, so their seqs are in that order; the locks are taken in the
- * order a single write takes them (schema, then changes, then rows), so a
- * group deadlocks with nobody a single write would not. One transaction is
- * one crash unit: after a crash either the whole group is there or none of it.
+ * Why the change log's invariants hold: a seq is taken only in that last
+ * statement, under the change-log lock, which is held through the COMMIT; so
+ * seqs become visible in commit order, and every other writer (another
+ * group, another process) waits on the lock. Within a group seqs follow
+ * member order. The exclusive lock is the last lock a group takes and the
+ * holder waits for nothing else, so it closes no cycle; two groups can still
+ * deadlock on row locks (two members updating the same two records in
+ * opposite orders): PostgreSQL aborts one statement, whose member is rolled
+ * back to its savepoint and run again in a later group (MAX_ATTEMPTS). One
+ * transaction is one crash unit: after a crash the whole group is there or
+ * none of it.
  */
 export class WriteGroups {
   private readonly queues = new Map<string, Queue>();
@@ -57,37 +77,47 @@ export class WriteGroups {
   constructor(private readonly pool: pg.Pool) {}
 
   /**
-   * Queues `member` behind the group that takes `locks` (names already
-   * qualified with the schema, so each store has its own queue); `observer`
-   * hears each group's size.
+   * Queues `member` for a group that takes `locks` (names already qualified
+   * with the schema, so each store has its own queue); `observer` hears each
+   * group's size.
    */
   enqueue(locks: readonly TransactionLock[], member: GroupMember, observer?: DbObserver): void {
     const key = locks.map(([name, mode]) => `${mode} ${name}`).join('\n');
     let queue = this.queues.get(key);
-    if (!queue) this.queues.set(key, (queue = { members: [], busy: false, observer }));
+    if (!queue) this.queues.set(key, (queue = { members: [], running: 0, scheduled: false, observer }));
     queue.members.push(member);
-    if (queue.busy) return;
-    queue.busy = true;
-    // Wait one turn of the event loop: requests already read from their sockets join the group.
-    setImmediate(() => void this.drain(locks, queue));
+    this.schedule(locks, queue);
   }
 
-  private async drain(locks: readonly TransactionLock[], queue: Queue): Promise<void> {
-    try {
-      while (queue.members.length > 0) {
-        const group = queue.members.splice(0, MAX_GROUP);
-        queue.observer?.commitGroup(group.length);
-        const requeue = await this.commitGroup(locks, group);
-        queue.members.unshift(...requeue);
-      }
-    } finally {
-      queue.busy = false;
+  /** Pumps on the next turn of the event loop: requests already read from their sockets join the group. */
+  private schedule(locks: readonly TransactionLock[], queue: Queue): void {
+    if (queue.scheduled || queue.running >= MAX_PARALLEL_GROUPS) return;
+    queue.scheduled = true;
+    setImmediate(() => this.pump(locks, queue));
+  }
+
+  /** Starts groups while there are members and free slots, sharing the waiting members among them. */
+  private pump(locks: readonly TransactionLock[], queue: Queue): void {
+    queue.scheduled = false;
+    while (queue.members.length > 0 && queue.running < MAX_PARALLEL_GROUPS) {
+      // Sharing costs a commit per group and buys its members' round trips in parallel.
+      const share = Math.ceil(queue.members.length / (MAX_PARALLEL_GROUPS - queue.running));
+      const size = Math.min(MAX_GROUP, Math.max(MIN_SHARE, share));
+      const group = queue.members.splice(0, size);
+      queue.observer?.commitGroup(group.length);
+      queue.running++;
+      void this.commitGroup(locks, group).then((again) => {
+        queue.running--;
+        queue.members.unshift(...again);
+        if (queue.members.length > 0) this.schedule(locks, queue);
+      });
     }
   }
 
   /**
-   * Runs one group; answers the members it never ran (the connection broke
-   * before their turn), which go first into the next group.
+   * Runs one group; answers the members to run again (never run because the
+   * connection broke first, or undone by a deadlock), which go first into
+   * the next group.
    */
   private async commitGroup(locks: readonly TransactionLock[], group: GroupMember[]): Promise<GroupMember[]> {
     let client: pg.PoolClient;
@@ -102,14 +132,18 @@ export class WriteGroups {
     const ignore = () => {};
     client.on('error', ignore);
     let broken: unknown = undefined;
+    const again: GroupMember[] = [];
     const done: Array<{ member: GroupMember; value: unknown }> = [];
     const outbox = new Map<string, [string, string]>();
     const deferred: string[] = [];
     const context: GroupContext = { client, held: new Set(locks.map(([name, mode]) => `${mode} ${name}`)), reads: new Map() };
+    const take = (mode: 'shared' | 'exclusive') =>
+      locks
+        .filter(([, m]) => m === mode)
+        .map(([name]) => `SELECT ${mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock'}(hashtext(${client.escapeLiteral(name)}))`);
     try {
-      const take = locks.map(([name, mode]) => `SELECT ${mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock'}(hashtext(${client.escapeLiteral(name)}))`);
       try {
-        await client.query(['BEGIN', ...take, 'SAVEPOINT member'].join('; '));
+        await client.query(['BEGIN', ...take('shared'), 'SAVEPOINT member'].join('; '));
       } catch (err) {
         broken = err;
         for (const member of group) member.reject(err);
@@ -134,26 +168,31 @@ export class WriteGroups {
             broken = rollbackErr;
             for (const d of done) d.member.reject(rollbackErr);
             member.reject(err);
-            return group.slice(index + 1);
+            return [...again, ...group.slice(index + 1)];
           }
-          member.reject(err);
+          if (retryable(err, member)) again.push(member);
+          else member.reject(err);
         }
       }
       const notify = [...outbox.values()].map(([channel, payload]) => `SELECT pg_notify(${client.escapeLiteral(channel)}, ${client.escapeLiteral(payload)})`);
       try {
-        // The members' deferred writes (their change-log rows, in member order), the messages
-        // and the COMMIT: one round trip, so the locks are held no longer than PostgreSQL needs.
-        const results = await client.query([...deferred, ...notify, 'COMMIT'].join('; '));
+        // The exclusive locks, the members' deferred writes (their change-log rows, in member
+        // order), the messages and the COMMIT: one round trip, so the locks are held no
+        // longer than PostgreSQL needs.
+        const results = await client.query([...take('exclusive'), ...deferred, ...notify, 'COMMIT'].join('; '));
         const last = Array.isArray(results) ? results[results.length - 1] : results;
         // PostgreSQL answers COMMIT of an aborted transaction with ROLLBACK, not an error.
         if (last.command !== 'COMMIT') throw new Error(`the group's COMMIT was answered ${last.command}`);
       } catch (err) {
         broken = err;
-        for (const d of done) d.member.reject(err);
-        return [];
+        for (const d of done) {
+          if (retryable(err, d.member)) again.push(d.member);
+          else d.member.reject(err);
+        }
+        return again;
       }
       for (const d of done) d.member.resolve(d.value);
-      return [];
+      return again;
     } finally {
       // A connection whose ROLLBACK fails is not given to anyone else.
       const unusable = broken !== undefined && (await client.query('ROLLBACK').then(() => false, () => true));
@@ -161,4 +200,11 @@ export class WriteGroups {
       client.release(unusable);
     }
   }
+}
+
+/** A deadlock victim, rolled back, runs again (a few times). */
+function retryable(err: unknown, member: GroupMember): boolean {
+  if ((err as { code?: unknown })?.code !== DEADLOCK) return false;
+  member.attempts = (member.attempts ?? 0) + 1;
+  return member.attempts < MAX_ATTEMPTS;
 }

@@ -27,10 +27,11 @@ const lockedRow = (tx: Database, table: SQL, where: SQL) =>
   tx.get(sql`SELECT * FROM ${table} WHERE ${where}${tx.dialect === 'postgres' ? sql` FOR UPDATE` : sql``}`);
 
 /**
- * A record write's transaction takes these locks first, in this order (see
- * `definitionUnchanged`). Naming them lets PostgreSQL group concurrent writes
- * of a project into one commit (db/postgres-group.ts): they would run one at
- * a time on the change-log lock anyway.
+ * The locks of a record write's transaction (see `definitionUnchanged`).
+ * Naming them lets PostgreSQL group concurrent writes of a project into one
+ * commit (db/postgres-group.ts), which takes the change-log lock only with
+ * its COMMIT: the lock orders the change log's seqs, and a write needs it
+ * for nothing else.
  */
 export const RECORD_WRITE: TransactionOptions = { locks: [[SCHEMA_LOCK, 'shared'], [CHANGES_LOCK, 'exclusive']] };
 
@@ -44,9 +45,10 @@ export const RECORD_WRITE: TransactionOptions = { locks: [[SCHEMA_LOCK, 'shared'
  */
 async function definitionUnchanged(tx: Database, collection: string, access: CollectionAccess): Promise<void> {
   await tx.lockUntilCommit(SCHEMA_LOCK, 'shared');
-  // The change-log lock (changes.ts) before any row lock: a batch takes row locks
-  // after its first logChange, so taking it late deadlocked a batch against a
-  // single update of one of its rows (each waiting for the other's lock).
+  // Outside a commit group (a write inside some other transaction), the change-log lock
+  // before any row lock: a batch takes row locks after its first logChange, so taking
+  // it late deadlocked a batch against a single update of one of its rows. In a group
+  // this is a no-op: the group takes it with its COMMIT, after every row lock.
   await tx.lockUntilCommit(CHANGES_LOCK);
   // The schema lock keeps the stored definition as it is until commit: a commit group reads it once.
   const row = await tx.stableRead(`definition:${collection}`, () =>
