@@ -1,10 +1,12 @@
 import { decodeJwt } from 'jose';
+import type { RealtimeSettings } from '@baas/protocol';
 import { RealtimeService } from '../realtime/index.ts';
 import type { Identity } from '../realtime/auth.ts';
 import { guestViewer, privilegedViewer, userViewer } from '../realtime/judge.ts';
+import { getRealtimeSettings, setRealtimeSettings } from '../realtime/settings.ts';
 import { actorOfToken } from './actors.ts';
 import { collectionCatalog } from './collections.ts';
-import type { Actor } from './context.ts';
+import type { Actor, ServiceContext } from './context.ts';
 import type { Services } from './index.ts';
 
 /**
@@ -25,6 +27,16 @@ export function openRealtime(services: Omit<Services, 'realtime' | 'close'>): Re
     catalogOf: (project) => collectionCatalog({ project, db: project.db }),
     identityOf: async (project, token) => identityOfActor(await actorOfToken(services, token, project), token),
   });
+}
+
+/** The project's realtime settings (the channel rule), as `/realtime/settings` shows them. */
+export async function realtimeSettingsOf(ctx: ServiceContext): Promise<RealtimeSettings> {
+  return getRealtimeSettings(ctx.db);
+}
+
+/** Checks and stores the project's realtime settings; 400 `invalid_rule` pointing at the problem. */
+export async function updateRealtimeSettings(ctx: ServiceContext, settings: RealtimeSettings): Promise<RealtimeSettings> {
+  return setRealtimeSettings(ctx.db, settings);
 }
 
 /**

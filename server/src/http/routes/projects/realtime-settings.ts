@@ -1,4 +1,4 @@
-import { getRealtimeSettings, setRealtimeSettings } from '../../../realtime/settings.ts';
+import { realtimeSettingsOf, updateRealtimeSettings } from '../../../services/realtime.ts';
 import { errors, type Routes } from '../../schemas.ts';
 
 const settingsSchema = {
@@ -12,10 +12,10 @@ const settingsSchema = {
 export const realtimeSettingsRoutes: Routes = async (app) => {
   app.get('', {
     schema: { tags: ['realtime'], summary: 'The realtime settings (channel rule)', response: { 200: settingsSchema, ...errors(401, 403, 404) } },
-    handler: async (request) => getRealtimeSettings(request.ctx.db),
+    handler: async (request) => realtimeSettingsOf(request.ctx),
   });
   app.put('', {
     schema: { tags: ['realtime'], summary: 'Set the realtime settings (channel rule)', body: settingsSchema, response: { 200: settingsSchema, ...errors(400, 401, 403, 404) } },
-    handler: async (request) => setRealtimeSettings(request.ctx.db, request.body),
+    handler: async (request) => updateRealtimeSettings(request.ctx, request.body),
   });
 };
