@@ -29,16 +29,14 @@ t.test('a token is kept until the earliest of its expiry and the TTL, for the ha
 });
 
 t.test('bounded: the least recently used token goes first', async (t) => {
-  const cache = new SessionCache(60_000, 2);
+  const cache = new SessionCache(60_000, 4);
   const app = project('app');
-  cache.set(cache.begin(), app, 'a', identity('u1', 's1'), later());
-  cache.set(cache.begin(), app, 'b', identity('u2', 's2'), later());
-  t.ok(cache.get(app, 'a'), 'a used: b is now the oldest');
-  cache.set(cache.begin(), app, 'c', identity('u3', 's3'), later());
-  t.equal(cache.size, 2);
-  t.ok(cache.get(app, 'a'));
+  for (const tok of ['a', 'b', 'c', 'd']) cache.set(cache.begin(), app, tok, identity(`u-${tok}`, `s-${tok}`), later());
+  t.ok(cache.get(app, 'a'), 'a used (it was in the older half): b is now the oldest');
+  cache.set(cache.begin(), app, 'e', identity('u-e', 's-e'), later());
+  t.equal(cache.size, 4);
   t.equal(cache.get(app, 'b'), undefined, 'b evicted');
-  t.ok(cache.get(app, 'c'));
+  for (const tok of ['a', 'c', 'd', 'e']) t.ok(cache.get(app, tok), `${tok} kept`);
 });
 
 t.test('a read that an invalidation overtook is not stored', async (t) => {

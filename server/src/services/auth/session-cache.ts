@@ -14,6 +14,8 @@ interface Entry extends SessionIdentity {
   project: ProjectHandle;
   /** ms since the epoch: the earliest of the token's exp, the session's expiry and the safety TTL. */
   expiresAt: number;
+  /** The cache's `stamp` when this entry last moved to the recent end. */
+  stamp: number;
 }
 
 /** Most tokens kept; the least recently used goes first (about 1 KB each with the token text). */
@@ -41,10 +43,17 @@ export const SESSION_CACHE_SIZE = 10_000;
  * query (`begin()`) and stores only if no invalidation happened meanwhile.
  */
 export class SessionCache {
+  /**
+   * By token text alone, no `<project> <token>` key to build per request: a
+   * token names its project (its audience), and an entry only answers for
+   * the handle it was read through. Map order is the LRU order.
+   */
   private readonly entries = new Map<string, Entry>();
-  /** `<project> <user id>` -> keys of that user's entries, so an event finds them without a scan. */
+  /** `<project> <user id>` -> tokens of that user's entries, so an event finds them without a scan. */
   private readonly byUser = new Map<string, Set<string>>();
   private generation = 0;
+  /** Counts moves to the recent end (sets and refreshes). */
+  private stamp = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -57,16 +66,19 @@ export class SessionCache {
 
   /** The identity of a token of `project`, if cached and still valid. */
   get(project: ProjectHandle, token: string): SessionIdentity | undefined {
-    const key = keyOf(project.id, token);
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.project !== project || entry.expiresAt <= Date.now()) {
-      this.remove(key, entry);
+    const entry = this.entries.get(token);
+    if (!entry || entry.project !== project) return undefined;
+    if (entry.expiresAt <= Date.now()) {
+      this.remove(token, entry);
       return undefined;
     }
-    // Most recently used last: Map keeps insertion order, so the first key is the LRU one.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    // Most recently used last (Map order), but moved only once it is in the older half: a hot
+    // token is not re-inserted on every request, and is never near eviction either.
+    if (this.stamp - entry.stamp > this.maxEntries / 2) {
+      entry.stamp = ++this.stamp;
+      this.entries.delete(token);
+      this.entries.set(token, entry);
+    }
     return entry;
   }
 
@@ -78,15 +90,14 @@ export class SessionCache {
   /** Stores what a read begun at `generation` found, valid until `expiresAt` at the latest (ms since the epoch). */
   set(generation: number, project: ProjectHandle, token: string, identity: SessionIdentity, expiresAt: number): void {
     if (generation !== this.generation) return;
-    const key = keyOf(project.id, token);
-    const old = this.entries.get(key);
-    if (old) this.remove(key, old);
-    const entry: Entry = { ...identity, project, expiresAt: Math.min(expiresAt, Date.now() + this.ttlMs) };
-    this.entries.set(key, entry);
+    const old = this.entries.get(token);
+    if (old) this.remove(token, old);
+    const entry: Entry = { ...identity, project, expiresAt: Math.min(expiresAt, Date.now() + this.ttlMs), stamp: ++this.stamp };
+    this.entries.set(token, entry);
     const userKey = `${project.id} ${identity.user.id}`;
     let keys = this.byUser.get(userKey);
     if (!keys) this.byUser.set(userKey, (keys = new Set()));
-    keys.add(key);
+    keys.add(token);
     while (this.entries.size > this.maxEntries) {
       const [lruKey, lru] = this.entries.entries().next().value!;
       this.remove(lruKey, lru);
@@ -124,10 +135,6 @@ export class SessionCache {
     keys?.delete(key);
     if (keys?.size === 0) this.byUser.delete(userKey);
   }
-}
-
-function keyOf(projectId: string, token: string): string {
-  return `${projectId} ${token}`;
 }
 
 /**
