@@ -5,8 +5,11 @@ import type { Database, DbObserver, DbRow, TransactionOptions } from './database
 import { checkPayload, type BusTopic, type CommitFeed } from './bus.ts';
 import { busChannel, busTopic } from './postgres-bus.ts';
 import { WriteGroups, type GroupContext } from './postgres-group.ts';
+import { sqlText } from './sql-text.ts';
 
 const dialect = new PgDialect();
+/** A statement's text and parameters: in one pass (sql-text.ts), drizzle for what that does not write. */
+const queryText = (query: SQL) => sqlText(query, true) ?? dialect.sqlToQuery(query);
 
 // bigint (int8) columns hold integer fields and counts; they fit in a JS number
 // for every value an `integer` field accepts (safe integers).
@@ -85,7 +88,7 @@ export class PostgresDatabase implements Database {
   }
 
   async all<T = DbRow>(query: SQL): Promise<T[]> {
-    const { sql: text, params } = dialect.sqlToQuery(query);
+    const { sql: text, params } = queryText(query);
     const result = await (this.client ?? (this.pool as Queryable)).query(text, params.map(toPgParam));
     return result.rows as T[];
   }
@@ -95,7 +98,7 @@ export class PostgresDatabase implements Database {
   }
 
   async run(query: SQL): Promise<{ changes: number }> {
-    const { sql: text, params } = dialect.sqlToQuery(query);
+    const { sql: text, params } = queryText(query);
     const result = await (this.client ?? (this.pool as Queryable)).query(text, params.map(toPgParam));
     return { changes: result.rowCount ?? 0 };
   }
@@ -170,7 +173,7 @@ export class PostgresDatabase implements Database {
       await this.run(query);
       return;
     }
-    const { sql: text, params } = dialect.sqlToQuery(query);
+    const { sql: text, params } = queryText(query);
     this.deferred.push(inlineParams(text, params.map(toPgParam), (v) => this.client!.escapeLiteral(v)));
   }
 
