@@ -109,6 +109,10 @@ export class PostgresDatabase implements Database {
     const start = performance.now();
     let committed = false;
     const client = await this.pool.connect();
+    // A connection lost mid-transaction fails the query in flight, and pg also emits
+    // 'error' on the checked-out client; unheard, that would crash the process.
+    client.on('error', ignoreClientError);
+    let broken = false;
     try {
       await client.query('BEGIN');
       const tx = new PostgresDatabase(this.pool, this.schema, client);
@@ -119,10 +123,12 @@ export class PostgresDatabase implements Database {
       this.feed(tx.outbox.values());
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
+      // A connection whose ROLLBACK fails is not given to anyone else.
+      broken = await client.query('ROLLBACK').then(() => false, () => true);
       throw err;
     } finally {
-      client.release();
+      client.off('error', ignoreClientError);
+      client.release(broken);
       this.observer?.transaction('postgres', (performance.now() - start) / 1000, committed);
     }
   }
@@ -252,3 +258,5 @@ export function inlineParams(text: string, params: unknown[], escapeLiteral: (va
   }
   return out;
 }
+
+function ignoreClientError(): void {}
