@@ -23,17 +23,28 @@ export class ApiError extends Error {
   }
 }
 
+/** What a client is told of a QueryError: its message (ending "at column N"), position and column. */
+export function queryProblem(err: QueryError): { message: string; position: number; column: number } {
+  return { message: err.message, position: err.position, column: err.column };
+}
+
 /**
- * Runs `fn`; a QueryError it throws (a filter, sort, search or rule that does
- * not parse or bind) becomes the 400 `code`, "invalid <what>: ...", with the
- * position and column the client can point at. The one conversion: every
- * expression the API takes fails the same way.
+ * A QueryError (a filter, sort, search, rule or aggregate that does not parse
+ * or bind) as the 400 `code`, "invalid <what>: ...", with the position and
+ * column the client can point at. The one conversion: every expression the
+ * API takes fails the same way.
  */
+export function queryApiError(code: ErrorCode, what: string, err: QueryError, details?: Record<string, unknown>): ApiError {
+  const { message, ...where } = queryProblem(err);
+  return new ApiError(code, `invalid ${what}: ${message}`, { ...details, ...where });
+}
+
+/** Runs `fn`; a QueryError it throws becomes `queryApiError(code, what, err, details)`. */
 export function orQueryError<T>(code: ErrorCode, what: string, fn: () => T, details?: Record<string, unknown>): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof QueryError) throw new ApiError(code, `invalid ${what}: ${err.message}`, { ...details, position: err.position, column: err.column });
+    if (err instanceof QueryError) throw queryApiError(code, what, err, details);
     throw err;
   }
 }

@@ -318,12 +318,3 @@ export function operandsOf(expr: BoundExpr, into: BoundOperand[] = []): BoundOpe
   }
   return into;
 }
-
-/**
- * Whether a bound expression reads through a relation. One that does not can be
- * judged on a record in memory with exactly the SQL's answer (the agreement the
- * property test proves), without a query.
- */
-export function readsRelations(expr: BoundExpr): boolean {
-  return operandsOf(expr).some((o) => o.k === 'field' && o.hops.length > 0);
-}

@@ -16,6 +16,7 @@ const row: Row = { id: 'p1', title: 'Hello', count: 3, published: true, author: 
 const cases: Array<{ source: string; relations: string[]; auth: boolean; guest: boolean; user: boolean }> = [
   { source: "title = 'Hello'", relations: [], auth: false, guest: true, user: true },
   { source: 'auth.id != null && author = auth.id', relations: [], auth: true, guest: false, user: true },
+  { source: 'auth.id != null && auth.id = id', relations: [], auth: true, guest: false, user: false },
   { source: "author.role = 'admin'", relations: ['author>users'], auth: false, guest: true, user: true },
   { source: "editors.role = 'user' || parent.author.role = 'x'", relations: ['editors>users', 'parent>posts/author>users'], auth: false, guest: true, user: true },
   { source: "!(title = 'a' || (length(author.id) > 0) = true)", relations: ['author>users'], auth: false, guest: false, user: false },

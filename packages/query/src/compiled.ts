@@ -18,7 +18,11 @@ export type CompiledSqlContext = Omit<SqlContext, 'schema' | 'collection'>;
 
 /** An expression parsed and bound against one collection of one schema. */
 export class Compiled {
-  /** Reads through a relation: judging it in memory needs the related records. */
+  /**
+   * Reads through a relation: judging it in memory needs the related records.
+   * One that does not is judged on a record in memory with exactly the SQL's
+   * answer (the agreement the property test proves), without a query.
+   */
   readonly readsRelations: boolean;
   /** Reads `auth.*`: if not, every caller gets the same answer. */
   readonly readsAuth: boolean;

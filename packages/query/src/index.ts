@@ -29,7 +29,7 @@ export { compareOps } from './ast.ts';
 export { QueryError, MAX_SOURCE_LENGTH, MAX_DEPTH } from './errors.ts';
 export { parse } from './parser.ts';
 export { parseSort } from './sort.ts';
-export { check, bind, columnType, fieldInfo, operandsOf, readsRelations } from './check.ts';
+export { check, bind, columnType, fieldInfo } from './check.ts';
 export {
   parseAggregate, parseGroupBy, parseSelect, parseAggregateSort, AggregateError, dateUnits, aggregateFunctions, MAX_GROUP_KEYS, MAX_METRICS,
 } from './aggregate.ts';

@@ -1,14 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { CollectionDefinition } from '@baas/protocol';
 import { normalizeCollection, ruleNames, SchemaError, toColumnValue } from '@baas/schema';
-import { check, parse, QueryError } from '@baas/query';
-import { ApiError } from '../errors.ts';
+import { compile, QueryError, schemaLookup } from '@baas/query';
+import { ApiError, queryProblem } from '../errors.ts';
 import { nowIso } from '../ids.ts';
 import { alterCollectionTable, createCollectionTable, dropCollectionTable, storageNames, tableName } from '../db/collection-tables.ts';
 import type { Database } from '../db/database.ts';
 import { bumpVersion } from '../db/shared-state.ts';
 import { isPrivileged, type ServiceContext } from './context.ts';
-import { schemaLookup } from '@baas/query';
 import { uniqueViolationError } from './unique.ts';
 import { forgetCollectionChanges } from '../db/change-log.ts';
 
@@ -213,10 +212,10 @@ export function validateAgainst(catalog: ReadonlyMap<string, CollectionDefinitio
       const source = def.rules[rule];
       if (!source) continue;
       try {
-        check(parse(source), { schema: lookup, collection: def.name });
+        compile(lookup, def.name, source);
       } catch (err) {
         if (!(err instanceof QueryError)) throw err;
-        problems[`${def.name}.rules.${rule}`] = { code: 'invalid_rule', message: err.message, position: err.position, column: err.column };
+        problems[`${def.name}.rules.${rule}`] = { code: 'invalid_rule', ...queryProblem(err) };
       }
     }
   }

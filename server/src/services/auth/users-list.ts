@@ -1,11 +1,10 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { AuthUser } from '@baas/protocol';
-import { check, parse, parseSort, toSql } from '@baas/query';
+import { compile, parseSort, serviceUsersLookup } from '@baas/query';
 import type { Database } from '../../db/database.ts';
 import type { ServiceContext } from '../context.ts';
 import { orQueryError } from '../../errors.ts';
 import { nowIso } from '../../ids.ts';
-import { serviceUsersLookup } from '@baas/query';
 import { afterCursor, cursorKind, decodeCursor, encodeCursor, orderBy, type OrderKey } from '../records/cursor.ts';
 import { decodeUser, publicUser } from './users.ts';
 
@@ -44,18 +43,13 @@ export async function listUsers(ctx: ServiceContext, options: UserListOptions): 
 }
 
 function filterSql(db: Database, source: string): SQL {
-  return orQueryError('invalid_filter', 'filter', () => {
-    const expr = parse(source);
-    check(expr, { schema: serviceUsersLookup, collection: 'users' });
-    return toSql(expr, {
+  return orQueryError('invalid_filter', 'filter', () =>
+    compile(serviceUsersLookup, 'users', source).toSql({
       dialect: db.dialect,
-      schema: serviceUsersLookup,
-      collection: 'users',
       table: () => db.table('_users'),
       // The service role has no user: auth.* is null, as for a guest.
       env: { auth: null, now: nowIso() },
-    });
-  });
+    }));
 }
 
 function orderKeys(sort: string | undefined): OrderKey[] {

@@ -1,5 +1,5 @@
 import { AggregateError, aggregateItem, aggregateToSql, parseAggregate, type AggregateQuery, type AggregateSource } from '@baas/query';
-import { ApiError } from '../../errors.ts';
+import { queryApiError } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { listScope } from './list.ts';
 
@@ -35,13 +35,7 @@ function parsed(options: AggregateOptions, ctx: Parameters<typeof parseAggregate
   try {
     return parseAggregate(options, ctx);
   } catch (err) {
-    if (err instanceof AggregateError) {
-      throw new ApiError('invalid_aggregate', `invalid ${err.parameter}: ${err.message}`, {
-        parameter: err.parameter,
-        position: err.position,
-        column: err.column,
-      });
-    }
+    if (err instanceof AggregateError) throw queryApiError('invalid_aggregate', err.parameter, err, { parameter: err.parameter });
     throw err;
   }
 }
