@@ -13,7 +13,7 @@ const row: Row = { id: 'p1', title: 'Hello', count: 3, published: true, author: 
 // Each row: a source over the fixture's posts; what the inspections say of it
 // (relation paths as "field>target" hops joined by "/"); and its answer on `row`
 // for a guest and for `user`, with related records found.
-const cases: Array<{ source: string; relations: string[]; auth: boolean; guest: boolean; user: boolean }> = [
+const cases: Array<{ source: string; relations: string[]; auth: boolean; fields?: false; guest: boolean; user: boolean }> = [
   { source: "title = 'Hello'", relations: [], auth: false, guest: true, user: true },
   { source: 'auth.id != null && author = auth.id', relations: [], auth: true, guest: false, user: true },
   { source: 'auth.id != null && auth.id = id', relations: [], auth: true, guest: false, user: false },
@@ -23,7 +23,10 @@ const cases: Array<{ source: string; relations: string[]; auth: boolean; guest: 
   { source: "lower(title) = 'hello' && auth.data.plan = 'pro'", relations: [], auth: true, guest: false, user: true },
   { source: "(auth.role = 'admin') = published", relations: [], auth: true, guest: false, user: true },
   { source: "'a' in tags && count >= 3", relations: [], auth: false, guest: true, user: true },
-  { source: '', relations: [], auth: false, guest: true, user: true },
+  { source: 'auth.id != null', relations: [], auth: true, fields: false, guest: false, user: true },
+  { source: "auth.role = 'admin' || request.data.x = 1", relations: [], auth: true, fields: false, guest: false, user: true },
+  { source: "now > '2000-01-01'", relations: [], auth: false, fields: false, guest: true, user: true },
+  { source: '', relations: [], auth: false, fields: false, guest: true, user: true },
 ];
 
 const query = (dialect: 'sqlite' | 'postgres', obj: SQL) => (dialect === 'sqlite' ? new SQLiteSyncDialect() : new PgDialect()).sqlToQuery(obj);
@@ -34,6 +37,7 @@ for (const c of cases) {
     t.same(compiled.relationPaths.map((hops) => hops.map((h) => `${h.field}>${h.target}`).join('/')), c.relations, 'relation paths');
     t.equal(compiled.readsRelations, c.relations.length > 0, 'readsRelations');
     t.equal(compiled.readsAuth, c.auth, 'readsAuth');
+    t.equal(compiled.readsFields, c.fields ?? true, 'readsFields');
     t.equal(compiled.evaluate(row, guestEnv, related), c.guest, 'guest');
     t.equal(compiled.evaluate(row, user, related), c.user, 'user');
     // The SQL is the compiler's own, for the schema and collection it was compiled against.

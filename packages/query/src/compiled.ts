@@ -26,6 +26,12 @@ export class Compiled {
   readonly readsRelations: boolean;
   /** Reads `auth.*`: if not, every caller gets the same answer. */
   readonly readsAuth: boolean;
+  /**
+   * Reads a field of the record (its own or through a relation). One that
+   * does not (`auth.id != null`) has one answer for every row of a request,
+   * which `evaluate` gives on any row, the SQL's answer.
+   */
+  readonly readsFields: boolean;
   /** The relation hops of each path that follows one, for prefetching related records. */
   readonly relationPaths: ReadonlyArray<readonly Hop[]>;
 
@@ -38,6 +44,7 @@ export class Compiled {
     this.relationPaths = operands.flatMap((o) => (o.k === 'field' && o.hops.length > 0 ? [o.hops] : []));
     this.readsRelations = this.relationPaths.length > 0;
     this.readsAuth = operands.some((o) => o.k === 'env' && o.path[0] === 'auth');
+    this.readsFields = operands.some((o) => o.k === 'field');
   }
 
   /** Whether `row` (a decoded record) satisfies it; `related` finds the records relation paths reach. */

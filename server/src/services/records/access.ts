@@ -81,8 +81,18 @@ export function ruleCondition(
   def: CollectionDefinition = access.def,
 ): SQL | undefined {
   const source = ruleSource(ctx, def, rule);
-  return source === undefined ? undefined : compiled(access, source, def.name).toSql(sqlContext(ctx, access, env, def.name));
+  if (source === undefined) return undefined;
+  const compiledRule = compiled(access, source, def.name);
+  // A rule that reads no field (`auth.id != null`) says the same of every row:
+  // judged once in memory (the evaluator agrees with the SQL, as the query
+  // package's property test proves), it adds nothing or refuses every row,
+  // instead of SQL built and run per request.
+  if (!compiledRule.readsFields) return compiledRule.evaluate({}, env) ? undefined : noRow;
+  return compiledRule.toSql(sqlContext(ctx, access, env, def.name));
 }
+
+/** A condition no row meets. */
+const noRow = sql`1 = 0`;
 
 /**
  * A rule of a record collection, judged on one record: in memory when the
