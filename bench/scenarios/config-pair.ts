@@ -3,9 +3,8 @@
  * against two identical baas children on SQLite that differ only in `env`
  * (the first is measured, the second is its baseline).
  */
-import { measurePair } from '../lib/measure.ts';
-import type { Row, Scenario } from '../lib/scenario.ts';
-import { operations, start, type Side } from './records.ts';
+import type { Scenario } from '../lib/scenario.ts';
+import { measureAll, operations, start, type Side } from './records.ts';
 
 interface ConfigSide {
   label: string;
@@ -27,15 +26,7 @@ export function configPairScenario(options: { name: string; description: string;
         // One after the other: seeding both at once on the one server core would only be slower.
         sides.push(await start('baas', options.measured.label, 'bench/server-baas.ts', options.measured.env));
         sides.push(await start('baseline', options.baseline.label, 'bench/server-baas.ts', options.baseline.env));
-        const [subject, baseline] = sides;
-        const rows: Row[] = [];
-        for (const op of selected) {
-          if (ctx.aborted()) break;
-          await op.check(subject);
-          await op.check(baseline);
-          rows.push(await measurePair(ctx, name, op, subject, baseline));
-        }
-        return rows;
+        return await measureAll(ctx, name, selected, sides[0], sides[1]);
       } finally {
         await Promise.all(sides.map((s) => s.child.stop()));
       }

@@ -155,7 +155,8 @@ export const recordsPgScenario: Scenario = {
   },
 };
 
-async function measureAll(ctx: BenchContext, scenario: string, selected: Operation[], baas: Side, baseline: Side): Promise<Row[]> {
+/** Checks one reply of each side, then measures each operation as a pair (also used by scenarios/config-pair.ts). */
+export async function measureAll(ctx: BenchContext, scenario: string, selected: Operation[], baas: Side, baseline: Side): Promise<Row[]> {
   const rows: Row[] = [];
   for (const op of selected) {
     if (ctx.aborted()) break;
