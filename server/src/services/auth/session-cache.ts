@@ -27,7 +27,7 @@ export const SESSION_CACHE_SIZE = 10_000;
  * signing in). Per instance, in memory, LRU-bounded.
  *
  * Revocation stays immediate because every change that could alter an
- * answer publishes an identity event (services/identity-events.ts) and this
+ * answer publishes an identity event (db/identity-events.ts) and this
  * cache drops what the event names:
  * - on the committing process, synchronously at commit (the stores' commit
  *   feed, db/bus.ts), before the revoking request's reply is sent;
