@@ -11,7 +11,7 @@ import {
 } from '@baas/protocol';
 import { ErrorBag, SchemaError } from './errors.ts';
 import { checkName, namePattern } from './names.ts';
-import { checkValue, compilePattern, parseIsoDate, recordIdPattern } from './values.ts';
+import { checkValue, compilePattern, parseIsoDate } from './values.ts';
 
 /** Most fields one collection may have; wide tables are a design smell and slow every SELECT *. */
 export const maxFields = 200;

@@ -34,7 +34,6 @@ forEachEngine(t, 'admin: admins list/create/delete, logout, sessions', async (t,
   t.equal(res.status, 201, JSON.stringify(res.body));
   t.match(res.body, { id: String, email: 'ops@example.com', createdAt: String });
   t.same(Object.keys(res.body).sort(), ['createdAt', 'email', 'id'], 'never the hash');
-  const ops = res.body;
 
   res = await api.request('POST', '/v1/admin/admins', { token, body: { email: 'OPS@example.com', password: 'yet another password' } });
   t.equal(res.status, 409, 'duplicate email, whatever its case');
