@@ -101,12 +101,19 @@ export async function createRecord(ctx: ServiceContext, collection: string, inpu
       await definitionUnchanged(tx, collection, access);
       const inTx = withDb(ctx, tx);
       if (!(await createAllowed(inTx, access, env, record))) throw createRefused(collection);
-      await checkRelations(inTx, access, values);
       const columns = valuesToColumns(access.def, record, tx.dialect);
       const names = ['id', 'created_at', 'updated_at', ...columns.keys()];
       const params = [record.id, record.created_at, record.updated_at, ...columns.values()];
-      await tx.run(sql`INSERT INTO ${access.table} (${sql.join(names.map((n) => sql.identifier(n)), sql`, `)})
-        VALUES (${sql.join(params.map((p) => sql`${p}`), sql`, `)})`);
+      const into = sql`INSERT INTO ${access.table} (${sql.join(names.map((n) => sql.identifier(n)), sql`, `)}) `;
+      const list = sql.join(params.map((p) => sql`${p}`), sql`, `);
+      const related = relationsExist(inTx, access, values);
+      // The relation check folded into the insert: one statement instead of a read and a
+      // write. When it inserts nothing, the check runs alone to name the missing ids (400);
+      // should they all exist by then (created meanwhile), the plain insert follows.
+      if (!related || (await tx.run(sql`${into}SELECT ${list} WHERE ${related}`)).changes === 0) {
+        if (related) await checkRelations(inTx, access, values);
+        await tx.run(sql`${into}VALUES (${list})`);
+      }
       await logChange(tx, collection, 'create', record, null);
       return record;
     }, RECORD_WRITE),
@@ -192,14 +199,33 @@ async function writing<T>(def: CollectionDefinition, work: () => Promise<T>): Pr
   }
 }
 
+/** The relation values of `values`, each field's ids without repeats (own keys only: a relation named `constructor` absent from a patch is not Object). */
+function relationIds(access: CollectionAccess, values: Record<string, unknown>): Array<{ field: CollectionDefinition['fields'][number]; ids: string[] }> {
+  const out = [];
+  for (const field of access.def.fields) {
+    if (field.type !== 'relation' || !Object.hasOwn(values, field.name) || values[field.name] == null) continue;
+    const ids = [...new Set((Array.isArray(values[field.name]) ? values[field.name] : [values[field.name]]) as string[])];
+    if (ids.length > 0) out.push({ field, ids });
+  }
+  return out;
+}
+
+/** The condition that every relation value of `values` points at an existing record; undefined when there are none. */
+function relationsExist(ctx: ServiceContext, access: CollectionAccess, values: Record<string, unknown>): SQL | undefined {
+  const checks = relationIds(access, values).map(({ field, ids }) => {
+    const table: SQL = ctx.db.table(tableName(field.collection!));
+    // ids are distinct and id is the primary key: all exist when as many rows match.
+    return ids.length === 1
+      ? sql`EXISTS (SELECT 1 FROM ${table} WHERE id = ${ids[0]})`
+      : sql`(SELECT COUNT(*) FROM ${table} WHERE id IN ${ids}) = ${ids.length}`;
+  });
+  return checks.length ? sql.join(checks, sql` AND `) : undefined;
+}
+
 /** Every relation value must point at an existing record (400 naming the field otherwise). */
 async function checkRelations(ctx: ServiceContext, access: CollectionAccess, values: Record<string, unknown>): Promise<void> {
   const problems: Record<string, { code: string; message: string }> = {};
-  for (const field of access.def.fields) {
-    // Own keys only: a relation named `constructor` absent from a patch is not Object.
-    if (field.type !== 'relation' || !Object.hasOwn(values, field.name) || values[field.name] == null) continue;
-    const ids = [...new Set((Array.isArray(values[field.name]) ? values[field.name] : [values[field.name]]) as string[])];
-    if (ids.length === 0) continue;
+  for (const { field, ids } of relationIds(access, values)) {
     const table: SQL = ctx.db.table(tableName(field.collection!));
     const found = await ctx.db.all<{ id: string }>(sql`SELECT id FROM ${table} WHERE id IN ${ids}`);
     const missing = ids.filter((id) => !found.some((r) => r.id === id));
