@@ -1,6 +1,6 @@
 import t from 'tap';
-import type { FieldDefinition } from '@baas/protocol';
-import { columnType, fromColumnValue, toColumnValue, type Dialect } from './columns.ts';
+import type { CollectionDefinition, FieldDefinition } from '@baas/protocol';
+import { columnType, fromColumnValue, rowToRecord, toColumnValue, type Dialect } from './columns.ts';
 
 type F = Partial<FieldDefinition> & { type: FieldDefinition['type'] };
 const f = (x: F): FieldDefinition => ({ name: 'v', ...x });
@@ -80,4 +80,31 @@ t.test('driver variations are tolerated', async (t) => {
   t.equal(fromColumnValue(f({ type: 'json' }), 'text', 'postgres'), 'text', 'a json string stays a string');
   t.equal(fromColumnValue(f({ type: 'date' }), new Date('2024-05-01T10:00:00Z'), 'postgres'), '2024-05-01T10:00:00.000Z');
   t.equal(toColumnValue(f({ type: 'text' }), undefined, 'sqlite'), null);
+});
+
+const collection = (fields: FieldDefinition[]): CollectionDefinition =>
+  ({ name: 'c', fields, rules: {}, indexes: [] }) as unknown as CollectionDefinition;
+
+t.test('rowToRecord decodes each field as fromColumnValue does, on both dialects', async (t) => {
+  const fields = values.map(([x], i) => ({ ...f(x), name: `f${i}` }));
+  const def = collection(fields);
+  for (const dialect of ['sqlite', 'postgres'] as const) {
+    const row: Record<string, unknown> = { id: 'r1', created_at: 'c', updated_at: 'u' };
+    values.forEach(([, api], i) => (row[`f${i}`] = driver(fields[i], toColumnValue(fields[i], api, dialect), dialect)));
+    const expected: Record<string, unknown> = { id: 'r1', created_at: 'c', updated_at: 'u' };
+    values.forEach(([, api], i) => (expected[`f${i}`] = api));
+    t.strictSame(rowToRecord(def, row, dialect), expected, dialect);
+    t.strictSame(rowToRecord(def, { id: 'r1', created_at: 'c', updated_at: 'u' }, dialect).f0, null, `${dialect}: a missing column reads as null`);
+  }
+  t.equal(rowToRecord(collection([f({ type: 'integer' })]), { v: 5n }, 'sqlite').v, 5, 'safeIntegers bigint');
+});
+
+t.test('rowToRecord follows a schema change: a new definition decodes with its own fields', async (t) => {
+  const before = collection([{ ...f({ type: 'text' }), name: 'a' }, { ...f({ type: 'boolean' }), name: 'b' }]);
+  const row = { id: 'r', created_at: 'c', updated_at: 'u', a: 'x', b: 1, n: 7 };
+  t.strictSame(rowToRecord(before, row, 'sqlite'), { id: 'r', created_at: 'c', updated_at: 'u', a: 'x', b: true });
+  // What a schema change gives: a new definition object (a field dropped, one added).
+  const after = collection([{ ...f({ type: 'boolean' }), name: 'b' }, { ...f({ type: 'integer' }), name: 'n' }]);
+  t.strictSame(rowToRecord(after, row, 'sqlite'), { id: 'r', created_at: 'c', updated_at: 'u', b: true, n: 7 });
+  t.strictSame(rowToRecord(before, row, 'sqlite'), { id: 'r', created_at: 'c', updated_at: 'u', a: 'x', b: true }, 'the old definition still decodes as before');
 });

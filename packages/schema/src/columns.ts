@@ -66,12 +66,61 @@ export function fromColumnValue(field: FieldDefinition, raw: unknown, dialect: D
   return raw;
 }
 
+/** One column's decoder: what fromColumnValue does for one field, chosen once. */
+type Decode = (raw: unknown) => unknown;
+
+/**
+ * The decoder of a field, or undefined when the driver's value is already the
+ * API's (text-like columns, and SQLite numbers as better-sqlite3 gives them
+ * without safeIntegers): those are copied without a call.
+ */
+function decoderOf(field: FieldDefinition, dialect: Dialect): Decode | undefined {
+  const nullable = (decode: (raw: unknown) => unknown): Decode => (raw) => (raw === null || raw === undefined ? null : decode(raw));
+  if (dialect === 'sqlite') {
+    if (isJsonColumn(field) || field.type === 'boolean') return (raw) => fromColumnValue(field, raw, dialect);
+    if (field.type === 'integer' || field.type === 'number') return nullable((raw) => (typeof raw === 'bigint' ? Number(raw) : raw));
+    return undefined;
+  }
+  if (isMultiple(field) || field.type === 'integer' || field.type === 'number' || field.type === 'date') return (raw) => fromColumnValue(field, raw, dialect);
+  return undefined;
+}
+
+/** A collection's row decoder: the field names and decoders, in the definition's order. */
+interface RowDecoder {
+  names: string[];
+  decoders: Array<Decode | undefined>;
+}
+
+/**
+ * Decoders per definition and dialect. A definition is never changed in
+ * place: a schema change (in this process, or read from the store after
+ * another process made one) gives new definition objects, so a changed
+ * collection gets a new decoder and the old one goes with its definition.
+ */
+const rowDecoders = new WeakMap<CollectionDefinition, Partial<Record<Dialect, RowDecoder>>>();
+
+function rowDecoder(def: CollectionDefinition, dialect: Dialect): RowDecoder {
+  let byDialect = rowDecoders.get(def);
+  if (!byDialect) rowDecoders.set(def, (byDialect = {}));
+  return (byDialect[dialect] ??= {
+    names: def.fields.map((f) => f.name),
+    decoders: def.fields.map((f) => decoderOf(f, dialect)),
+  });
+}
+
 /**
  * A stored row of a collection's table -> the record the API returns (and
- * realtime sends): the system columns, then each field decoded as above.
+ * realtime sends): the system columns, then each field decoded as
+ * fromColumnValue does (each field's decoder chosen once per definition, not
+ * per row: a list decodes every field of every row).
  */
 export function rowToRecord(def: CollectionDefinition, row: Record<string, unknown>, dialect: Dialect): RecordData {
+  const { names, decoders } = rowDecoder(def, dialect);
   const record: RecordData = { id: row.id as string, created_at: row.created_at as string, updated_at: row.updated_at as string };
-  for (const field of def.fields) record[field.name] = fromColumnValue(field, row[field.name], dialect);
+  for (let i = 0; i < names.length; i++) {
+    const raw = row[names[i]];
+    const decode = decoders[i];
+    record[names[i]] = decode === undefined ? (raw === undefined ? null : raw) : decode(raw);
+  }
   return record;
 }

@@ -46,7 +46,10 @@ export interface ListScope {
  * says which records a caller may list, used by lists, counts and aggregates.
  */
 export async function listScope(ctx: ServiceContext, collection: string, options: { filter?: string; search?: string }): Promise<ListScope> {
-  const access = await accessCollection(ctx, collection);
+  return scopeOf(ctx, await accessCollection(ctx, collection), options);
+}
+
+function scopeOf(ctx: ServiceContext, access: CollectionAccess, options: { filter?: string; search?: string }): ListScope {
   const env = envOf(ctx);
   const ruleAndFilter = and(ruleCondition(ctx, access, 'list', env), filterCondition(ctx, access, options.filter, env));
   const search = searchOf(access, options.search);
@@ -78,8 +81,13 @@ const rankedKeys: OrderKey[] = [
  * than asked to know whether a next page exists.
  */
 export async function listRecords(ctx: ServiceContext, collection: string, options: ListOptions): Promise<ListResult> {
-  const scope = await listScope(ctx, collection, options);
-  const { access, search } = scope;
+  return listRecordsOf(ctx, await accessCollection(ctx, collection), options);
+}
+
+/** listRecords on a collection already resolved (the route keeps `access` to pick the reply's serializer). */
+export async function listRecordsOf(ctx: ServiceContext, access: CollectionAccess, options: ListOptions): Promise<ListResult> {
+  const scope = scopeOf(ctx, access, options);
+  const { search } = scope;
   const tree = parseExpand(options.expand, access.def, access.catalog);
   const ranked = search !== undefined && !options.sort;
   const keys = ranked ? rankedKeys : orderKeys(access, options.sort);

@@ -1,8 +1,11 @@
-import { createRecord, deleteRecord, expandOne, getRecord, listRecords } from '../../../services/records/index.ts';
+import { accessCollection, createRecord, deleteRecord, expandOne, getRecordOf, listRecordsOf } from '../../../services/records/index.ts';
 import { updateRecord } from '../../../services/records/write.ts';
 import { MAX_LIMIT } from '../../../services/records/list.ts';
 import { collectionName, errors, recordId, recordSerializer, type Routes, noContent } from '../../schemas.ts';
+import { listReplySerializer, recordReplySerializer } from '../../record-serializer.ts';
 
+/** What Fastify sets for a JSON reply; a reply with its own serializer must say it (Fastify leaves it unset). */
+const JSON_TYPE = 'application/json; charset=utf-8';
 const collectionParams = { type: 'object', properties: { name: collectionName }, required: ['name'] } as const;
 const recordParams = { type: 'object', properties: { name: collectionName, id: recordId }, required: ['name', 'id'] } as const;
 const expand = { type: 'string', maxLength: 1000, description: 'relation fields to expand: author,comments.author' } as const;
@@ -52,7 +55,13 @@ export const recordRoutes: Routes = async (app) => {
       querystring: listQuery,
       response: { 200: list, ...errors(400, 401, 403, 404) },
     },
-    handler: async (request) => listRecords(request.ctx, request.params.name, request.query),
+    handler: async (request, reply) => {
+      const access = await accessCollection(request.ctx, request.params.name);
+      const result = await listRecordsOf(request.ctx, access, request.query);
+      // Set only once the list is read: an error reply keeps the error serializer.
+      reply.type(JSON_TYPE).serializer(listReplySerializer(access.catalog, access.def));
+      return result;
+    },
   });
 
   app.post('', {
@@ -81,7 +90,12 @@ export const recordRoutes: Routes = async (app) => {
       querystring: readQuery,
       response: { 200: record, ...errors(400, 401, 403, 404) },
     },
-    handler: async (request) => getRecord(request.ctx, request.params.name, request.params.id, request.query),
+    handler: async (request, reply) => {
+      const access = await accessCollection(request.ctx, request.params.name);
+      const record = await getRecordOf(request.ctx, access, request.params.id, request.query);
+      reply.type(JSON_TYPE).serializer(recordReplySerializer(access.catalog, access.def));
+      return record;
+    },
   });
 
   app.patch('/:id', {
