@@ -36,7 +36,9 @@ export interface MetricSources {
   lastBackup?: () => Promise<number | undefined>;
 }
 
-const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
+type RequestLabel = 'method' | 'route' | 'status_class' | 'project';
+const statusClasses = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+const statusClass = (status: number) => statusClasses[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`;
 
 /**
  * The Prometheus metrics of one instance (`GET /v1/metrics`). Counters and
@@ -48,12 +50,6 @@ export class Metrics {
   readonly registry = new Registry();
   readonly sources: MetricSources = {};
 
-  private readonly httpRequests = new Counter({
-    name: 'baas_http_requests_total',
-    help: 'HTTP requests answered, by method, route pattern, status class and project',
-    labelNames: ['method', 'route', 'status_class', 'project'] as const,
-    registers: [this.registry],
-  });
   private readonly httpDuration = new Histogram({
     name: 'baas_http_request_duration_seconds',
     help: 'Time from a request\'s arrival to its reply\'s last byte, by method, route pattern, status class and project',
@@ -113,6 +109,22 @@ export class Metrics {
 
   constructor() {
     const sources = this.sources;
+    // The request count is the duration histogram's count per label set: read from it at
+    // scrape time instead of counted again per request (a second label hash and map update
+    // on every request: 5 µs -> 2-3 µs per request, prom-client alone). Same label sets, same values.
+    const duration = this.httpDuration;
+    new Counter({
+      name: 'baas_http_requests_total',
+      help: 'HTTP requests answered, by method, route pattern, status class and project',
+      labelNames: ['method', 'route', 'status_class', 'project'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const v of (await duration.get()).values) {
+          if (v.metricName === 'baas_http_request_duration_seconds_count') this.inc(v.labels as Record<RequestLabel, string>, v.value);
+        }
+      },
+    });
     new Gauge({
       name: 'baas_realtime_connections',
       help: 'Open realtime WebSocket connections of this process, by project',
@@ -169,7 +181,6 @@ export class Metrics {
   /** One finished request (an outcome listener of the request log). */
   readonly request = (outcome: RequestOutcome): void => {
     const labels = { method: outcome.method, route: outcome.route, status_class: statusClass(outcome.status), project: outcome.project ?? '' };
-    this.httpRequests.inc(labels);
     this.httpDuration.observe(labels, outcome.ms / 1000);
   };
 

@@ -76,6 +76,10 @@ forEachEngine(t, 'the metrics: HTTP, database, storage, realtime, change log, ba
   t.ok(sample(text, 'baas_http_request_duration_seconds_bucket', { ...records, status_class: '2xx', le: '+Inf' }) === 3);
   t.notMatch(text, /not-a-project/, 'an unknown project name is no label (bounded label sets)');
   t.ok(sample(text, 'baas_http_requests_total', { route: '/v1/projects/:project/collections/:name/records', project: '', status_class: '4xx' }), 'it is counted without one');
+  // The count is read from the histogram at each scrape: a second scrape counts nothing twice.
+  const again: string = (await api.request('GET', '/v1/metrics', { token: api.adminToken })).body;
+  t.equal(sample(again, 'baas_http_requests_total', { ...records, status_class: '2xx' }), 3, 'a second scrape gives the same count');
+  t.equal(sample(again, 'baas_http_requests_total', { method: 'GET', route: '/v1/metrics', status_class: '2xx', project: '' }), 1, 'the first scrape is counted once');
 
   const engine = api.engine === 'postgres' ? 'postgres' : 'sqlite';
   t.ok(sample(text, 'baas_db_transaction_duration_seconds_count', { engine, outcome: 'commit' })! > 0, 'transaction timings');
