@@ -6,18 +6,24 @@
  * every write; against a bare `ws` server (server-ws-baseline.ts) sending the
  * same frames to the same number of sockets, in the same run, sides
  * alternating round by round. Per side:
- * - fan-out latency: for single writes, the time from the write's HTTP
- *   response to each subscriber's receipt (p50/p99 over all subscribers);
- * - the server's CPU time (/proc/<pid>/stat) per delivery under a stream of
- *   writes: the ratio is deliveries per server CPU second, baas / ws (the
- *   wall-clock deliveries/s, counted at the clients from the first write to
- *   the last delivery, are in the notes: the write rate and the machine's
- *   other load set them);
+ * - single writes, one at a time: the time from the write's HTTP response to
+ *   each subscriber's receipt (p50/p99 over all receipts), and the server's
+ *   CPU time (/proc/<pid>/stat) per delivery: the row's ratio is deliveries
+ *   per server CPU second, baas / ws. One write fans out to one frame per
+ *   socket, so neither side can coalesce frames: it is what one delivery costs.
+ *   The client processes' CPU per write is printed beside the server's: the
+ *   clients share one core, and when they need more than the server the p99
+ *   is theirs;
+ * - a stream of writes: server CPU per delivery and wall-clock deliveries/s
+ *   (notes only: baas writes the frames a socket got in one event-loop turn
+ *   as one writev, the bare baseline each frame on its own, so this figure
+ *   moves with the write rate, which the machine's other load sets);
  * - resident memory per idle subscribed connection (server RSS delta / connections).
  * Targets (issue 18): deliveries per CPU second >= 0.8 of the baseline, p99 < 50 ms, < 10 KB per connection.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpuMsOf, repoRoot, startChild, type ChildHandle } from '../lib/processes.ts';
 import { combine, loadCpu, type Measurement } from '../lib/wrk.ts';
 import type { BenchContext, Row, Scenario } from '../lib/scenario.ts';
@@ -55,11 +61,20 @@ function measurement(perSec: number, p50: number, p99: number, ok: number, secon
 
 /** What one side's round gave. */
 interface Figures {
-  /** reqPerSec: deliveries per second of server CPU (ok = deliveries, seconds = server CPU seconds). */
+  /**
+   * The fan-out of single writes (one write, every subscriber one frame: neither side can
+   * coalesce frames): reqPerSec is deliveries per second of server CPU (ok = deliveries,
+   * seconds = server CPU seconds); p50/p99 from the write's response to each receipt.
+   */
   m: Measurement;
-  /** Deliveries per second of wall-clock time. */
-  wallPerSecond: number;
+  /** The same, per delivery, in µs of server CPU. */
   cpuUsPerDelivery: number;
+  /** CPU ms per single write's fan-out: the server's, and the client processes' (all on the load core). */
+  serverMsPerWrite: number;
+  clientsMsPerWrite: number;
+  /** Under the stream of writes: server CPU µs per delivery, and deliveries per second of wall-clock time. */
+  streamCpuUsPerDelivery: number;
+  wallPerSecond: number;
   bytesPerConnection: number;
   missing: number;
   undelivered: number;
@@ -72,8 +87,18 @@ interface RtSide {
 }
 
 /** Connects the subscribers to one side, measures it, and disconnects them. */
-async function measureSide(ctx: BenchContext, side: RtSide, subscribers: number, processes: number): Promise<Figures> {
+async function measureSide(ctx: BenchContext, side: RtSide, subscribers: number, processes: number, round: number): Promise<Figures> {
   const { child: server } = side;
+  // BENCH_PROFILE: the server child profiles itself over each measured phase (single writes, the stream), and nothing else.
+  const profiled = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
+    if (!ctx.profileDir) return work();
+    await server.startProfile();
+    try {
+      return await work();
+    } finally {
+      await server.stopProfile(join(ctx.profileDir, `realtime-fanout-${phase}-r${round + 1}-${side.name}.cpuprofile`));
+    }
+  };
   const ready = server.ready as unknown as { project: string; collection: string };
   const clients: ChildProcess[] = [];
   try {
@@ -110,61 +135,74 @@ async function measureSide(ctx: BenchContext, side: RtSide, subscribers: number,
     // Latency: one write at a time, every subscriber's receipt.
     const latencies: number[] = [];
     let missing = 0;
-    for (let i = 0; i < LATENCY_WRITES && !ctx.aborted(); i++) {
-      const marker = `m-${i}-${Math.random().toString(36).slice(2)}`;
-      const answers = clients.map((c) => ask<{ times: number[] }>(c, { type: 'marker', marker }));
-      await sleep(50); // the markers reach the clients before the write
-      const respondedAt = await write(marker);
-      let got = 0;
-      for (const { times } of await Promise.all(answers)) {
-        for (const t of times) latencies.push(t - respondedAt);
-        got += times.length;
+    const clientsCpuMs = () => clients.reduce((sum, c) => sum + cpuMsOf(c.pid!), 0);
+    const singleCpuBefore = { server: cpuMsOf(server.pid), clients: clientsCpuMs() };
+    await profiled('single', async () => {
+      for (let i = 0; i < LATENCY_WRITES && !ctx.aborted(); i++) {
+        const marker = `m-${i}-${Math.random().toString(36).slice(2)}`;
+        const answers = clients.map((c) => ask<{ times: number[] }>(c, { type: 'marker', marker }));
+        await sleep(50); // the markers reach the clients before the write
+        const respondedAt = await write(marker);
+        let got = 0;
+        for (const { times } of await Promise.all(answers)) {
+          for (const t of times) latencies.push(t - respondedAt);
+          got += times.length;
+        }
+        missing += subscribers - got;
       }
-      missing += subscribers - got;
-    }
+    });
+    const singleCpuMs = { server: cpuMsOf(server.pid) - singleCpuBefore.server, clients: clientsCpuMs() - singleCpuBefore.clients };
+    const singleDelivered = latencies.length;
     latencies.sort((a, b) => a - b);
 
     // Throughput: a stream of writes by a few concurrent writers for ctx.seconds.
     const counts = async () => Promise.all(clients.map((c) => ask<{ received: number; lastAt: number }>(c, { type: 'count' })));
     const before = (await counts()).reduce((s, c) => s + c.received, 0);
-    const cpuBefore = cpuMsOf(server.pid);
-    const start = now();
-    let writes = 0;
-    const until = start + ctx.seconds * 1000;
-    await Promise.all(Array.from({ length: WRITERS }, async () => {
-      while (now() < until && !ctx.aborted()) {
-        await write('stream');
-        writes++;
+    const { delivered, lastAt, cpuMs, start, writes } = await profiled('stream', async () => {
+      const cpuBefore = cpuMsOf(server.pid);
+      const start = now();
+      let writes = 0;
+      const until = start + ctx.seconds * 1000;
+      await Promise.all(Array.from({ length: WRITERS }, async () => {
+        while (now() < until && !ctx.aborted()) {
+          await write('stream');
+          writes++;
+        }
+      }));
+      // Wait for the fan-out to finish (or stall).
+      let delivered = 0;
+      let lastAt = start;
+      for (let stable = 0, previous = -1; stable < 3; ) {
+        await sleep(250);
+        const c = await counts();
+        delivered = c.reduce((s, x) => s + x.received, 0) - before;
+        lastAt = Math.max(...c.map((x) => x.lastAt));
+        stable = delivered === previous ? stable + 1 : 0;
+        previous = delivered;
+        if (delivered >= writes * subscribers) break;
       }
-    }));
-    // Wait for the fan-out to finish (or stall).
-    let delivered = 0;
-    let lastAt = start;
-    for (let stable = 0, previous = -1; stable < 3; ) {
-      await sleep(250);
-      const c = await counts();
-      delivered = c.reduce((s, x) => s + x.received, 0) - before;
-      lastAt = Math.max(...c.map((x) => x.lastAt));
-      stable = delivered === previous ? stable + 1 : 0;
-      previous = delivered;
-      if (delivered >= writes * subscribers) break;
-    }
-    const cpuMs = cpuMsOf(server.pid) - cpuBefore;
+      return { delivered, lastAt, cpuMs: cpuMsOf(server.pid) - cpuBefore, start, writes };
+    });
     const seconds = (lastAt - start) / 1000;
     const figures: Figures = {
-      // Per CPU second, not per wall second: the write rate and the machine's other load set the
-      // wall-clock rate; the server's CPU time per delivery is what the server itself costs.
-      m: measurement(delivered / (cpuMs / 1000), quantile(latencies, 0.5), quantile(latencies, 0.99), delivered, cpuMs / 1000),
+      // Per CPU second, not per wall second: the machine's other load sets the wall-clock rate;
+      // the server's CPU time per delivery is what the server itself costs.
+      m: measurement(singleDelivered / (singleCpuMs.server / 1000), quantile(latencies, 0.5), quantile(latencies, 0.99), singleDelivered, singleCpuMs.server / 1000),
+      cpuUsPerDelivery: singleDelivered ? (singleCpuMs.server * 1000) / singleDelivered : NaN,
+      serverMsPerWrite: singleCpuMs.server / LATENCY_WRITES,
+      clientsMsPerWrite: singleCpuMs.clients / LATENCY_WRITES,
+      streamCpuUsPerDelivery: delivered ? (cpuMs * 1000) / delivered : NaN,
       wallPerSecond: delivered / seconds,
-      cpuUsPerDelivery: delivered ? (cpuMs * 1000) / delivered : NaN,
       bytesPerConnection: (rssAfter - rssBefore) / subscribers,
       missing,
       undelivered: writes * subscribers - delivered,
       writes,
     };
     ctx.log(
-      `  fanout ${side.name.padEnd(4)} ${Math.round(figures.wallPerSecond)} deliveries/s (${writes} writes), p99 ${figures.m.p99Ms.toFixed(1)} ms, ` +
-        `${figures.cpuUsPerDelivery.toFixed(2)} µs CPU/delivery, ${(figures.bytesPerConnection / 1024).toFixed(1)} KiB/connection`,
+      `  fanout ${side.name.padEnd(4)} single writes: p50 ${figures.m.p50Ms.toFixed(1)} ms, p99 ${figures.m.p99Ms.toFixed(1)} ms, ${figures.cpuUsPerDelivery.toFixed(2)} µs CPU/delivery, ` +
+        `CPU per write's fan-out: server ${figures.serverMsPerWrite.toFixed(1)} ms, clients ${figures.clientsMsPerWrite.toFixed(1)} ms; ` +
+        `stream: ${Math.round(figures.wallPerSecond)} deliveries/s (${writes} writes), ${figures.streamCpuUsPerDelivery.toFixed(2)} µs CPU/delivery; ` +
+        `${(figures.bytesPerConnection / 1024).toFixed(1)} KiB/connection`,
     );
     return figures;
   } finally {
@@ -189,7 +227,7 @@ export const realtimeScenario: Scenario = {
       for (let round = 0; round < ctx.rounds && !ctx.aborted(); round++) {
         const got = new Map<RtSide, Figures>();
         for (const side of round % 2 === 0 ? [baas, ws] : [ws, baas]) {
-          if (!ctx.aborted()) got.set(side, await measureSide(ctx, side, subscribers, processes));
+          if (!ctx.aborted()) got.set(side, await measureSide(ctx, side, subscribers, processes, round));
         }
         if (got.size === 2) rounds.push({ subject: got.get(baas)!, baseline: got.get(ws)! });
       }
@@ -199,11 +237,16 @@ export const realtimeScenario: Scenario = {
       const mean = (f: (x: Figures) => number, which: 'subject' | 'baseline') => rounds.reduce((a, r) => a + f(r[which]), 0) / rounds.length;
       const sum = (f: (x: Figures) => number, which: 'subject' | 'baseline') => rounds.reduce((a, r) => a + f(r[which]), 0);
       const cpu = { baas: mean((x) => x.cpuUsPerDelivery, 'subject'), ws: mean((x) => x.cpuUsPerDelivery, 'baseline') };
+      const stream = { baas: mean((x) => x.streamCpuUsPerDelivery, 'subject'), ws: mean((x) => x.streamCpuUsPerDelivery, 'baseline') };
       const kib = { baas: mean((x) => x.bytesPerConnection, 'subject') / 1024, ws: mean((x) => x.bytesPerConnection, 'baseline') / 1024 };
+      const perWrite = (which: 'subject' | 'baseline') =>
+        `server ${mean((x) => x.serverMsPerWrite, which).toFixed(1)} ms, clients ${mean((x) => x.clientsMsPerWrite, which).toFixed(1)} ms`;
       const notes = [
-        `${subscribers} subscribers over ${processes} client processes on core ${loadCpu}; ${WRITERS} writers for ${ctx.seconds} s per round; ${rounds.length} round(s) per side`,
+        `${subscribers} subscribers over ${processes} client processes on core ${loadCpu}; ${LATENCY_WRITES} single writes, then ${WRITERS} writers for ${ctx.seconds} s, per round; ${rounds.length} round(s) per side`,
         `write response -> delivery, ${LATENCY_WRITES} single writes x ${subscribers} subscribers: baas p50 ${subject.p50Ms.toFixed(1)} ms, p99 ${subject.p99Ms.toFixed(1)} ms; ws p50 ${baseline.p50Ms.toFixed(1)} ms, p99 ${baseline.p99Ms.toFixed(1)} ms (target: baas p99 < 50 ms)`,
-        `server CPU per delivery: baas ${cpu.baas.toFixed(2)} µs, ws ${cpu.ws.toFixed(2)} µs (the ratio above is ws/baas of it: deliveries per CPU second)`,
+        `CPU per single write's fan-out: baas ${perWrite('subject')}; ws ${perWrite('baseline')} (the clients share one core: when theirs exceeds the server's, the p99 measures the clients)`,
+        `server CPU per delivery of a single write (the row's ratio: deliveries per CPU second, baas / ws): baas ${cpu.baas.toFixed(2)} µs, ws ${cpu.ws.toFixed(2)} µs`,
+        `server CPU per delivery under the stream: baas ${stream.baas.toFixed(2)} µs, ws ${stream.ws.toFixed(2)} µs (baas writes the frames a socket got in one turn as one writev; the bare baseline writes each frame on its own)`,
         `wall-clock deliveries/s under the stream: baas ${Math.round(mean((x) => x.wallPerSecond, 'subject'))}, ws ${Math.round(mean((x) => x.wallPerSecond, 'baseline'))}`,
         `memory per idle subscribed connection (RSS delta / connections): baas ${kib.baas.toFixed(1)} KiB, ws ${kib.ws.toFixed(1)} KiB (target: baas < 10 KB)`,
       ];
