@@ -57,6 +57,8 @@ export class ChangeFeed {
     private readonly db: Database,
     private readonly deliver: (change: ChangeEvent) => Promise<void>,
     private readonly onError: (err: unknown) => void,
+    /** Called after each batch is delivered (the hub writes the queued frames). */
+    private readonly afterBatch: () => void = () => {},
   ) {}
 
   /** Starts at the end of the log: a feed delivers what is written from now on. */
@@ -93,6 +95,7 @@ export class ChangeFeed {
             await this.deliver(change);
             this.position = change.seq;
           }
+          if (batch.length) this.afterBatch();
           if (batch.length < PAGE_SIZE) break;
         }
       } while (this.again && !this.stopped);

@@ -5,7 +5,9 @@
  * own tests beside them): frames of one turn go out in one corked write, a
  * send buffer over its bound closes the connection (4008), the rate limit
  * drops messages with an error under their id, bad frames are refused, and
- * messages are handled in order.
+ * messages are handled in order; a change's frame is encoded once for every
+ * subscription of the same id, and written as soon as the hub's read of the
+ * log is delivered.
  */
 import t from 'tap';
 import { EventEmitter } from 'node:events';
@@ -25,11 +27,15 @@ class FakeSocket extends EventEmitter {
   readyState = 1;
   bufferedAmount = 0;
   readonly sent: any[] = [];
+  /** The frames as handed to send (a shared frame is the same Buffer on every socket). */
+  readonly raw: unknown[] = [];
   closedWith: [number, string] | undefined;
   corks = 0;
   readonly _socket = { cork: () => this.corks++, uncork: () => {} };
-  send(frame: string): void {
-    this.sent.push(JSON.parse(frame));
+  send(frame: string | Buffer, options?: { binary?: boolean }): void {
+    if (typeof frame !== 'string' && options?.binary !== false) throw new Error('a Buffer must go out as a text frame');
+    this.raw.push(frame);
+    this.sent.push(JSON.parse(String(frame)));
   }
   close(code: number, reason: string): void {
     this.closedWith = [code, reason];
@@ -52,8 +58,11 @@ t.test('a connection over a fake socket', async (t) => {
   t.teardown(() => api.close());
   // Anyone may join any channel: the tests below are about the connection, not the rule.
   t.equal((await api.request('PUT', api.p('/realtime/settings'), { token: api.secret, body: { channelRule: 'true' } })).status, 200);
+  t.equal((await api.request('POST', api.p('/collections'), { token: api.secret, body: { name: 'events', fields: [{ name: 'title', type: 'text' }], rules: { list: '' } } })).status, 201);
   const project = (await api.app.baas.registry.get('app'))!;
-  const hub = await ProjectHub.open(project, (p) => collectionCatalog({ project: p, db: p.db }), (err) => t.error(err));
+  // What the hub does, in order: deliveries counted, and the flush at the end of each read of the log.
+  const steps: string[] = [];
+  const hub = await ProjectHub.open(project, (p) => collectionCatalog({ project: p, db: p.db }), (err) => t.error(err), (n) => steps.push(`delivered ${n}`), () => steps.push('flush'));
   t.teardown(() => hub.close());
   const limits: ConnectionLimits = { maxSubscriptions: 2, maxChannels: 2, messagesPerSecond: 1, burst: 5, sendBuffer: 1000 };
   const connect = () => {
@@ -91,6 +100,20 @@ t.test('a connection over a fake socket', async (t) => {
     await until(socket, 7);
     const limited = socket.sent.filter((f) => f.error?.code === 'rate_limited').map((f) => f.id);
     t.same(limited, ['m5', 'm6'], 'the burst of 5 passes, the rest is dropped');
+  });
+
+  t.test('a change is encoded once per subscription id, and flushed once its read of the log is delivered', async (t) => {
+    const [a, b, c] = [connect(), connect(), connect()];
+    for (const [{ socket }, id] of [[a, 'same'], [b, 'same'], [c, 'other']] as const) socket.say({ op: 'subscribe', id, collection: 'events' });
+    for (const { socket } of [a, b, c]) await until(socket, 1);
+    steps.length = 0;
+    t.equal((await api.request('POST', api.p('/collections/events/records'), { token: api.secret, body: { title: 'hello' } })).status, 201);
+    for (const { socket } of [a, b, c]) await until(socket, 2);
+    t.same([a, b, c].map(({ socket }) => [socket.sent[1].op, socket.sent[1].sub, socket.sent[1].record.title]), [['change', 'same', 'hello'], ['change', 'same', 'hello'], ['change', 'other', 'hello']]);
+    t.ok(Buffer.isBuffer(a.socket.raw[1]), 'a change frame goes out as its encoded bytes');
+    t.equal(a.socket.raw[1], b.socket.raw[1], 'the same id: the same Buffer, encoded once');
+    t.not(a.socket.raw[1], c.socket.raw[1]);
+    t.same(steps, ['delivered 3', 'flush'], 'the frames are flushed when the fan-out ends');
   });
 
   t.test('a send buffer over its bound closes the connection as a slow consumer', async (t) => {

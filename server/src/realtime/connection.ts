@@ -10,7 +10,7 @@ import { RealtimeError } from './errors.ts';
 import type { ProjectHub, Subscriber, Subscription } from './hub.ts';
 import { guestViewer, type Viewer } from './judge.ts';
 import { answerId, decodeFrame, parseMessage, peekId, RefusedFrame } from './messages.ts';
-import { Outbox, type FlushScheduler } from './outbox.ts';
+import { Outbox, type FlushScheduler, type Frame } from './outbox.ts';
 import { TokenBucket } from './rate-limit.ts';
 import { getRealtimeSettings, mayJoin } from './settings.ts';
 
@@ -122,7 +122,7 @@ export class Connection implements Subscriber, ChannelMember {
   }
 
   /** Queues a frame for the socket (see Outbox); dropped once closing. */
-  send(frame: string): void {
+  send(frame: Frame): void {
     if (!this.closing) this.outbox.push(frame);
   }
 
@@ -259,6 +259,10 @@ export class Connection implements Subscriber, ChannelMember {
         if (--this.rechecks > 0) return;
         for (const judge of this.deferred.splice(0)) judge();
       });
+  }
+
+  get deferring(): boolean {
+    return this.rechecks > 0;
   }
 
   defer(judge: () => void): boolean {

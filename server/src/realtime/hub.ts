@@ -4,6 +4,7 @@ import { compile, schemaLookup } from '@baas/query';
 import type { ProjectHandle } from '../db/registry.ts';
 import { ChangeFeed, PAGE_SIZE, readChanges } from './change-feed.ts';
 import { RealtimeError } from './errors.ts';
+import type { Frame } from './outbox.ts';
 import { ChangeJudge, type ChangeEvent, type Interest, type Viewer } from './judge.ts';
 import { prunedThrough } from './retention.ts';
 import { droppedThrough } from '../db/change-log.ts';
@@ -19,9 +20,11 @@ export interface Subscriber {
   /** Who the connection is now: subscriptions are judged as it. */
   readonly viewer: Viewer;
   /** Sends a serialized frame (or drops it when the connection is closing). */
-  send(frame: string): void;
+  send(frame: Frame): void;
   /** Resolves once the connection's send buffer is low enough to go on replaying. */
   drained(): Promise<void>;
+  /** Whether judging must wait (see `defer`): asked first, so no closure is made per delivery that does not wait. */
+  readonly deferring: boolean;
   /**
    * While the connection checks its identity again (a user changed), judging
    * waits: answers true and keeps `judge` to run once the new identity is
@@ -56,17 +59,30 @@ export interface SubscribeRequest {
 }
 
 /**
- * The change frames of one change, each serialized once whatever the number
- * of subscribers: a subscriber's frame is its own prefix plus the shared suffix.
+ * The change frames of one change, each built once whatever the number of
+ * subscribers: the record serialized once per action, and each distinct
+ * frame (a subscription id's prefix plus the action's suffix) encoded to
+ * UTF-8 once and written as the same bytes to every socket it goes to
+ * (subscriptions of many connections often share an id).
  */
 class ChangeFrames {
   private readonly suffixes = new Map<string, string>();
+  /** Per action: the encoded frame by subscription prefix. */
+  private readonly frames = new Map<string, Map<string, Buffer>>();
   private recordJson: string | undefined;
   private previousJson: string | undefined;
 
   constructor(private readonly change: ChangeEvent) {}
 
-  suffix(action: string): string {
+  frame(prefix: string, action: string): Buffer {
+    let byPrefix = this.frames.get(action);
+    if (byPrefix === undefined) this.frames.set(action, (byPrefix = new Map()));
+    let frame = byPrefix.get(prefix);
+    if (frame === undefined) byPrefix.set(prefix, (frame = Buffer.from(prefix + this.suffix(action))));
+    return frame;
+  }
+
+  private suffix(action: string): string {
     let suffix = this.suffixes.get(action);
     if (suffix === undefined) {
       const record = action === 'leave'
@@ -93,21 +109,26 @@ export class ProjectHub {
     private readonly catalogOf: CatalogOf,
     onError: (err: unknown) => void,
     private readonly onDelivered: (frames: number) => void,
+    flush: () => void,
   ) {
-    this.feed = new ChangeFeed(project.db, (change) => this.deliver(change), onError);
+    this.feed = new ChangeFeed(project.db, (change) => this.deliver(change), onError, flush);
   }
 
   /**
    * A hub following the project's log from its current end, judging changes
-   * against `catalogOf(project)`; `onDelivered` counts the change frames it sends.
+   * against `catalogOf(project)`; `onDelivered` counts the change frames it
+   * sends; `flush` writes the frames queued for the sockets, and is called
+   * once the changes of each read of the log are all delivered (so the
+   * frames go out now, not a turn later behind other work).
    */
   static async open(
     project: ProjectHandle,
     catalogOf: CatalogOf,
     onError: (err: unknown) => void,
     onDelivered: (frames: number) => void = () => {},
+    flush: () => void = () => {},
   ): Promise<ProjectHub> {
-    const hub = new ProjectHub(project, catalogOf, onError, onDelivered);
+    const hub = new ProjectHub(project, catalogOf, onError, onDelivered, flush);
     await hub.feed.start();
     return hub;
   }
@@ -240,7 +261,7 @@ function checkFilter(catalog: ReadonlyMap<string, CollectionDefinition>, def: Co
 /** Judges a change for a subscription now, or once its connection knows who it is again (see Subscriber.defer). */
 function judged(sub: Subscription, change: ChangeEvent, judge: ChangeJudge, frames: ChangeFrames): boolean {
   // A deferred judgment counts as no delivery now (the metrics undercount it, never the client).
-  if (sub.subscriber.defer(() => send(sub, change, judge, frames))) return false;
+  if (sub.subscriber.deferring && sub.subscriber.defer(() => send(sub, change, judge, frames))) return false;
   return send(sub, change, judge, frames);
 }
 
@@ -264,6 +285,6 @@ function send(sub: Subscription, change: ChangeEvent, judge: ChangeJudge, frames
     action = now ? (before ? 'update' : 'enter') : before ? 'leave' : undefined;
   }
   if (!action) return false;
-  sub.subscriber.send(sub.prefix + frames.suffix(action));
+  sub.subscriber.send(frames.frame(sub.prefix, action));
   return true;
 }

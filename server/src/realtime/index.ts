@@ -184,7 +184,7 @@ export class RealtimeService {
     let hub = this.hubs.get(project.id);
     if (!hub) {
       const deliveries = this.deps.metrics.realtimeDeliveries.labels({ project: project.id });
-      hub = ProjectHub.open(project, this.deps.catalogOf, (err) => this.log.error({ err, project: project.id }, 'realtime change feed failed'), (n) => deliveries.inc(n));
+      hub = ProjectHub.open(project, this.deps.catalogOf, (err) => this.log.error({ err, project: project.id }, 'realtime change feed failed'), (n) => deliveries.inc(n), () => this.connectionDeps.flusher.flushNow());
       this.hubs.set(project.id, hub);
       hub.then((h) => this.openHubs.set(project.id, h), () => {});
       hub.catch(() => this.hubs.delete(project.id));

@@ -20,9 +20,11 @@ class FakeSocket implements OutboxSocket {
       this.corked = undefined;
     },
   };
-  send(frame: string): void {
-    this.sent.push(frame);
-    this.corked?.push(frame);
+  send(frame: string, options: { binary: false }): void {
+    if (options?.binary !== false) throw new Error('every frame is a text frame');
+    this.sent.push(String(frame));
+    if (this.corked) this.corked.push(String(frame));
+    else this.writes.push([String(frame)]); // ws corks one frame's header and payload itself
   }
 }
 
@@ -38,6 +40,30 @@ t.test('the frames of one turn go out on the next, in order, in one corked write
   outbox.push('d');
   await turn();
   t.same(socket.writes, [['a', 'b', 'c'], ['d']], 'a later turn is a later write');
+});
+
+t.test('flushNow writes every queued frame at once; the turn after has nothing left to write', async (t) => {
+  const scheduler = new FlushScheduler();
+  const socket = new FakeSocket();
+  const outbox = new Outbox(socket, 1000, scheduler, () => {});
+  outbox.push('a');
+  outbox.push('b');
+  scheduler.flushNow();
+  t.same(socket.writes, [['a', 'b']], 'written in the same turn');
+  await turn();
+  t.same(socket.writes, [['a', 'b']], 'not written twice');
+  outbox.push('c');
+  await turn();
+  t.same(socket.writes, [['a', 'b'], ['c']], 'a later frame still goes out on the next turn');
+});
+
+t.test('a Buffer is queued and written as it is, counted by its bytes', async (t) => {
+  const socket = new FakeSocket();
+  let overflows = 0;
+  const outbox = new Outbox(socket, 3, new FlushScheduler(), () => overflows++);
+  t.ok(outbox.push(Buffer.from('éé')), 'four bytes (two characters)');
+  t.notOk(outbox.push('x'), 'the four bytes queued are over the limit of 3');
+  t.equal(overflows, 1);
 });
 
 t.test('one scheduler flushes every outbox with frames once per turn', async (t) => {
