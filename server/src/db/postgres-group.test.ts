@@ -1,4 +1,5 @@
 import t from 'tap';
+import pg from 'pg';
 import { createTempDatabase, postgresUrl } from '@baas/testkit';
 import { sql } from 'drizzle-orm';
 import { PostgresStores } from './instance.ts';
@@ -53,6 +54,32 @@ t.test('group commit', { skip: url ? false : 'no PostgreSQL (BAAS_TEST_DATABASE_
     while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 100));
     t.same(heard.sort(), ['a', 'c'], "a rolled-back member's messages never go out");
+  });
+
+  t.test('a member that swallows a failed statement fails alone, first or last in its group', async (t) => {
+    const before = await rows();
+    const swallow = (tx: Database) => tx.run(sql`SELECT 1/0`).then(() => {}, () => {});
+    const outcomes = await Promise.allSettled([insert('s1', swallow), insert('s2'), insert('s3', swallow)]);
+    t.same(outcomes.map((o) => o.status), ['rejected', 'fulfilled', 'rejected']);
+    t.match((outcomes[0] as PromiseRejectedResult).reason, { code: '22012' }, 'it hears the error it swallowed');
+    t.same(await rows(), [...before, 's2']);
+  });
+
+  t.test("a member's savepoint costs no round trip of its own: it goes with the member's first statement", async (t) => {
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
+      if (text && !/^(LISTEN|UNLISTEN)/.test(text)) sent.push(text);
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    t.teardown(() => void (pg.Client.prototype.query = query));
+    const outcomes = await Promise.allSettled([insert('r1'), insert('r2'), insert('r3')]);
+    pg.Client.prototype.query = query;
+    t.same(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'fulfilled']);
+    t.equal(sent.length, 5, `BEGIN, one insert each, COMMIT: ${JSON.stringify(sent)}`);
+    t.match(sent[2], /^RELEASE SAVEPOINT member; SAVEPOINT member; INSERT .*'r2'/, 'the savepoints ride with the insert, its value inlined');
+    t.match(sent[4], /^RELEASE SAVEPOINT member; .*COMMIT$/, "the last member's RELEASE rides with the COMMIT");
   });
 
   t.test('a failed COMMIT rejects every member, and keeps nothing', async (t) => {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { DbObserver, TransactionLock } from './database.ts';
+import { inlineParams } from './postgres-literals.ts';
 
 /** Most transactions one commit may carry (as on SQLite). */
 export const MAX_GROUP = 64;
@@ -29,6 +30,14 @@ export interface GroupContext {
   held: ReadonlySet<string>;
   /** Reads the locks keep stable, by key, done once per group (`Database.stableRead`). */
   reads: Map<string, Promise<unknown>>;
+  /**
+   * Runs one statement of the running member on the group's connection, with
+   * the savepoint statements owed before it (the previous member's RELEASE,
+   * this member's SAVEPOINT) in the same round trip. Every statement of a
+   * member goes through here: a failed one fails the member, even when its
+   * code swallowed the error (the transaction is aborted until the rollback).
+   */
+  query(text: string, params: unknown[]): Promise<pg.QueryResult>;
 }
 
 /** One grouped transaction: its work on the group's connection, and who waits for its outcome. */
@@ -52,7 +61,9 @@ export interface GroupMember {
  * writes were bounded by their serial round trips and one WAL flush each.
  * Here they queue, and the ones that arrived meanwhile run together: one
  * BEGIN taking the shared locks, each member inside a SAVEPOINT (a failing
- * one rolls back alone, its messages and deferred writes dropped), then one
+ * one rolls back alone, its messages and deferred writes dropped; the
+ * savepoint statements travel with the member's first statement, so a member
+ * costs only its own round trips), then one
  * round trip that takes the exclusive locks, writes the members' deferred
  * writes (their change-log rows) in member order, sends the messages and
  * COMMITs. A few groups run at once, each on its own connection; they meet
@@ -136,7 +147,25 @@ export class WriteGroups {
     const done: Array<{ member: GroupMember; value: unknown }> = [];
     const outbox = new Map<string, [string, string]>();
     const deferred: string[] = [];
-    const context: GroupContext = { client, held: new Set(locks.map(([name, mode]) => `${mode} ${name}`)), reads: new Map() };
+    // Savepoint statements not sent yet: they go in the same round trip as the next
+    // statement (a member's first, or the COMMIT), not in one of their own.
+    let owed: string[] = [];
+    // The running member's first failed statement.
+    let failed: { err: unknown } | undefined;
+    const query = async (text: string, params: unknown[]): Promise<pg.QueryResult> => {
+      const before = owed;
+      owed = [];
+      try {
+        if (before.length === 0) return await client.query(text, params);
+        const statement = params.length ? inlineParams(text, params, (v) => client.escapeLiteral(v)) : text;
+        const results = (await client.query([...before, statement].join('; '))) as unknown as pg.QueryResult | pg.QueryResult[];
+        return Array.isArray(results) ? results[results.length - 1] : results;
+      } catch (err) {
+        failed ??= { err };
+        throw err;
+      }
+    };
+    const context: GroupContext = { client, held: new Set(locks.map(([name, mode]) => `${mode} ${name}`)), reads: new Map(), query };
     const take = (mode: 'shared' | 'exclusive') =>
       locks
         .filter(([, m]) => m === mode)
@@ -150,18 +179,27 @@ export class WriteGroups {
         return [];
       }
       for (const [index, member] of group.entries()) {
+        const last = index === group.length - 1;
+        failed = undefined;
         try {
           const { value, messages, deferred: writes } = await member.run(context);
-          // The next member's savepoint in the same round trip. RELEASE fails when the member
-          // swallowed an error and left the transaction aborted: then it failed after all.
-          await client.query(index < group.length - 1 ? 'RELEASE SAVEPOINT member; SAVEPOINT member' : 'RELEASE SAVEPOINT member');
+          // A member that swallowed a failed statement left the transaction aborted: it failed after all.
+          // (`failed` is set by `query`, which TypeScript does not see from here.)
+          const failure = failed as { err: unknown } | undefined;
+          if (failure) throw failure.err;
+          // Its RELEASE and the next member's SAVEPOINT go with the next statement sent.
+          owed.push('RELEASE SAVEPOINT member');
+          if (!last) owed.push('SAVEPOINT member');
           for (const [channel, payload] of messages) outbox.set(`${channel}\n${payload}`, [channel, payload]);
           deferred.push(...writes);
           done.push({ member, value });
         } catch (err) {
           try {
-            // The savepoint stays after ROLLBACK TO: the next member runs inside it.
-            await client.query(index < group.length - 1 ? 'ROLLBACK TO SAVEPOINT member' : 'ROLLBACK TO SAVEPOINT member; RELEASE SAVEPOINT member');
+            // The savepoint stays after ROLLBACK TO: the next member runs inside it. What was
+            // owed goes first (this member may have failed before sending anything).
+            const rollback = [...owed, 'ROLLBACK TO SAVEPOINT member', ...(last ? ['RELEASE SAVEPOINT member'] : [])];
+            owed = [];
+            await client.query(rollback.join('; '));
           } catch (rollbackErr) {
             // The transaction is gone (connection lost, server shutdown): nothing of this
             // group was kept, so no member may hear otherwise. The ones not run yet go again.
@@ -176,10 +214,10 @@ export class WriteGroups {
       }
       const notify = [...outbox.values()].map(([channel, payload]) => `SELECT pg_notify(${client.escapeLiteral(channel)}, ${client.escapeLiteral(payload)})`);
       try {
-        // The exclusive locks, the members' deferred writes (their change-log rows, in member
-        // order), the messages and the COMMIT: one round trip, so the locks are held no
+        // The last member's RELEASE, the exclusive locks, the members' deferred writes (their
+        // change-log rows, in member order), the messages and the COMMIT: one round trip, so the locks are held no
         // longer than PostgreSQL needs.
-        const results = await client.query([...take('exclusive'), ...deferred, ...notify, 'COMMIT'].join('; '));
+        const results = await client.query([...owed, ...take('exclusive'), ...deferred, ...notify, 'COMMIT'].join('; '));
         const last = Array.isArray(results) ? results[results.length - 1] : results;
         // PostgreSQL answers COMMIT of an aborted transaction with ROLLBACK, not an error.
         if (last.command !== 'COMMIT') throw new Error(`the group's COMMIT was answered ${last.command}`);

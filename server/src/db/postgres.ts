@@ -6,6 +6,7 @@ import { checkPayload, type BusTopic, type CommitFeed } from './bus.ts';
 import { busChannel, busTopic } from './postgres-bus.ts';
 import { WriteGroups, type GroupContext } from './postgres-group.ts';
 import { sqlText } from './sql-text.ts';
+import { inlineParams } from './postgres-literals.ts';
 
 const dialect = new PgDialect();
 /** A statement's text and parameters: in one pass (sql-text.ts), drizzle for what that does not write. */
@@ -89,8 +90,13 @@ export class PostgresDatabase implements Database {
 
   async all<T = DbRow>(query: SQL): Promise<T[]> {
     const { sql: text, params } = queryText(query);
-    const result = await (this.client ?? (this.pool as Queryable)).query(text, params.map(toPgParam));
-    return result.rows as T[];
+    return (await this.query(text, params.map(toPgParam))).rows as T[];
+  }
+
+  /** In a commit group through the group (its savepoints ride along, postgres-group.ts); else on this transaction's connection or the pool. */
+  private query(text: string, params: unknown[]): Promise<pg.QueryResult> {
+    if (this.group) return this.group.query(text, params);
+    return (this.client ?? (this.pool as Queryable)).query(text, params);
   }
 
   async get<T = DbRow>(query: SQL): Promise<T | undefined> {
@@ -99,7 +105,7 @@ export class PostgresDatabase implements Database {
 
   async run(query: SQL): Promise<{ changes: number }> {
     const { sql: text, params } = queryText(query);
-    const result = await (this.client ?? (this.pool as Queryable)).query(text, params.map(toPgParam));
+    const result = await this.query(text, params.map(toPgParam));
     return { changes: result.rowCount ?? 0 };
   }
 
@@ -165,7 +171,7 @@ export class PostgresDatabase implements Database {
     const qualified = this.lockName(name);
     if (this.held.has(`exclusive ${qualified}`) || this.held.has(`${mode} ${qualified}`)) return;
     const fn = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
-    await this.client.query(`SELECT ${fn}(hashtext($1))`, [qualified]);
+    await this.query(`SELECT ${fn}(hashtext($1))`, [qualified]);
   }
 
   /** Advisory locks are per database: a lock's name carries its store's schema. */
@@ -223,40 +229,6 @@ function toPgParam(value: unknown): unknown {
   return Array.isArray(value) || (value !== null && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value))
     ? JSON.stringify(value)
     : value;
-}
-
-/**
- * A statement with its parameters written in as literals, so that several can
- * go in one simple-protocol round trip (a commit group's deferred writes with
- * its COMMIT). Each value becomes a quoted literal of unknown type, which the
- * server types from its context as it types a parameter; `$n` inside quoted
- * strings or identifiers of the text is left alone.
- */
-export function inlineParams(text: string, params: unknown[], escapeLiteral: (value: string) => string): string {
-  const literal = (value: unknown): string => {
-    if (value === null || value === undefined) return 'NULL';
-    if (value instanceof Date) return escapeLiteral(value.toISOString());
-    if (Buffer.isBuffer(value)) return escapeLiteral(`\\x${value.toString('hex')}`);
-    return escapeLiteral(String(value));
-  };
-  let out = '';
-  let quote: string | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quote) {
-      if (c === quote) quote = undefined;
-      out += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      out += c;
-    } else if (c === '$' && /[0-9]/.test(text[i + 1] ?? '')) {
-      let j = i + 1;
-      while (j < text.length && /[0-9]/.test(text[j])) j++;
-      out += literal(params[Number(text.slice(i + 1, j)) - 1]);
-      i = j - 1;
-    } else out += c;
-  }
-  return out;
 }
 
 function ignoreClientError(): void {}
