@@ -56,7 +56,24 @@ export interface ServiceContext {
  * makes one per request; tests that call services directly make theirs here too.
  */
 export function serviceContextOf(services: Services, project: ProjectHandle, actor: Actor, log: ServiceLog): ServiceContext {
-  return { project, actor, db: project.db, blobs: services.blobs, mailer: services.mailer, publicUrl: publicUrlOf(services.config), log };
+  return { project, actor, db: project.db, blobs: services.blobs, mailer: services.mailer, publicUrl: publicUrlFor(services.config), log };
+}
+
+/** The last public URL formatted for a config, with the values it was formatted from. */
+const publicUrls = new WeakMap<object, { publicUrl: string | undefined; host: string; port: number; url: string }>();
+
+/**
+ * `publicUrlOf(config)`, formatted (a template and a regex) once per value of
+ * its inputs instead of once per request: the config may still change (a
+ * test that listens on port 0 sets the port it got), so the inputs are
+ * compared on every call, which is three comparisons.
+ */
+function publicUrlFor(config: Services['config']): string {
+  const last = publicUrls.get(config);
+  if (last && last.publicUrl === config.publicUrl && last.host === config.host && last.port === config.port) return last.url;
+  const url = publicUrlOf(config);
+  publicUrls.set(config, { publicUrl: config.publicUrl, host: config.host, port: config.port, url });
+  return url;
 }
 
 /** Admins and the service role bypass rules. */

@@ -17,22 +17,31 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
 }
 
+/** The actor of every request without an Authorization header: one object, frozen, shared by all of them. */
+const guest: Actor = Object.freeze({ kind: 'guest' });
+
 /**
  * The actor of a request, from its Authorization header: a guest without
  * one; else whoever the token makes the caller (services/actors.ts). A
  * malformed header is a 401, and so is a token that is not recognized,
  * except on sign-in routes (`config.ignoresBadToken`), where a stale token a
  * client sends out of habit must not stop it from getting a fresh one.
+ * A guest is answered synchronously (no promise): most traffic of a public
+ * app is guests, and the project scope's hook then finishes without one.
  */
-export async function actorOf(request: FastifyRequest, services: Services, project?: ProjectHandle): Promise<Actor> {
+export function actorOf(request: FastifyRequest, services: Services, project?: ProjectHandle): Actor | Promise<Actor> {
   if (project) request.projectId = project.id; // for the request's log line and metrics
-  const actor = await resolveActor(request, services, project);
-  request.actorKind = actor.kind;
-  return actor;
+  if (!request.headers.authorization) {
+    request.actorKind = 'guest';
+    return guest;
+  }
+  return resolveToken(request, services, project).then((actor) => {
+    request.actorKind = actor.kind;
+    return actor;
+  });
 }
 
-async function resolveActor(request: FastifyRequest, services: Services, project?: ProjectHandle): Promise<Actor> {
-  if (!request.headers.authorization) return { kind: 'guest' };
+async function resolveToken(request: FastifyRequest, services: Services, project?: ProjectHandle): Promise<Actor> {
   const token = bearerToken(request);
   if (token === undefined) throw new ApiError('invalid_token', 'the Authorization header must be "Bearer <token>"');
   try {
@@ -40,7 +49,7 @@ async function resolveActor(request: FastifyRequest, services: Services, project
   } catch (err) {
     const stale = err instanceof ApiError && (err.code === 'invalid_token' || err.code === 'token_expired');
     if (!stale || !request.routeOptions.config?.ignoresBadToken) throw err;
-    return { kind: 'guest' };
+    return guest;
   }
 }
 

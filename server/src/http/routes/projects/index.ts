@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync, RouteOptions } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
 import { ApiError } from '../../../errors.ts';
 import { projectIdPattern } from '../../../ids.ts';
-import { serviceContextOf, type ServiceContext } from '../../../services/context.ts';
+import { serviceContextOf, type Actor, type ProjectHandle, type ServiceContext } from '../../../services/context.ts';
 import { actorOf, requireServiceRole } from '../../plugins/actor.ts';
 import { bearerOptional, bearerRequired } from '../../openapi.ts';
 import { projectId, type Routes } from '../../schemas.ts';
@@ -79,13 +79,23 @@ export const projectRoutes: FastifyPluginAsync = async (app) => {
   const services = app.baas;
   app.decorateRequest('ctx', null as never);
   app.addHook('onRoute', declareProjectParam);
-  app.addHook('onRequest', async (request) => {
+  // A callback hook: one promise (the registry's) per request instead of an async
+  // function's, and none more for a guest, whose actor is known synchronously.
+  app.addHook('onRequest', (request, _reply, done) => {
     const id = (request.params as { project: string }).project;
-    const project = projectIdPattern.test(id) ? await services.registry.get(id) : undefined;
-    if (!project) throw new ApiError('project_not_found', `no project '${id}'`);
-    // The one place a service context is made: every project route passes it on as it is.
-    request.ctx = serviceContextOf(services, project, await actorOf(request, services, project), request.log);
+    if (!projectIdPattern.test(id)) return done(projectNotFound(id));
+    services.registry.get(id).then((project) => {
+      if (!project) return done(projectNotFound(id));
+      const actor = actorOf(request, services, project);
+      // The one place a service context is made: every project route passes it on as it is.
+      if (!(actor instanceof Promise)) return withContext(request, project, actor, done);
+      actor.then((resolved) => withContext(request, project, resolved, done), done);
+    }, done);
   });
+  const withContext = (request: FastifyRequest, project: ProjectHandle, actor: Actor, done: HookHandlerDoneFunction) => {
+    request.ctx = serviceContextOf(services, project, actor, request.log);
+    done();
+  };
 
   // Rules decide who may: users, guests and the service role alike.
   for (const [routes, prefix] of ruled) await app.register(routes, { prefix });
@@ -103,6 +113,10 @@ export const projectRoutes: FastifyPluginAsync = async (app) => {
  * it, and takes a token or none unless it says otherwise (the service-role
  * scope requires one; sign-in routes say they take none).
  */
+function projectNotFound(id: string): ApiError {
+  return new ApiError('project_not_found', `no project '${id}'`);
+}
+
 function declareProjectParam(route: RouteOptions): void {
   const schema = (route.schema ??= {}) as { params?: { type: 'object'; properties?: Record<string, unknown> }; security?: unknown };
   schema.params = { ...schema.params, type: 'object', properties: { project: projectId, ...schema.params?.properties } };
