@@ -59,6 +59,16 @@ export function assertKey(key: string): void {
 }
 
 /**
+ * The buffer size of every blob stream (file reads, the meter, file writes).
+ * Node's defaults (16-64 KiB) make a 50 MB transfer several thousand
+ * syscalls and thread-pool hand-offs, and a 16 KiB writable stops the socket
+ * after each chunk until the disk write is done; 1 MiB lets the socket keep
+ * reading while a write runs (the writes then go out coalesced, one writev)
+ * and keeps memory per transfer at a few MiB.
+ */
+export const BLOB_CHUNK = 1024 * 1024;
+
+/**
  * A pass-through that hashes and counts the bytes, and fails with 413 the
  * moment the count passes `maxSize` — so an oversized upload is cut off
  * while it streams, not after it landed.
@@ -69,7 +79,7 @@ export class Meter extends Transform {
   private readonly hash = createHash('sha256');
 
   constructor(private readonly maxSize = Number.POSITIVE_INFINITY) {
-    super();
+    super({ highWaterMark: BLOB_CHUNK });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {

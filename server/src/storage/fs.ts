@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertKey, meterFrom, type BlobDriver, type ByteRange, type PutOptions, type PutResult } from './driver.ts';
+import { assertKey, BLOB_CHUNK, meterFrom, type BlobDriver, type ByteRange, type PutOptions, type PutResult } from './driver.ts';
 
 /**
  * Blobs as files under `<dataDir>/storage/<key>`. A write goes to a temp file
@@ -55,7 +55,7 @@ export class FsDriver implements BlobDriver {
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, `${randomBytes(12).toString('hex')}.part`);
     const meter = meterFrom(body, options.maxSize);
-    const out = createWriteStream(tmp, { flags: 'wx' });
+    const out = createWriteStream(tmp, { flags: 'wx', highWaterMark: BLOB_CHUNK });
     try {
       await pipeline(meter, out);
       await mkdir(dirname(target), { recursive: true });
@@ -71,7 +71,7 @@ export class FsDriver implements BlobDriver {
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
-    const stream = createReadStream(this.pathOf(key), range ? { start: range.start, end: range.end } : {});
+    const stream = createReadStream(this.pathOf(key), { highWaterMark: BLOB_CHUNK, ...(range && { start: range.start, end: range.end }) });
     // Surface a missing file as a rejection here rather than as a stream error mid-reply.
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
