@@ -8,6 +8,16 @@ import { sql } from 'drizzle-orm';
 import type { ChangeAction, RecordData } from '@baas/protocol';
 import type { Database } from './database.ts';
 import { nowIso } from '../ids.ts';
+import { fragmentText, ShapeCache } from './sql-text.ts';
+
+// The change-log insert's text, written once per store's table (every record write runs it).
+const shapes = new ShapeCache();
+
+function changeInsert(tx: Database) {
+  const table = tx.table('_changes');
+  return shapes.get(fragmentText(table), () => sql`INSERT INTO ${table} (collection, record_id, action, record, previous, created_at)
+    VALUES (${''}, ${''}, ${''}, ${''}, ${null}, ${''})`);
+}
 
 /** How many changes a project's log holds, and its newest seq: what the metrics report. */
 export async function changeLogSize(db: Database): Promise<{ rows: number; latest: number }> {
@@ -59,8 +69,7 @@ export async function logChange(
   previous: RecordData | null,
 ): Promise<void> {
   await tx.lockUntilCommit(CHANGES_LOCK);
-  const insert = sql`INSERT INTO ${tx.table('_changes')} (collection, record_id, action, record, previous, created_at)
-    VALUES (${collection}, ${record.id}, ${action}, ${JSON.stringify(record)}, ${previous ? JSON.stringify(previous) : null}, ${nowIso()})`;
+  const insert = changeInsert(tx).with([collection, record.id, action, JSON.stringify(record), previous ? JSON.stringify(previous) : null, nowIso()]);
   // Its seq comes from the insert: in a PostgreSQL commit group it runs with the group's
   // COMMIT (members in order), still under the lock, so seqs stay in commit order.
   await tx.deferUntilCommit(insert);

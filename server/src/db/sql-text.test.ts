@@ -8,7 +8,7 @@ import t from 'tap';
 import { Param, sql, type SQL } from 'drizzle-orm';
 import { PgDialect, pgTable, text as pgText } from 'drizzle-orm/pg-core';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
-import { sqlText } from './sql-text.ts';
+import { fragmentText, ShapeCache, sqlText, StatementShape } from './sql-text.ts';
 
 const sqlite = new SQLiteSyncDialect();
 const pg = new PgDialect();
@@ -67,4 +67,50 @@ t.test('a template reused gives the same text and fresh parameters each time', a
   const first = sqlText(query, false)!;
   first.params.push('changed');
   t.same(sqlText(query, false), { sql: 'SELECT ?', params: ['a'] });
+});
+
+t.test('a statement shape: its text on both dialects, the same as drizzle writes its chunks, alone or nested', async (t) => {
+  const shape = new StatementShape(['INSERT INTO "t" ("a", "b") VALUES (', ', ', ')']);
+  t.equal(shape.text, 'INSERT INTO "t" ("a", "b") VALUES (?, ?)');
+  t.equal(shape.numberedText, 'INSERT INTO "t" ("a", "b") VALUES ($1, $2)');
+  const query = shape.with(['x', 2]);
+  t.same(sqlText(query, false), { sql: shape.text, params: ['x', 2] });
+  t.same(sqlText(query, true), { sql: shape.numberedText, params: ['x', 2] });
+  const drizzle = (q: { sql: string; params: unknown[] }) => ({ sql: q.sql, params: q.params });
+  t.same(drizzle(sqlite.sqlToQuery(query)), { sql: shape.text, params: ['x', 2] }, "drizzle's writer agrees (sqlite)");
+  t.same(drizzle(pg.sqlToQuery(query)), { sql: shape.numberedText, params: ['x', 2] }, "drizzle's writer agrees (postgres)");
+  const nested = sql`WITH w AS (${query}) SELECT ${'y'}`;
+  t.same(sqlText(nested, true), drizzle(pg.sqlToQuery(nested)), 'nested in a template, numbered on from its place');
+  t.same(sqlText(nested, false), { sql: `WITH w AS (${shape.text}) SELECT ?`, params: ['x', 2, 'y'] });
+  const first = sqlText(query, false)!;
+  first.params.push('changed');
+  t.same(sqlText(query, false)!.params, ['x', 2], 'each read gets its own parameters');
+  t.throws(() => shape.with(['only one']), /takes 2 parameters/);
+  t.same(sqlText(new StatementShape(['SELECT 1']).with([]), true), { sql: 'SELECT 1', params: [] }, 'a shape without parameters');
+});
+
+t.test('a shape cache writes each shape once; fragmentText refuses a fragment with parameters', async (t) => {
+  const cache = new ShapeCache(2);
+  let built = 0;
+  const get = (key: string) => cache.get(key, () => (built++, sql`SELECT ${key}`));
+  t.equal(get('a'), get('a'));
+  t.equal(built, 1);
+  get('b');
+  get('c'); // past the bound: the cache starts over
+  get('a');
+  t.equal(built, 4);
+  t.equal(get('a').text, 'SELECT ?', "a shape is its template's text, without the parameters' values");
+  t.equal(fragmentText(table), '"project_x"."items"');
+  t.throws(() => fragmentText(sql`${sql.identifier('t')} WHERE a = ${1}`), /plain text and identifiers/);
+});
+
+t.test("a shape of a template writes what sqlText writes for it, on both dialects, for any parameters", async (t) => {
+  const build = (a: unknown, ids: string[]) => sql`INSERT INTO ${table} (${sql.join([sql.identifier('a'), sql.identifier('b')], sql`, `)}) SELECT ${a}, ${sql.raw('1')} WHERE (SELECT COUNT(*) FROM ${table} WHERE id IN ${ids}) = ${ids.length}`;
+  const shape = StatementShape.of(build('x', ['p', 'q']));
+  const query = build('y', ['r', 's']);
+  const bound = shape.with(['y', 'r', 's', 2]);
+  t.same(sqlText(bound, false), sqlText(query, false));
+  t.same(sqlText(bound, true), sqlText(query, true));
+  t.throws(() => StatementShape.of(sql`SELECT ${new Param('x')}`), /built of templates/);
+  t.throws(() => StatementShape.of(sql`SELECT ${'x'}`.inlineParams()), /built of templates/);
 });

@@ -9,9 +9,21 @@ const dialect = new SQLiteSyncDialect();
 const STATEMENT_CACHE_SIZE = 500;
 
 /** A unit of work waiting for the connection. */
-type Job =
-  | { kind: 'transaction'; fn: (tx: Database) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }
-  | { kind: 'statement'; work: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void };
+type Job = TransactionJob | { kind: 'statement'; work: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void };
+
+interface TransactionJob {
+  kind: 'transaction';
+  fn: (tx: Database) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+  /** When it was asked for (performance.now()), for the observer; 0 without one. */
+  asked: number;
+  /** It named its locks (`TransactionOptions.locks`): its `stableRead`s may be shared with the group's other such members. */
+  locked: boolean;
+}
+
+/** Most tables whose identifier is kept (collections come and go; a plain bound). */
+const TABLE_CACHE_SIZE = 1000;
 
 /** Most transactions one commit may carry. */
 const MAX_GROUP = 64;
@@ -40,11 +52,20 @@ export class SqliteDatabase implements Database {
   private readonly db: BetterSqlite3.Database;
   /** Prepared statements by text, with whether each returns rows (`reader` is a native getter: read once). */
   private readonly statements = new Map<string, { stmt: BetterSqlite3.Statement; reader: boolean }>();
+  /** Each table's identifier, built once: a request names a few tables, each in several statements. */
+  private readonly tables = new Map<string, SQL>();
   private readonly control: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', BetterSqlite3.Statement>;
   private readonly queue: Job[] = [];
   private busy = false;
   /** Messages of the running group's transactions, sent after its COMMIT. */
   private outbox: Array<[BusTopic, string]> = [];
+  /**
+   * `stableRead`s of the running group, by key: shared by consecutive members
+   * that named their locks (record writes hold the schema lock shared, so
+   * nothing among them changes what they read). Any other member may change
+   * it (a schema change is one): the reads are forgotten before and after it.
+   */
+  private readonly stableReads = new Map<string, Promise<unknown>>();
 
   /**
    * `bus`: the instance's in-process bus, which `publish` sends on (none:
@@ -79,7 +100,12 @@ export class SqliteDatabase implements Database {
   }
 
   table(name: string): SQL {
-    return sql`${sql.identifier(name)}`;
+    let table = this.tables.get(name);
+    if (table === undefined) {
+      if (this.tables.size >= TABLE_CACHE_SIZE) this.tables.clear();
+      this.tables.set(name, (table = sql`${sql.identifier(name)}`));
+    }
+    return table;
   }
 
   async all<T = DbRow>(query: SQL): Promise<T[]> {
@@ -94,11 +120,14 @@ export class SqliteDatabase implements Database {
     return this.statement(() => this.runNow(query));
   }
 
-  /** `options` are for PostgreSQL: here every transaction is grouped already. */
-  transaction<T>(fn: (tx: Database) => Promise<T>, _options?: TransactionOptions): Promise<T> {
+  /**
+   * Every transaction is grouped here; `options.locks` says that its
+   * `stableRead`s may be shared with the group's other members that name theirs.
+   */
+  transaction<T>(fn: (tx: Database) => Promise<T>, options?: TransactionOptions): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const observed = this.observer ? this.observed(resolve as (v: unknown) => void, reject) : { resolve: resolve as (v: unknown) => void, reject };
-      this.queue.push({ kind: 'transaction', fn, ...observed });
+      const asked = this.observer ? performance.now() : 0;
+      this.queue.push({ kind: 'transaction', fn, resolve: resolve as (v: unknown) => void, reject, asked, locked: options?.locks !== undefined });
       if (!this.busy) {
         this.busy = true;
         // Wait one turn of the event loop: requests already read from their
@@ -124,20 +153,34 @@ export class SqliteDatabase implements Database {
     return read();
   }
 
+  /** A `stableRead` of the running group's member (see `stableReads`). */
+  groupRead<T>(key: string, read: () => Promise<T>): Promise<T> {
+    let value = this.stableReads.get(key) as Promise<T> | undefined;
+    if (value === undefined) {
+      value = read();
+      this.stableReads.set(key, value);
+      // A failed read is not the group's answer: the next member reads again.
+      value.catch(() => this.stableReads.get(key) === value && this.stableReads.delete(key));
+    }
+    return value;
+  }
+
   /** A message of the running transaction: kept until its group commits. */
   queueMessage(topic: BusTopic, payload: string): void {
     checkPayload(payload);
     if (!this.outbox.some(([t, p]) => t === topic && p === payload)) this.outbox.push([topic, payload]);
   }
 
-  /** resolve/reject that first report the transaction's time to the observer. */
-  private observed(resolve: (v: unknown) => void, reject: (e: unknown) => void): { resolve: (v: unknown) => void; reject: (e: unknown) => void } {
-    const observer = this.observer!;
-    const start = performance.now();
-    return {
-      resolve: (v) => (observer.transaction('sqlite', (performance.now() - start) / 1000, true), resolve(v)),
-      reject: (e) => (observer.transaction('sqlite', (performance.now() - start) / 1000, false), reject(e)),
-    };
+  /** Tells a transaction's caller it committed (its time to the observer first). */
+  private committedJob(job: TransactionJob, value: unknown): void {
+    this.observer?.transaction('sqlite', (performance.now() - job.asked) / 1000, true);
+    job.resolve(value);
+  }
+
+  /** Tells a transaction's caller it failed or was rolled back (its time to the observer first). */
+  private failedJob(job: TransactionJob, err: unknown): void {
+    this.observer?.transaction('sqlite', (performance.now() - job.asked) / 1000, false);
+    job.reject(err);
   }
 
   /**
@@ -208,7 +251,7 @@ export class SqliteDatabase implements Database {
         }
         let size = 1;
         while (size < this.queue.length && size < MAX_GROUP && this.queue[size].kind === 'transaction') size++;
-        await this.commitGroup(this.queue.splice(0, size) as Array<Extract<Job, { kind: 'transaction' }>>);
+        await this.commitGroup(this.queue.splice(0, size) as TransactionJob[]);
       }
     } finally {
       this.busy = false;
@@ -216,18 +259,28 @@ export class SqliteDatabase implements Database {
   }
 
   /** Runs a group of transactions, each in a savepoint, under one BEGIN/COMMIT. */
-  private async commitGroup(group: Array<Extract<Job, { kind: 'transaction' }>>): Promise<void> {
+  private async commitGroup(group: TransactionJob[]): Promise<void> {
     this.observer?.commitGroup(group.length);
+    try {
+      await this.runGroup(group);
+    } finally {
+      this.stableReads.clear();
+    }
+  }
+
+  private async runGroup(group: TransactionJob[]): Promise<void> {
     const tx = new SqliteTransaction(this);
-    const done: Array<{ job: (typeof group)[number]; value: unknown }> = [];
+    const done: Array<{ job: TransactionJob; value: unknown }> = [];
     try {
       this.control.begin.run();
     } catch (err) {
-      for (const job of group) job.reject(err);
+      for (const job of group) this.failedJob(job, err);
       return;
     }
     this.outbox = [];
+    this.stableReads.clear();
     for (const job of group) {
+      if (!job.locked) this.stableReads.clear();
       this.control.savepoint.run();
       const sent = this.outbox.length;
       try {
@@ -238,8 +291,8 @@ export class SqliteDatabase implements Database {
         if (!this.db.inTransaction) {
           // SQLite itself abandoned the transaction (I/O error, disk full):
           // nothing of this group was kept, so nobody may be told otherwise.
-          for (const d of done) d.job.reject(err);
-          job.reject(err);
+          for (const d of done) this.failedJob(d.job, err);
+          this.failedJob(job, err);
           this.queue.unshift(...group.slice(group.indexOf(job) + 1));
           return;
         }
@@ -247,21 +300,24 @@ export class SqliteDatabase implements Database {
         this.control.release.run();
         // A rolled-back transaction's messages never go out.
         this.outbox.length = sent;
-        job.reject(err);
+        this.failedJob(job, err);
+      } finally {
+        // What a member without named locks ran may have changed what the next ones read.
+        if (!job.locked) this.stableReads.clear();
       }
     }
     try {
       this.control.commit.run();
     } catch (err) {
       if (this.db.inTransaction) this.control.rollback.run();
-      for (const d of done) d.job.reject(err);
+      for (const d of done) this.failedJob(d.job, err);
       return;
     }
     // The feed before any caller resumes: this process's next request already sees the change.
     for (const [topic, payload] of this.outbox) this.committed?.emit(topic, payload);
     for (const [topic, payload] of this.outbox) void this.bus?.publish(topic, payload);
     this.outbox = [];
-    for (const d of done) d.job.resolve(d.value);
+    for (const d of done) this.committedJob(d.job, d.value);
   }
 
   private prepare(query: SQL): { stmt: BetterSqlite3.Statement; reader: boolean; params: unknown[] } {
@@ -308,8 +364,8 @@ class SqliteTransaction implements Database {
   async deferUntilCommit(query: SQL): Promise<void> {
     this.owner.runNow(query);
   }
-  stableRead<T>(_key: string, read: () => Promise<T>): Promise<T> {
-    return read();
+  stableRead<T>(key: string, read: () => Promise<T>): Promise<T> {
+    return this.owner.groupRead(key, read);
   }
   async close(): Promise<void> {}
 }
