@@ -55,7 +55,8 @@ export class ChangeFeed {
 
   constructor(
     private readonly db: Database,
-    private readonly deliver: (change: ChangeEvent) => Promise<void>,
+    /** `alone`: the change is the only one of its read (nothing else will be delivered with it). */
+    private readonly deliver: (change: ChangeEvent, alone: boolean) => Promise<void>,
     private readonly onError: (err: unknown) => void,
     /** Called after each batch is delivered (the hub writes the queued frames). */
     private readonly afterBatch: () => void = () => {},
@@ -92,7 +93,7 @@ export class ChangeFeed {
           const batch = await readChanges(this.db, this.position);
           for (const change of batch) {
             if (this.stopped) return;
-            await this.deliver(change);
+            await this.deliver(change, batch.length === 1);
             this.position = change.seq;
           }
           if (batch.length) this.afterBatch();

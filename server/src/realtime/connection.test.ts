@@ -29,12 +29,14 @@ class FakeSocket extends EventEmitter {
   readonly sent: any[] = [];
   /** The frames as handed to send (a shared frame is the same Buffer on every socket). */
   readonly raw: unknown[] = [];
+  onSend: (() => void) | undefined;
   closedWith: [number, string] | undefined;
   corks = 0;
   readonly _socket = { cork: () => this.corks++, uncork: () => {} };
   send(frame: string | Buffer, options?: { binary?: boolean }): void {
     if (typeof frame !== 'string' && options?.binary !== false) throw new Error('a Buffer must go out as a text frame');
     this.raw.push(frame);
+    this.onSend?.();
     this.sent.push(JSON.parse(String(frame)));
   }
   close(code: number, reason: string): void {
@@ -104,6 +106,7 @@ t.test('a connection over a fake socket', async (t) => {
 
   t.test('a change is encoded once per subscription id, and flushed once its read of the log is delivered', async (t) => {
     const [a, b, c] = [connect(), connect(), connect()];
+    for (const { socket } of [a, b, c]) socket.onSend = () => steps.push('sent');
     for (const [{ socket }, id] of [[a, 'same'], [b, 'same'], [c, 'other']] as const) socket.say({ op: 'subscribe', id, collection: 'events' });
     for (const { socket } of [a, b, c]) await until(socket, 1);
     steps.length = 0;
@@ -113,7 +116,13 @@ t.test('a connection over a fake socket', async (t) => {
     t.ok(Buffer.isBuffer(a.socket.raw[1]), 'a change frame goes out as its encoded bytes');
     t.equal(a.socket.raw[1], b.socket.raw[1], 'the same id: the same Buffer, encoded once');
     t.not(a.socket.raw[1], c.socket.raw[1]);
-    t.same(steps, ['delivered 3', 'flush'], 'the frames are flushed when the fan-out ends');
+    t.same(steps, ['sent', 'sent', 'sent', 'delivered 3', 'flush'], 'a lone change: each frame written as it is judged, before the fan-out ends');
+    // Several changes in one read of the log: queued, then one write per socket when the read is delivered.
+    steps.length = 0;
+    t.equal((await api.request('POST', api.p('/batch'), { token: api.secret, body: { operations: [1, 2].map((n) => ({ action: 'create', collection: 'events', data: { title: `b${n}` } })) } })).status, 200);
+    for (const { socket } of [a, b, c]) await until(socket, 4);
+    t.same([a, b, c].map(({ socket }) => socket.sent.slice(2).map((f) => f.record.title)), [['b1', 'b2'], ['b1', 'b2'], ['b1', 'b2']], 'in seq order');
+    t.same(steps, ['delivered 3', 'delivered 3', 'flush', 'sent', 'sent', 'sent', 'sent', 'sent', 'sent'], 'queued, then flushed');
   });
 
   t.test('a send buffer over its bound closes the connection as a slow consumer', async (t) => {

@@ -121,9 +121,11 @@ export class Connection implements Subscriber, ChannelMember {
     return this.subs.size === 0 && this.joined.size === 0;
   }
 
-  /** Queues a frame for the socket (see Outbox); dropped once closing. */
-  send(frame: Frame): void {
-    if (!this.closing) this.outbox.push(frame);
+  /** Queues a frame for the socket, or with `now` writes it at once when nothing is queued (see Outbox); dropped once closing. */
+  send(frame: Frame, now = false): void {
+    if (this.closing) return;
+    if (now) this.outbox.write(frame);
+    else this.outbox.push(frame);
   }
 
   /** Writes the queued frames (the flush scheduler calls it; tests too). */

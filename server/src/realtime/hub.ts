@@ -19,8 +19,11 @@ export type CatalogOf = (project: ProjectHandle) => Promise<ReadonlyMap<string, 
 export interface Subscriber {
   /** Who the connection is now: subscriptions are judged as it. */
   readonly viewer: Viewer;
-  /** Sends a serialized frame (or drops it when the connection is closing). */
-  send(frame: Frame): void;
+  /**
+   * Sends a serialized frame (or drops it when the connection is closing):
+   * queued for the flush, or with `now` written at once unless frames are queued.
+   */
+  send(frame: Frame, now?: boolean): void;
   /** Resolves once the connection's send buffer is low enough to go on replaying. */
   drained(): Promise<void>;
   /** Whether judging must wait (see `defer`): asked first, so no closure is made per delivery that does not wait. */
@@ -111,7 +114,7 @@ export class ProjectHub {
     private readonly onDelivered: (frames: number) => void,
     flush: () => void,
   ) {
-    this.feed = new ChangeFeed(project.db, (change) => this.deliver(change), onError, flush);
+    this.feed = new ChangeFeed(project.db, (change, alone) => this.deliver(change, alone), onError, flush);
   }
 
   /**
@@ -221,8 +224,14 @@ export class ProjectHub {
     this.byCollection.get(sub.collection)?.delete(sub);
   }
 
-  /** The feed's delivery of one live change to every subscription of its collection. */
-  private async deliver(change: ChangeEvent): Promise<void> {
+  /**
+   * The feed's delivery of one live change to every subscription of its
+   * collection. `alone`: the only change of its read of the log, so no other
+   * frame will share a socket's write with it: each frame is written at once
+   * (the first subscribers hear it before the last is judged); else the
+   * frames are queued and the flush after the read writes each socket's as one.
+   */
+  private async deliver(change: ChangeEvent, alone: boolean): Promise<void> {
     const subs = this.byCollection.get(change.collection);
     if (!subs?.size) return;
     const judge = await ChangeJudge.prepare(this.project.db, await this.catalog(), change);
@@ -230,7 +239,7 @@ export class ProjectHub {
     let sent = 0;
     for (const sub of subs) {
       if (sub.pending) sub.pending.push(change);
-      else if (judged(sub, change, judge, frames)) sent++;
+      else if (judged(sub, change, judge, frames, alone)) sent++;
     }
     if (sent) this.onDelivered(sent);
   }
@@ -259,10 +268,10 @@ function checkFilter(catalog: ReadonlyMap<string, CollectionDefinition>, def: Co
 }
 
 /** Judges a change for a subscription now, or once its connection knows who it is again (see Subscriber.defer). */
-function judged(sub: Subscription, change: ChangeEvent, judge: ChangeJudge, frames: ChangeFrames): boolean {
+function judged(sub: Subscription, change: ChangeEvent, judge: ChangeJudge, frames: ChangeFrames, now = false): boolean {
   // A deferred judgment counts as no delivery now (the metrics undercount it, never the client).
   if (sub.subscriber.deferring && sub.subscriber.defer(() => send(sub, change, judge, frames))) return false;
-  return send(sub, change, judge, frames);
+  return send(sub, change, judge, frames, now);
 }
 
 /**
@@ -271,7 +280,7 @@ function judged(sub: Subscription, change: ChangeEvent, judge: ChangeJudge, fram
  * leave (with the record as it was). A delete goes to those who saw the old record.
  * Answers whether a frame was sent.
  */
-function send(sub: Subscription, change: ChangeEvent, judge: ChangeJudge, frames: ChangeFrames): boolean {
+function send(sub: Subscription, change: ChangeEvent, judge: ChangeJudge, frames: ChangeFrames, now = false): boolean {
   if (sub.closed || change.seq <= sub.lastSeq) return false;
   sub.lastSeq = change.seq;
   if (sub.recordId !== undefined && change.record.id !== sub.recordId) return false;
@@ -285,6 +294,6 @@ function send(sub: Subscription, change: ChangeEvent, judge: ChangeJudge, frames
     action = now ? (before ? 'update' : 'enter') : before ? 'leave' : undefined;
   }
   if (!action) return false;
-  sub.subscriber.send(frames.frame(sub.prefix, action));
+  sub.subscriber.send(frames.frame(sub.prefix, action), now);
   return true;
 }

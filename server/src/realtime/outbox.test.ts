@@ -57,6 +57,23 @@ t.test('flushNow writes every queued frame at once; the turn after has nothing l
   t.same(socket.writes, [['a', 'b'], ['c']], 'a later frame still goes out on the next turn');
 });
 
+t.test('write sends at once when nothing is queued, else queues behind; the bound applies', async (t) => {
+  const socket = new FakeSocket();
+  let overflows = 0;
+  const outbox = new Outbox(socket, 10, new FlushScheduler(), () => overflows++);
+  t.ok(outbox.write('a'));
+  t.same(socket.writes, [['a']], 'written in the same turn');
+  outbox.push('b');
+  t.ok(outbox.write('c'));
+  t.same(socket.writes, [['a']], 'behind a queued frame: queued');
+  await turn();
+  t.same(socket.writes, [['a'], ['b', 'c']], 'in order');
+  socket.bufferedAmount = 11;
+  t.notOk(outbox.write('d'), 'over the limit');
+  t.equal(overflows, 1);
+  t.same(socket.sent, ['a', 'b', 'c']);
+});
+
 t.test('a Buffer is queued and written as it is, counted by its bytes', async (t) => {
   const socket = new FakeSocket();
   let overflows = 0;

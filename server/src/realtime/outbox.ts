@@ -70,18 +70,39 @@ export class Outbox {
 
   /** Queues a frame; false (and nothing queued) once closed or on overflow. */
   push(frame: Frame): boolean {
-    if (this.closed) return false;
-    if (this.socket.bufferedAmount + this.bytes > this.limit) {
-      this.close();
-      this.overflow();
-      return false;
-    }
+    if (!this.admits()) return false;
     this.bytes += frame.length;
     if (this.first === undefined) {
       this.first = frame;
       this.scheduler.schedule(this);
     } else {
       (this.more ??= []).push(frame);
+    }
+    return true;
+  }
+
+  /**
+   * Writes a frame now when nothing is queued (else queues it behind what is,
+   * keeping the order): for a frame with no other to share its write (the
+   * fan-out of a lone change), waiting for the flush only delays it and keeps
+   * it alive meanwhile. When the socket still holds unsent bytes, Node
+   * buffers the frame and writes it with them. The send-buffer bound applies
+   * as to push. False once closed or on overflow.
+   */
+  write(frame: Frame): boolean {
+    if (this.first !== undefined) return this.push(frame);
+    if (!this.admits()) return false;
+    this.socket.send(frame, TEXT);
+    return true;
+  }
+
+  /** The bound: false when closed, or (closing it, reporting the overflow once) when over the limit. */
+  private admits(): boolean {
+    if (this.closed) return false;
+    if (this.socket.bufferedAmount + this.bytes > this.limit) {
+      this.close();
+      this.overflow();
+      return false;
     }
     return true;
   }
