@@ -29,6 +29,11 @@ const cases: Array<{ source: string; relations: string[]; auth: boolean; fields?
   { source: '', relations: [], auth: false, fields: false, guest: true, user: true },
 ];
 
+/** The request values a source names, once each, in order (what envPaths must list). */
+function envPathsOf(source: string): string[] {
+  return [...new Set(source.match(/\b(auth(\.\w+)+|request(\.\w+)+|now)\b/g) ?? [])];
+}
+
 const query = (dialect: 'sqlite' | 'postgres', obj: SQL) => (dialect === 'sqlite' ? new SQLiteSyncDialect() : new PgDialect()).sqlToQuery(obj);
 
 for (const c of cases) {
@@ -38,6 +43,8 @@ for (const c of cases) {
     t.equal(compiled.readsRelations, c.relations.length > 0, 'readsRelations');
     t.equal(compiled.readsAuth, c.auth, 'readsAuth');
     t.equal(compiled.readsFields, c.fields ?? true, 'readsFields');
+    t.same(compiled.envPaths.map((p) => p.join('.')), envPathsOf(c.source), 'envPaths');
+    t.ok(compiled.envKey(guestEnv) !== compiled.envKey(user) || c.guest === c.user, 'equal envKeys, equal answers');
     t.equal(compiled.evaluate(row, guestEnv, related), c.guest, 'guest');
     t.equal(compiled.evaluate(row, user, related), c.user, 'user');
     // The SQL is the compiler's own, for the schema and collection it was compiled against.
@@ -90,4 +97,15 @@ t.test('tableSchema answers own properties only', async (t) => {
   t.equal(lookup.field('c', 'constructor'), undefined);
   t.equal(lookup.field('constructor', 'name'), undefined);
   t.equal(lookup.field('d', 'title'), undefined);
+});
+
+t.test('envKey: equal for requests whose read values are equal, different otherwise', async (t) => {
+  const rule = compile(schema, 'posts', "author = auth.id && auth.role != 'x'");
+  const a: Env = { auth: { id: 'u1', role: 'user', email: 'a@x' } as Env['auth'], now: '1' };
+  const b: Env = { auth: { id: 'u1', role: 'user', email: 'b@x' } as Env['auth'], now: '2' };
+  const c: Env = { auth: { id: 'u2', role: 'user' } as Env['auth'], now: '1' };
+  t.equal(rule.envKey(a), rule.envKey(b), 'values it does not read do not count');
+  t.not(rule.envKey(a), rule.envKey(c), 'another auth.id');
+  t.not(rule.envKey(a), rule.envKey(guestEnv), 'a guest');
+  t.equal(compile(schema, 'posts', "title = 'x'").envKey(a), '', 'reads nothing');
 });

@@ -12,6 +12,7 @@ import { evaluateBound } from './evaluate.ts';
 import type { Env, EvalContext, Row, SchemaLookup, SqlContext } from './index.ts';
 import { parse } from './parser.ts';
 import { toSqlBound } from './sql.ts';
+import { envValue } from './values.ts';
 
 /** What `Compiled.toSql` needs beyond the schema and collection it was compiled for. */
 export type CompiledSqlContext = Omit<SqlContext, 'schema' | 'collection'>;
@@ -34,6 +35,12 @@ export class Compiled {
   readonly readsFields: boolean;
   /** The relation hops of each path that follows one, for prefetching related records. */
   readonly relationPaths: ReadonlyArray<readonly Hop[]>;
+  /**
+   * The request values it reads (`auth.id`, `now`, `request.data.x`), once
+   * each: its SQL and its answer depend on nothing else of the request, which
+   * is what lets the server reuse a statement built for the same values.
+   */
+  readonly envPaths: ReadonlyArray<readonly string[]>;
 
   constructor(
     readonly schema: SchemaLookup,
@@ -45,6 +52,14 @@ export class Compiled {
     this.readsRelations = this.relationPaths.length > 0;
     this.readsAuth = operands.some((o) => o.k === 'env' && o.path[0] === 'auth');
     this.readsFields = operands.some((o) => o.k === 'field');
+    const paths = new Map<string, readonly string[]>();
+    for (const o of operands) if (o.k === 'env') paths.set(o.path.join('.'), o.path);
+    this.envPaths = [...paths.values()];
+  }
+
+  /** The values of `envPaths` in `env`, as one string: equal strings, equal SQL and answers (for the same schema and source). */
+  envKey(env: Env): string {
+    return this.envPaths.length === 0 ? '' : JSON.stringify(this.envPaths.map((path) => envValue(env, path)));
   }
 
   /** Whether `row` (a decoded record) satisfies it; `related` finds the records relation paths reach. */

@@ -91,6 +91,40 @@ export function ruleCondition(
   return compiledRule.toSql(sqlContext(ctx, access, env, def.name));
 }
 
+/**
+ * What the SQL of `rule` ANDed with `filter` depends on for this call beyond
+ * the catalog and the two sources: the actor's privilege and the request
+ * values they read. Two calls with the same key get the same SQL, so a
+ * statement built for one serves the other. Undefined when it cannot be
+ * reused: a source reads `now` or `request` (they change per call), the
+ * filter follows a relation (its guards compile the related view rules), or
+ * the filter does not compile (the normal path reports it). Throws the
+ * rule's 403 as ruleCondition does.
+ */
+export function conditionsKey(ctx: ServiceContext, access: CollectionAccess, rule: keyof CollectionRules, filter: string | undefined, env: Env): string | undefined {
+  const source = ruleSource(ctx, access.def, rule);
+  let ruleKey = '';
+  if (source !== undefined) {
+    const compiledRule = compiled(access, source);
+    if (!onlyAuth(compiledRule)) return undefined;
+    ruleKey = compiledRule.envKey(env);
+  }
+  let filterKey = '';
+  if (filter !== undefined && filter.trim() !== '') {
+    let compiledFilter: Compiled;
+    try {
+      compiledFilter = compiled(access, filter);
+    } catch {
+      return undefined;
+    }
+    if (compiledFilter.readsRelations || !onlyAuth(compiledFilter)) return undefined;
+    filterKey = compiledFilter.envKey(env);
+  }
+  return JSON.stringify([isPrivileged(ctx.actor), source ?? null, ruleKey, filter ?? null, filterKey]);
+}
+
+const onlyAuth = (c: Compiled) => c.envPaths.every((path) => path[0] === 'auth');
+
 /** A condition no row meets. */
 const noRow = sql`1 = 0`;
 

@@ -1,10 +1,10 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { ListResult, RecordData } from '@baas/protocol';
-import { parseSearch, parseSort, type SearchQuery } from '@baas/query';
+import type { CollectionDefinition, ListResult, RecordData } from '@baas/protocol';
+import { parseSearch, parseSort, type Env, type SearchQuery } from '@baas/query';
 import { RANK_COLUMNS, rankedSearch, searchCondition, searchSnippets } from '../../db/search-index.ts';
 import { ApiError, orQueryError } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
-import { accessCollection, and, envOf, filterCondition, ruleCondition, type CollectionAccess } from './access.ts';
+import { accessCollection, and, conditionsKey, envOf, filterCondition, ruleCondition, type CollectionAccess } from './access.ts';
 import { rowToRecord } from '@baas/schema';
 import { selectFields } from './codec.ts';
 import { afterCursor, cursorKind, decodeCursor, encodeCursor, orderBy, type CursorKind, type OrderKey } from './cursor.ts';
@@ -49,8 +49,7 @@ export async function listScope(ctx: ServiceContext, collection: string, options
   return scopeOf(ctx, await accessCollection(ctx, collection), options);
 }
 
-function scopeOf(ctx: ServiceContext, access: CollectionAccess, options: { filter?: string; search?: string }): ListScope {
-  const env = envOf(ctx);
+function scopeOf(ctx: ServiceContext, access: CollectionAccess, options: { filter?: string; search?: string }, env: Env = envOf(ctx)): ListScope {
   const ruleAndFilter = and(ruleCondition(ctx, access, 'list', env), filterCondition(ctx, access, options.filter, env));
   const search = searchOf(access, options.search);
   const where = search ? and(ruleAndFilter, searchCondition(ctx.db, access.def, access.table, search)) : ruleAndFilter;
@@ -86,25 +85,10 @@ export async function listRecords(ctx: ServiceContext, collection: string, optio
 
 /** listRecords on a collection already resolved (the route keeps `access` to pick the reply's serializer). */
 export async function listRecordsOf(ctx: ServiceContext, access: CollectionAccess, options: ListOptions): Promise<ListResult> {
-  const scope = scopeOf(ctx, access, options);
-  const { search } = scope;
+  const plan = listPlan(ctx, access, options);
+  const { search, keys, sortKey, limit, paged, page } = plan;
   const tree = parseExpand(options.expand, access.def, access.catalog);
-  const ranked = search !== undefined && !options.sort;
-  const keys = ranked ? rankedKeys : orderKeys(access, options.sort);
-  // The cursor belongs to its order: a ranked one to its search.
-  const sortKey = ranked ? `\u0000search:${options.search}` : (options.sort ?? '');
-
-  const paged = options.page !== undefined || options.perPage !== undefined;
-  if (paged && options.cursor) throw new ApiError('validation_failed', 'use either cursor or page, not both');
-  const limit = Math.min(paged ? (options.perPage ?? DEFAULT_LIMIT) : (options.limit ?? DEFAULT_LIMIT), MAX_LIMIT);
-  const page = options.page ?? 1;
-  const cursor = options.cursor ? afterCursor(keys, decodeCursor(options.cursor, sortKey, keys)) : undefined;
-
-  const source = ranked
-    ? sql`(${rankedSearch(ctx.db, access.def, access.table, search, scope.ruleAndFilter)}) AS ranked WHERE ${and(cursor)}`
-    : sql`${access.table} WHERE ${and(scope.where, cursor)}`;
-  const rows = await ctx.db.all(sql`SELECT * FROM ${source} ORDER BY ${orderBy(keys)}
-    LIMIT ${limit + 1}${paged ? sql` OFFSET ${(page - 1) * limit}` : sql``}`);
+  const rows = await ctx.db.all(plan.query);
   const hasMore = rows.length > limit;
   if (hasMore) rows.length = limit;
 
@@ -120,10 +104,77 @@ export async function listRecordsOf(ctx: ServiceContext, access: CollectionAcces
   };
   if (paged) Object.assign(result, { page, perPage: limit });
   if (options.count) {
-    const counted = await ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${access.table} WHERE ${scope.where}`);
+    const counted = await ctx.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${access.table} WHERE ${plan.where}`);
     result.total = Number(counted?.n ?? 0);
   }
   return result;
+}
+
+/** A list's statement and what reading its rows needs: everything but the rows depends only on the request's shape. */
+interface ListPlan {
+  query: SQL;
+  /** The count's condition (rule, filter, search). */
+  where: SQL;
+  search?: SearchQuery;
+  keys: OrderKey[];
+  sortKey: string;
+  limit: number;
+  paged: boolean;
+  page: number;
+}
+
+/**
+ * Plans per catalog (a schema change gives a new catalog, so a fresh cache,
+ * here and, through the catalog's version, in every other process) and shape:
+ * an app sends the same list (rule, filter, sort, limit, cursor) again and
+ * again, and building its SQL (compiling the conditions to drizzle SQL, the
+ * order, the cursor) was about a quarter of a list's own time. Searches are
+ * planned every time.
+ */
+const plans = new WeakMap<ReadonlyMap<string, CollectionDefinition>, Map<string, ListPlan>>();
+export const LIST_PLANS_SIZE = 1000;
+
+function listPlan(ctx: ServiceContext, access: CollectionAccess, options: ListOptions): ListPlan {
+  const env = envOf(ctx);
+  // Only definitions of this catalog are cached under its name; a search is not cached.
+  const conditions = options.search === undefined && access.catalog.get(access.def.name) === access.def
+    ? conditionsKey(ctx, access, 'list', options.filter, env)
+    : undefined;
+  if (conditions === undefined) return buildPlan(ctx, access, options, env);
+  let cache = plans.get(access.catalog);
+  if (!cache) plans.set(access.catalog, (cache = new Map()));
+  const key = JSON.stringify([access.def.name, conditions, options.sort, options.limit, options.page, options.perPage, options.cursor, ctx.db.dialect]);
+  let plan = cache.get(key);
+  if (!plan) {
+    plan = buildPlan(ctx, access, options, env);
+    if (cache.size >= LIST_PLANS_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(key, plan);
+  }
+  return plan;
+}
+
+/** The plan of a list: validates the request (400s and 403s in the order a reader meets them) and builds its SQL. */
+function buildPlan(ctx: ServiceContext, access: CollectionAccess, options: ListOptions, env: Env): ListPlan {
+  const scope = scopeOf(ctx, access, options, env);
+  const { search } = scope;
+  parseExpand(options.expand, access.def, access.catalog);
+  const ranked = search !== undefined && !options.sort;
+  const keys = ranked ? rankedKeys : orderKeys(access, options.sort);
+  // The cursor belongs to its order: a ranked one to its search.
+  const sortKey = ranked ? `\u0000search:${options.search}` : (options.sort ?? '');
+
+  const paged = options.page !== undefined || options.perPage !== undefined;
+  if (paged && options.cursor) throw new ApiError('validation_failed', 'use either cursor or page, not both');
+  const limit = Math.min(paged ? (options.perPage ?? DEFAULT_LIMIT) : (options.limit ?? DEFAULT_LIMIT), MAX_LIMIT);
+  const page = options.page ?? 1;
+  const cursor = options.cursor ? afterCursor(keys, decodeCursor(options.cursor, sortKey, keys)) : undefined;
+
+  const source = ranked
+    ? sql`(${rankedSearch(ctx.db, access.def, access.table, search, scope.ruleAndFilter)}) AS ranked WHERE ${and(cursor)}`
+    : sql`${access.table} WHERE ${and(scope.where, cursor)}`;
+  const query = sql`SELECT * FROM ${source} ORDER BY ${orderBy(keys)}
+    LIMIT ${limit + 1}${paged ? sql` OFFSET ${(page - 1) * limit}` : sql``}`;
+  return { query, where: scope.where, search, keys, sortKey, limit, paged, page };
 }
 
 /** The sort keys, validated against sortable fields, with `id` last as the tie-breaker. */

@@ -9,6 +9,7 @@ import { buildApp } from '../../../app.ts';
 import { loadConfig } from '../../../config.ts';
 import type { PostgresBus } from '../../../db/postgres-bus.ts';
 import { forEachEngine } from '../../../../test/harness.ts';
+import { signUp } from '../../../../test/auth.ts';
 
 const rules = { list: '', view: '', create: null, update: null, delete: null };
 
@@ -67,6 +68,37 @@ forEachEngine(t, 'records reads: a schema change between two reads shows the new
   const guestList = await api.request('GET', api.p("/collections/items/records?sort=-heading&limit=5"));
   t.same(guestList.body.items, [], 'the new list rule hides it from a guest');
   before = after;
+});
+
+forEachEngine(t, 'records lists: one list shape, each caller gets the rows of its own rule values (the statement cache keys by them)', async (t, api) => {
+  const sk = api.secret;
+  const res = await api.request('POST', api.p('/collections'), {
+    token: sk,
+    body: { name: 'notes', fields: [{ name: 'owner', type: 'text' }, { name: 'n', type: 'integer' }], rules: { list: 'owner = auth.id || auth.role = "boss"', view: '', create: null, update: null, delete: null } },
+  });
+  t.equal(res.status, 201, JSON.stringify(res.body));
+  const ann = (await signUp(api, 'ann@example.com')).user;
+  const bob = await signUp(api, 'bob@example.com');
+  for (const [owner, n] of [[ann.id, 1], [bob.user.id, 2], [bob.user.id, 3]] as const) {
+    t.equal((await api.request('POST', api.p('/collections/notes/records'), { token: sk, body: { owner, n } })).status, 201);
+  }
+  const annToken = (await api.request('POST', api.p('/auth/login'), { body: { email: 'ann@example.com', password: 'correct horse battery' } })).body.session.accessToken;
+  const path = api.p(`/collections/notes/records?sort=n&filter=${encodeURIComponent('n > 0')}&limit=10`);
+  const ns = async (token?: string) => (await api.request('GET', path, { token })).body.items.map((r: any) => r.n);
+  for (let round = 0; round < 2; round++) {
+    t.same(await ns(annToken), [1], `ann sees hers (round ${round})`);
+    t.same(await ns(bob.session.accessToken), [2, 3], `bob sees his (round ${round})`);
+    t.same(await ns(), [], `a guest sees none (round ${round})`);
+    t.same(await ns(sk), [1, 2, 3], `the service role sees all (round ${round})`);
+  }
+  // The role changes: the same shape, a new rule value.
+  t.equal((await api.request('PATCH', api.p(`/users/${ann.id}`), { token: sk, body: { role: 'boss' } })).status, 200);
+  const again = (await api.request('POST', api.p('/auth/login'), { body: { email: 'ann@example.com', password: 'correct horse battery' } })).body.session.accessToken;
+  t.same(await ns(again), [1, 2, 3], 'ann as boss sees all');
+  // A rule reading `now` is planned on every call (its value changes): still right.
+  const notes = (await api.request('GET', api.p('/collections/notes'), { token: sk })).body;
+  t.equal((await api.request('PATCH', api.p('/collections/notes'), { token: sk, body: { fields: notes.fields, rules: { ...notes.rules, list: "now > '2000-01-01' && owner = auth.id" } } })).status, 200);
+  t.same(await ns(bob.session.accessToken), [2, 3], 'a rule reading now');
 });
 
 // Two instances on one PostgreSQL database: two processes. The caches of b follow a's schema change.
