@@ -51,7 +51,8 @@ export interface Database {
    * Inside a transaction: `read`, for a value the transaction's `locks` keep
    * unchanged until its commit. A PostgreSQL commit group, which takes the
    * locks before its first member, reads it once for all its members under
-   * the same `key`; elsewhere it is read each time.
+   * the same `key`; so does a SQLite group for its consecutive members that
+   * named their locks; elsewhere it is read each time.
    */
   stableRead<T>(key: string, read: () => Promise<T>): Promise<T>;
   /** Whether this handle is inside a transaction. */
