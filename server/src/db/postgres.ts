@@ -7,6 +7,7 @@ import { busChannel, busTopic } from './postgres-bus.ts';
 import { WriteGroups, type GroupContext } from './postgres-group.ts';
 import { sqlText } from './sql-text.ts';
 import { inlineParams } from './postgres-literals.ts';
+import { poolQuery } from './postgres-statements.ts';
 
 const dialect = new PgDialect();
 /** A statement's text and parameters: in one pass (sql-text.ts), drizzle for what that does not write. */
@@ -52,8 +53,6 @@ export async function closePool(pool: pg.Pool): Promise<void> {
   await drained;
 }
 
-type Queryable = pg.Pool | pg.PoolClient;
-
 /**
  * One store on PostgreSQL: a schema of the instance's database. Tables are
  * always schema-qualified, so stores share one pool without `search_path`.
@@ -93,10 +92,10 @@ export class PostgresDatabase implements Database {
     return (await this.query(text, params.map(toPgParam))).rows as T[];
   }
 
-  /** In a commit group through the group (its savepoints ride along, postgres-group.ts); else on this transaction's connection or the pool. */
+  /** In a commit group through the group (its savepoints ride along, postgres-group.ts); else on this transaction's connection, or on the pool as a named statement (postgres-statements.ts). */
   private query(text: string, params: unknown[]): Promise<pg.QueryResult> {
     if (this.group) return this.group.query(text, params);
-    return (this.client ?? (this.pool as Queryable)).query(text, params);
+    return this.client ? this.client.query(text, params) : poolQuery(this.pool, text, params);
   }
 
   async get<T = DbRow>(query: SQL): Promise<T | undefined> {
