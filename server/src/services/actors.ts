@@ -37,8 +37,8 @@ export async function actorOfToken({ admins, sessions }: TokenResolvers, token: 
   }
   // Anything else is a user access token; it is only meaningful on its own project's routes.
   if (!project) throw new ApiError('invalid_token', 'a user access token works only on its project\'s routes');
-  const cached = sessions.get(project, token);
-  if (cached) return { kind: 'user', user: cached.user, sessionId: cached.sessionId };
+  const cached = cachedUserActor(sessions, token, project);
+  if (cached) return cached;
   // Before the read: an identity event while it runs makes the cache refuse what it found.
   const generation = sessions.begin();
   const { user, sessionId, expiresAt } = await authenticateAccessToken(project.db, project, token);
@@ -46,6 +46,19 @@ export async function actorOfToken({ admins, sessions }: TokenResolvers, token: 
   const identity = { user: deepFreeze(authInfoOf(user)), sessionId };
   sessions.set(generation, project, token, identity, expiresAt);
   return { kind: 'user', ...identity };
+}
+
+/**
+ * The actor of a user access token the session cache already holds (checked,
+ * unexpired, not revoked since), without a promise: the common case of a
+ * signed-in app's requests, which the HTTP layer then answers synchronously.
+ * Undefined for anything else (admin tokens, secret keys, unknown tokens):
+ * `actorOfToken` decides those.
+ */
+export function cachedUserActor(sessions: SessionCache, token: string, project: ProjectHandle | undefined): Actor | undefined {
+  if (!project || token.startsWith('adm_') || token.startsWith('sk_')) return undefined;
+  const cached = sessions.get(project, token);
+  return cached && { kind: 'user', user: cached.user, sessionId: cached.sessionId };
 }
 
 function deepFreeze<T>(value: T): T {

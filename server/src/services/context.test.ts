@@ -54,5 +54,26 @@ forEachEngine(t, 'the project scope resolves the project and the actor before an
   t.same(first, { kind: 'guest' });
   t.equal(actorOf(request(), api.app.baas), first, 'one object');
   t.ok(Object.isFrozen(first), 'frozen');
-  t.ok(actorOf({ headers: { authorization: `Bearer ${sk}` } } as unknown as FastifyRequest, api.app.baas, (await api.app.baas.registry.get('app'))!) instanceof Promise, 'a token is resolved asynchronously');
+  const project = (await api.app.baas.registry.get('app'))!;
+  const as = (token: string) => actorOf({ headers: { authorization: `Bearer ${token}` }, routeOptions: {} } as unknown as FastifyRequest, api.app.baas, project);
+  t.ok(as(sk) instanceof Promise, 'a secret key is resolved asynchronously');
+
+  // A user's token: checked against its session once (a promise), then from the session cache
+  // synchronously, until the session is revoked: then it is checked again, and refused.
+  const signup = await api.request('POST', api.p('/auth/signup'), { body: { email: 'ctx@example.com', password: 'correct horse battery' } });
+  t.equal(signup.status, 201);
+  const accessToken: string = signup.body.session.accessToken;
+  const checked = as(accessToken);
+  t.ok(checked instanceof Promise, 'the first request reads the session');
+  t.match(await checked, { kind: 'user', user: { email: 'ctx@example.com' } });
+  const again = as(accessToken);
+  t.notOk(again instanceof Promise, 'then the session cache answers, synchronously');
+  t.match(again, { kind: 'user', user: { email: 'ctx@example.com' } });
+  t.equal((await api.request('GET', one, { token: accessToken })).status, 200);
+  t.equal((await api.request('POST', api.p('/auth/logout'), { token: accessToken })).status, 204);
+  const revoked = await api.request('GET', one, { token: accessToken });
+  t.equal(revoked.status, 401, 'revocation is immediate');
+  const after = as(accessToken);
+  t.ok(after instanceof Promise, 'a revoked session is not answered from the cache');
+  await t.rejects(after as Promise<unknown>, { code: 'invalid_token' });
 });

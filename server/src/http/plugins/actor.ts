@@ -3,7 +3,7 @@ import type { AuthInfo } from '@baas/query';
 import { ApiError } from '../../errors.ts';
 import type { Actor, ProjectHandle } from '../../services/context.ts';
 import type { Services } from '../../services/index.ts';
-import { actorOfToken } from '../../services/actors.ts';
+import { actorOfToken, cachedUserActor } from '../../services/actors.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -26,14 +26,21 @@ const guest: Actor = Object.freeze({ kind: 'guest' });
  * malformed header is a 401, and so is a token that is not recognized,
  * except on sign-in routes (`config.ignoresBadToken`), where a stale token a
  * client sends out of habit must not stop it from getting a fresh one.
- * A guest is answered synchronously (no promise): most traffic of a public
- * app is guests, and the project scope's hook then finishes without one.
+ * A guest, and a user whose token the session cache holds, are answered
+ * synchronously (no promise): that is most of an app's traffic, and the
+ * project scope's hook then finishes without one.
  */
 export function actorOf(request: FastifyRequest, services: Services, project?: ProjectHandle): Actor | Promise<Actor> {
   if (project) request.projectId = project.id; // for the request's log line and metrics
   if (!request.headers.authorization) {
     request.actorKind = 'guest';
     return guest;
+  }
+  const token = bearerToken(request);
+  const cached = token === undefined ? undefined : cachedUserActor(services.sessions, token, project);
+  if (cached) {
+    request.actorKind = 'user';
+    return cached;
   }
   return resolveToken(request, services, project).then((actor) => {
     request.actorKind = actor.kind;
