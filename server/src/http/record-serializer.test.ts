@@ -89,3 +89,12 @@ t.test('a definition that is not the catalog\'s is not cached under its name', a
   t.equal(recordReplySerializer(catalog, stranger)(value), JSON.stringify(value));
   t.equal(recordReplySerializer(catalog, posts)({ ...nulls }), JSON.stringify(nulls), 'the catalog\'s own stays');
 });
+
+t.test('a field named constructor: a selected record (fields=, no prototype) without it does not write the inherited one', async (t) => {
+  const odd = def('odd', [{ name: 'constructor', type: 'text' }, { name: 'n', type: 'integer' }]);
+  const serialize = recordReplySerializer(new Map([['odd', odd]]), odd);
+  const bare = (o: object) => Object.assign(Object.create(null), o);
+  for (const value of [bare({ ...system }), bare({ ...system, constructor: 'kept', n: 3 }), bare({ ...system, constructor: null }), { ...system, constructor: 'own', n: null }]) {
+    t.equal(serialize(value), JSON.stringify(value));
+  }
+});

@@ -15,11 +15,19 @@ export function valuesToColumns(def: CollectionDefinition, values: Record<string
   return columns;
 }
 
-/** The field selection of a reply: keeps only the asked-for fields (`fields=id,title`); `expand` stays when it was asked for. */
+/**
+ * The field selection of a reply: keeps only the asked-for fields (`fields=id,title`); `expand` stays when it was asked for.
+ * The selected records have no prototype: a field named `constructor` left out must read as absent,
+ * not as Object's (the compiled reply serializer reads each field of the collection by name).
+ */
 export function selectFields(records: RecordData[], fields: string | undefined): RecordData[] {
   if (!fields) return records;
   const keep = new Set(fields.split(',').map((f) => f.trim()).filter(Boolean));
   keep.add('expand');
   keep.add('_highlight');
-  return records.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => keep.has(k))) as RecordData);
+  return records.map((r) => {
+    const selected = Object.create(null) as RecordData;
+    for (const [k, v] of Object.entries(r)) if (keep.has(k)) selected[k] = v;
+    return selected;
+  });
 }
