@@ -98,3 +98,14 @@ t.test('a field named constructor: a selected record (fields=, no prototype) wit
     t.equal(serialize(value), JSON.stringify(value));
   }
 });
+
+t.test('two levels of expand (the second one untyped) and a relation to a collection that relates back', async (t) => {
+  const people = def('people', [{ name: 'name', type: 'text' }, { name: 'best', type: 'relation', collection: 'people' }, { name: 'likes', type: 'relation', collection: 'people', multiple: true }]);
+  const cat = new Map([['people', people]]);
+  const leaf = { ...system, id: 'p3', name: 'C', best: null, likes: ['p1'] };
+  const middle = { ...system, id: 'p2', name: 'B', best: 'p3', likes: [], expand: { best: leaf, likes: [leaf, { ...leaf, id: 'p4' }] } };
+  const top = { ...system, id: 'p1', name: 'A', best: 'p2', likes: ['p2', 'p3'], expand: { best: middle, likes: [middle, leaf] } };
+  t.equal(recordReplySerializer(cat, people)(top), JSON.stringify(top));
+  const list = { items: [top, middle, leaf], nextCursor: null, total: 3 };
+  t.equal(listReplySerializer(cat, people)(list), JSON.stringify(list));
+});
