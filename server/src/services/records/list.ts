@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { CollectionDefinition, ListResult, RecordData } from '@baas/protocol';
+import type { CollectionDefinition, ListResult } from '@baas/protocol';
 import { parseSearch, parseSort, type Env, type SearchQuery } from '@baas/query';
 import { RANK_COLUMNS, rankedSearch, searchCondition, searchSnippets } from '../../db/search-index.ts';
 import { ApiError, orQueryError } from '../../errors.ts';
