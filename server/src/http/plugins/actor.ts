@@ -42,14 +42,13 @@ export function actorOf(request: FastifyRequest, services: Services, project?: P
     request.actorKind = 'user';
     return cached;
   }
-  return resolveToken(request, services, project).then((actor) => {
+  return resolveToken(request, token, services, project).then((actor) => {
     request.actorKind = actor.kind;
     return actor;
   });
 }
 
-async function resolveToken(request: FastifyRequest, services: Services, project?: ProjectHandle): Promise<Actor> {
-  const token = bearerToken(request);
+async function resolveToken(request: FastifyRequest, token: string | undefined, services: Services, project?: ProjectHandle): Promise<Actor> {
   if (token === undefined) throw new ApiError('invalid_token', 'the Authorization header must be "Bearer <token>"');
   try {
     return await actorOfToken(services, token, project);

@@ -113,12 +113,12 @@ export const projectRoutes: FastifyPluginAsync = async (app) => {
  * it, and takes a token or none unless it says otherwise (the service-role
  * scope requires one; sign-in routes say they take none).
  */
-function projectNotFound(id: string): ApiError {
-  return new ApiError('project_not_found', `no project '${id}'`);
-}
-
 function declareProjectParam(route: RouteOptions): void {
   const schema = (route.schema ??= {}) as { params?: { type: 'object'; properties?: Record<string, unknown> }; security?: unknown };
   schema.params = { ...schema.params, type: 'object', properties: { project: projectId, ...schema.params?.properties } };
   schema.security ??= bearerOptional;
+}
+
+function projectNotFound(id: string): ApiError {
+  return new ApiError('project_not_found', `no project '${id}'`);
 }
